@@ -1,0 +1,486 @@
+"""Adapters: raw export files -> validated canonical frames, with provenance and rejects.
+
+>>> batch = read_records("calls", ["cdr.csv"], "cdr-cn")          # doctest: +SKIP
+>>> batch.records.columns[:4].tolist()                              # doctest: +SKIP
+['caller', 'callee', 'start', 'duration_s']
+
+A bad row never disappears: without ``quarantine=True`` any bad row raises
+:class:`~netinv.errors.InvalidRecords` naming every failing file and row; with it, the rejected
+rows come back in ``batch.problems`` (to be written with :func:`write_quarantine`) and the good
+rows are loaded.  A file that cannot be used at all (missing column, wrong encoding, naive times
+without a zone) raises :class:`~netinv.errors.SourceError` either way.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from . import normalize as nz
+from .errors import InvalidRecords, ProfileError, RowProblem, SourceError
+from .profiles import Profile, get_profile
+from .readers import RawTable, read_table
+from .schema import RecordKind, canonical_schema, record_kind
+
+__all__ = ["Batch", "SourceFile", "read_records", "write_quarantine", "record_ids", "problem_category"]
+
+SEP = "\x1f"
+
+
+@dataclass
+class SourceFile:
+    """What is known about one input file of a load."""
+
+    path: str
+    sha256: str
+    size: int
+    encoding: str
+    kind: str
+    profile: str
+    rows: int
+    accepted: int
+    rejected: int
+    blank_rows: int
+
+
+@dataclass
+class Batch:
+    """The outcome of reading files of one record kind."""
+
+    kind: str
+    records: pd.DataFrame
+    provenance: pd.DataFrame
+    sources: list[SourceFile]
+    problems: list[RowProblem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    #: rows kept with invalid values cleared (``keep_invalid``), with what was cleared and why
+    cleared: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def reasons(self) -> Counter:
+        """How many rows were rejected for each kind of reason."""
+        return Counter(problem_category(p.reason) for p in self.problems)
+
+
+def problem_category(reason: str) -> str:
+    """A short category for a rejection reason, used in load summaries."""
+    for key, cat in (
+        ("kept, value cleared", "kept, value cleared"),
+        ("duplicate", "duplicate row"),
+        ("fields, the header", "wrong number of fields"),
+        ("cannot read time", "unparseable time"),
+        ("cannot read date", "unparseable date"),
+        ("does not exist or is ambiguous", "unparseable time"),
+        ("cannot read number", "unparseable number"),
+        ("cannot read duration", "unparseable number"),
+        ("negative", "negative value"),
+        ("missing", "missing value"),
+        ("needs a", "missing value"),
+        ("phone number", "bad phone number"),
+        ("region", "bad phone number"),
+        ("account identifier", "bad account"),
+        ("flag", "unknown debit/credit flag"),
+    ):
+        if key in reason:
+            return cat
+    return "invalid value"
+
+
+def _as_key_text(s: pd.Series) -> pd.Series:
+    """Canonical text of a typed column, for hashing (stable across runs and stores)."""
+    dt = s.dtype
+    if isinstance(dt, pd.DatetimeTZDtype):
+        out = s.astype("int64").astype("string")
+        return out.mask(s.isna(), "")
+    if pd.api.types.is_datetime64_dtype(dt):
+        return s.dt.strftime("%Y-%m-%d").astype("string").fillna("")
+    if str(dt) == "Float64":
+        return s.map(lambda x: "" if pd.isna(x) else repr(float(x))).astype("string")
+    if str(dt) == "Int64":
+        return s.astype("string").fillna("")
+    return s.astype("string").fillna("")
+
+
+def _sha(strings: pd.Series) -> np.ndarray:
+    return np.array([hashlib.sha256(v.encode("utf-8")).hexdigest() for v in strings.tolist()], dtype=object)
+
+
+def record_ids(frame: pd.DataFrame, kind: str) -> np.ndarray:
+    """The record identity hash (sha256 hex) of each canonical row of ``kind``."""
+    rk = record_kind(kind)
+    parts = [_as_key_text(frame[f]) for f in rk.identity]
+    key = pd.Series(kind, index=frame.index, dtype="string").str.cat(parts, sep=SEP)
+    return _sha(key)
+
+
+def _row_hashes(raw: pd.DataFrame) -> np.ndarray:
+    cols = [raw[c].fillna("") for c in raw.columns]
+    key = cols[0].str.cat(cols[1:], sep=SEP) if len(cols) > 1 else cols[0]
+    return _sha(key)
+
+
+def _find(headers: set[str], candidates: tuple[str, ...]) -> str | None:
+    for c in candidates:
+        if c in headers:
+            return c
+    return None
+
+
+def _missing_column(path: Path, what: str, candidates: Sequence[str], headers: Iterable[str]) -> SourceError:
+    wanted = " or ".join(repr(c) for c in candidates)
+    have = ", ".join(repr(h) for h in headers)
+    return SourceError(
+        str(path), f"missing column for {what}: expected {wanted}; the file has {have} (map it with --map {what}=COLUMN)"
+    )
+
+
+class _Errors:
+    """Reasons collected per row position of one file, each with the field it concerns (or None)."""
+
+    def __init__(self, n: int):
+        self.reasons: list[list[tuple[str | None, str]]] = [[] for _ in range(n)]
+
+    def add(self, errors: pd.Series, field_name: str | None = None) -> None:
+        bad = errors.notna().to_numpy()
+        if not bad.any():
+            return
+        for pos, reason in zip(np.flatnonzero(bad), errors[bad].tolist()):
+            self.reasons[pos].append((field_name, reason))
+
+    def add_mask(self, mask: np.ndarray, reason: str, field_name: str | None = None) -> None:
+        for pos in np.flatnonzero(mask):
+            self.reasons[pos].append((field_name, reason))
+
+    def bad(self) -> np.ndarray:
+        return np.array([bool(r) for r in self.reasons], dtype=bool)
+
+    def text(self, pos: int) -> str:
+        return "; ".join(f"{f}: {r}" if f else r for f, r in self.reasons[pos])
+
+    def clearable(self, pos: int, fields: set[str]) -> bool:
+        """True if every problem of row ``pos`` concerns one of ``fields``."""
+        r = self.reasons[pos]
+        return bool(r) and all(f in fields for f, _ in r)
+
+
+def _parse_field(f, col: pd.Series, profile: Profile, raw: RawTable, errs: _Errors):
+    """Parse one canonical column; returns typed values (and the validity flag for ID numbers)."""
+    if f.type == "phone":
+        v, e = nz.phones(col, profile.region, profile.raw_ids)
+    elif f.type == "account":
+        v, e = nz.accounts(col, profile.raw_ids)
+    elif f.type == "id_number":
+        return nz.id_numbers(col)
+    elif f.type == "time":
+        v, e, first_naive = nz.times(col, profile.time_format, profile.tz)
+        if first_naive is not None:
+            raise SourceError(
+                str(raw.path),
+                f"time {col.iloc[first_naive]!r} in column for {f.name} has no time zone; "
+                "say which zone the export uses with --tz (for example --tz Asia/Shanghai or --tz UTC)",
+                row=int(raw.rows[first_naive]),
+            )
+    elif f.type == "date":
+        v, e = nz.dates(col, profile.date_format)
+    elif f.type == "int":
+        v, e = nz.durations(col)
+    elif f.type == "float":
+        v, e = nz.amounts(col, profile.decimal, profile.thousands)
+    else:
+        v, e = nz.texts(col)
+    errs.add(e, f.name)
+    return v, None
+
+
+def _apply_values(col: pd.Series, mapping: dict[str, str] | None) -> pd.Series:
+    if not mapping:
+        return col
+    s = nz.clean(col)
+    return s.map(lambda x: mapping.get(x, x) if pd.notna(x) else x).astype("string")
+
+
+def _statement(raw: RawTable, profile: Profile, headers: set[str], errs: _Errors) -> dict[str, pd.Series]:
+    st = profile.statement
+    assert st is not None
+    cols = {}
+    for what, cands in (("account", st.account), ("counterpart", st.counterpart), ("direction", st.direction)):
+        c = _find(headers, cands)
+        if c is None:
+            raise _missing_column(raw.path, f"statement {what}", cands, raw.frame.columns)
+        cols[what] = raw.frame[c]
+    for what, cands in (("name", st.name), ("counterpart_name", st.counterpart_name)):
+        c = _find(headers, cands)
+        cols[what] = raw.frame[c] if c else pd.Series(pd.NA, index=raw.frame.index, dtype="string")
+    flag = nz.clean(cols["direction"])
+    debit = flag.isin(st.debit).fillna(False).to_numpy(dtype=bool)
+    credit = flag.isin(st.credit).fillna(False).to_numpy(dtype=bool)
+    unknown = ~(debit | credit)
+    if unknown.any():
+        reasons = pd.Series(pd.NA, index=flag.index, dtype="string")
+        expected = "/".join(st.debit[:2] + st.credit[:2])
+        reasons[unknown] = "unknown debit/credit flag " + flag[unknown].fillna("").map(repr) + f" (expected {expected}...)"
+        errs.add(reasons, None)
+    own, other = cols["account"], cols["counterpart"]
+    own_name, other_name = cols["name"], cols["counterpart_name"]
+    return {
+        "payer_account": own.where(debit, other),
+        "payee_account": other.where(debit, own),
+        "payer_name": own_name.where(debit, other_name),
+        "payee_name": other_name.where(debit, own_name),
+        "_debit": pd.Series(debit, index=flag.index),
+    }
+
+
+def _adapt(raw: RawTable, rk: RecordKind, profile: Profile):
+    frame = raw.frame
+    n = len(frame)
+    headers = set(frame.columns)
+    errs = _Errors(n)
+    source: dict[str, pd.Series] = {}
+    debit = None
+    if profile.statement is not None:
+        source.update(_statement(raw, profile, headers, errs))
+        debit = source.pop("_debit").to_numpy()
+    for f in rk.fields:
+        if f.name in source:
+            continue
+        c = _find(headers, profile.candidates(f.name))
+        if c is not None:
+            source[f.name] = frame[c]
+        elif f.name in profile.constants:
+            source[f.name] = pd.Series(profile.constants[f.name], index=frame.index, dtype="string")
+        elif f.required:
+            raise _missing_column(raw.path, f.name, profile.candidates(f.name), frame.columns)
+    out: dict[str, pd.Series] = {}
+    valid_flag = None
+    for f in rk.fields:
+        col = source.get(f.name)
+        if col is None:
+            out[f.name] = _empty(f.type, n, frame.index)
+            continue
+        col = _apply_values(col, profile.values.get(f.name))
+        if f.name in profile.constants:
+            col = nz.clean(col).fillna(profile.constants[f.name])
+        values, flag = _parse_field(f, col, profile, raw, errs)
+        if flag is not None:
+            valid_flag = flag
+        if f.required:
+            errs.add_mask((nz.clean(col).isna()).to_numpy(), "missing value", f.name)
+        out[f.name] = values
+    if debit is not None:
+        amt = out["amount"]
+        neg = (amt < 0).fillna(False).to_numpy(dtype=bool)
+        # statements may print debits as negative amounts: consistent with the flag, keep the size
+        out["amount"] = amt.where(~(neg & debit), -amt)
+    if rk.one_of:
+        none = np.logical_and.reduce([out[c].isna().to_numpy() for c in rk.one_of])
+        errs.add_mask(none, f"needs a {' or an '.join(rk.one_of)}", None)
+    typed = pd.DataFrame(out, index=frame.index)
+    if valid_flag is not None:
+        typed["id_number_valid"] = valid_flag
+    return typed, errs
+
+
+def _empty(ftype: str, n: int, index) -> pd.Series:
+    if ftype == "time":
+        return pd.Series(pd.NaT, index=index, dtype="datetime64[us, UTC]")
+    if ftype == "date":
+        return pd.Series(pd.NaT, index=index, dtype="datetime64[us]")
+    if ftype == "int":
+        return pd.Series(pd.NA, index=index, dtype="Int64")
+    if ftype == "float":
+        return pd.Series(pd.NA, index=index, dtype="Float64")
+    return pd.Series(pd.NA, index=index, dtype="string")
+
+
+def _validate(typed: pd.DataFrame, kind: str, errs: _Errors, ok: np.ndarray) -> None:
+    """Run the pandera schema over the rows that parsed; add its failures to ``errs``."""
+    sub = typed.loc[ok]
+    try:
+        canonical_schema(kind).validate(sub, lazy=True)
+    except pa.errors.SchemaErrors as e:
+        fc = e.failure_cases
+        for _, r in fc.iterrows():
+            idx = r.get("index")
+            if idx is None or pd.isna(idx):
+                raise  # a schema-level failure is a bug in netinv, not bad input
+            check = str(r["check"])
+            value = r["failure_case"]
+            if check == "field_uniqueness" or "unique" in check:
+                continue  # duplicates are reported with the row they repeat
+            errs.reasons[typed.index.get_loc(idx)].append((str(r["column"]), f"{check} (value {value!r})"))
+
+
+def _adapt_file(raw: RawTable, kind: str, profile: Profile, keep_invalid: set[str]):
+    rk = record_kind(kind)
+    typed, errs = _adapt(raw, rk, profile)
+    cleared = _clear(typed, errs, keep_invalid)
+    ok = ~errs.bad()
+    typed["record_id"] = pd.Series(pd.NA, index=typed.index, dtype="object")
+    if ok.any():
+        typed.loc[ok, "record_id"] = record_ids(typed.loc[ok], kind)
+    _validate(typed, kind, errs, ok)
+    if keep_invalid:
+        more = _clear(typed, errs, keep_invalid)
+        if more:
+            cleared.update(more)
+            ok = ~errs.bad()
+            typed.loc[ok, "record_id"] = record_ids(typed.loc[ok], kind)
+    ok = ~errs.bad()
+    ids = typed["record_id"]
+    dup = ids.duplicated(keep="first").to_numpy() & ok
+    if dup.any():
+        firsts = ~ids[ok].duplicated().to_numpy()
+        first_row = dict(zip(ids[ok][firsts].tolist(), raw.rows[ok][firsts]))
+        for pos in np.flatnonzero(dup):
+            errs.reasons[pos].append((None, f"duplicate of row {first_row[ids.iloc[pos]]}"))
+    return typed, errs, cleared
+
+
+def _clear(typed: pd.DataFrame, errs: _Errors, keep_invalid: set[str]) -> dict[int, str]:
+    """Clear the invalid values of ``keep_invalid`` fields, so that their rows are kept.
+
+    Returns {row position: the reasons}, for the report; only rows whose every problem lies in
+    those fields are kept.
+    """
+    if not keep_invalid:
+        return {}
+    out = {}
+    for pos in np.flatnonzero(errs.bad()):
+        if errs.clearable(pos, keep_invalid):
+            out[int(pos)] = errs.text(pos)
+            for f, _ in errs.reasons[pos]:
+                typed.iloc[pos, typed.columns.get_loc(f)] = pd.NA
+            errs.reasons[pos] = []
+    return out
+
+
+def read_records(
+    kind: str,
+    paths: Sequence[str | Path],
+    profile: str | Profile | None = None,
+    *,
+    mapping: dict[str, str] | None = None,
+    region: str | None = None,
+    raw_ids: bool | None = None,
+    tz: str | None = None,
+    time_format: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    quarantine: bool = False,
+    keep_invalid: Iterable[str] = (),
+    progress: Callable[[str], None] | None = None,
+) -> Batch:
+    """Read ``paths`` as records of ``kind`` through ``profile`` and return a validated :class:`Batch`.
+
+    Options given here override the profile's.  Records that occur in several files (the two
+    sides of one bank transfer) become one record with several provenance entries.
+
+    ``keep_invalid`` names fields (never the ones that define a record, such as caller or
+    amount) whose invalid values are cleared, keeping the row: each such row is listed in
+    ``batch.cleared`` (and written to the quarantine file), so nothing changes unreported.
+    """
+    rk = record_kind(kind)
+    prof = profile if isinstance(profile, Profile) else get_profile(profile, kind)
+    prof = prof.for_kind(kind).with_options(
+        mapping=mapping, region=region, raw_ids=raw_ids, tz=tz, time_format=time_format,
+        encoding=encoding, delimiter=delimiter,
+    )
+    for k in (mapping or {}):
+        if k not in rk.field_names:
+            raise ProfileError(f"--map {k}=...: {k} is not a field of {kind} (fields: {', '.join(rk.field_names)})")
+    keep = set(keep_invalid)
+    for k in keep:
+        if k not in rk.field_names:
+            raise ProfileError(f"--keep-invalid {k}: not a field of {kind}")
+        if k in rk.core:
+            raise ProfileError(
+                f"--keep-invalid {k}: {k} defines a {kind} record and cannot be cleared "
+                f"(clearable: {', '.join(rk.clearable)})"
+            )
+    if not paths:
+        raise ProfileError("no input files given")
+    frames, provs, sources, problems, notes, cleared = [], [], [], [], [], []
+    for path in paths:
+        if progress:
+            progress(str(path))
+        raw = read_table(path, prof)
+        typed, errs, kept = _adapt_file(raw, kind, prof, keep)
+        bad = errs.bad()
+        ok = ~bad
+
+        def raw_values(pos):
+            return {c: raw.frame.iat[pos, j] for j, c in enumerate(raw.frame.columns)}
+
+        for pos in np.flatnonzero(bad):
+            problems.append(RowProblem(str(path), int(raw.rows[pos]), errs.text(pos), raw_values(pos)))
+        for pos, reason in sorted(kept.items()):
+            cleared.append(RowProblem(str(path), int(raw.rows[pos]), "kept, value cleared: " + reason, raw_values(pos)))
+        if kept:
+            rows = [str(raw.rows[p]) for p in sorted(kept)]
+            notes.append(f"{path}: {len(kept)} row(s) kept with invalid {', '.join(sorted(keep))} cleared "
+                         f"(rows {', '.join(rows[:10])}{' ...' if len(rows) > 10 else ''})")
+        problems.extend(raw.problems)
+        good = typed.loc[ok].reset_index(drop=True)
+        row_hash = _row_hashes(raw.frame.loc[ok]) if ok.any() else np.array([], dtype=object)
+        provs.append(pd.DataFrame({
+            "record_id": good["record_id"].astype("string"),
+            "file_sha256": raw.sha256,
+            "row": raw.rows[ok],
+            "row_sha256": pd.Series(row_hash, dtype="string"),
+        }))
+        frames.append(good)
+        if "id_number_valid" in good and (good["id_number_valid"] == False).any():  # noqa: E712
+            rows = raw.rows[ok][(good["id_number_valid"] == False).fillna(False).to_numpy()]  # noqa: E712
+            shown = ", ".join(map(str, rows[:10])) + (" ..." if len(rows) > 10 else "")
+            notes.append(
+                f"{path}: {len(rows)} ID number(s) fail the check digit (rows {shown}); "
+                "kept as written, never used as a key"
+            )
+        if raw.blank_rows:
+            notes.append(f"{path}: {raw.blank_rows} blank line(s) skipped")
+        sources.append(SourceFile(
+            path=str(Path(path)), sha256=raw.sha256, size=raw.size, encoding=raw.encoding, kind=kind,
+            profile=prof.name, rows=len(raw.frame) + len(raw.problems), accepted=int(ok.sum()),
+            rejected=int(bad.sum()) + len(raw.problems), blank_rows=raw.blank_rows,
+        ))
+    problems.sort(key=lambda p: (p.file, p.row))
+    if problems and not quarantine:
+        raise InvalidRecords(problems, hint="Fix the input, or load the rest with --quarantine FILE.")
+    records = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    records = records.drop_duplicates("record_id", keep="first").reset_index(drop=True)
+    records["record_id"] = records["record_id"].astype("string")
+    provenance = pd.concat(provs, ignore_index=True).drop_duplicates(["record_id", "file_sha256", "row"])
+    return Batch(kind, records, provenance.reset_index(drop=True), sources, problems, notes, cleared)
+
+
+def write_quarantine(problems: Sequence[RowProblem], path: str | Path) -> Path:
+    """Write rejected rows to a UTF-8 CSV file (appending if it exists).
+
+    Columns: file, row, reason, category, and values (the raw row as a JSON object).
+    """
+    p = Path(path)
+    keys: list[str] = []
+    for prob in problems:
+        for k in prob.values:
+            if k not in keys:
+                keys.append(k)
+    new = not p.exists() or p.stat().st_size == 0
+    with p.open("a", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        if new:
+            w.writerow(["file", "row", "reason", "category", "values"])
+        for prob in problems:
+            values = {k: (None if pd.isna(v) else v) for k, v in prob.values.items()}
+            w.writerow([prob.file, prob.row, prob.reason, problem_category(prob.reason),
+                        json.dumps(values, ensure_ascii=False)])
+    return p

@@ -1,0 +1,247 @@
+"""The analysis view of a case: an igraph graph plus node and edge tables.
+
+Nodes are identified by typed ids, ``phone:+8613800138000``, ``account:6222...``,
+``person:P001``, so that a phone number and a person id can never be confused.  The edge table
+has one row per (source, target, layer) with the aggregated evidence (how many calls or
+transfers, seconds, amount, first and last time); row ``i`` of ``edges`` is igraph edge ``i``
+and row ``j`` of ``nodes`` is vertex ``j``.
+
+At ``level="person"`` phones and accounts are collapsed onto the person who holds them, where
+exactly one person is known to hold them; an identifier held by several persons stays on its own
+(and is listed in ``notes``), since guessing would put words in someone's mouth.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before igraph: see PERFORMANCE-NOTES
+
+import igraph as ig
+import numpy as np
+import pandas as pd
+
+from .errors import NetinvError, NodeNotFound
+from .store.base import LAYERS, Window
+
+__all__ = ["Network", "build_network", "node_id", "split_id", "NODE_KINDS", "LEVELS"]
+
+NODE_KINDS = ("phone", "account", "person")
+LEVELS = ("phone", "person")
+_LAYER_KIND = {"calls": "phone", "money": "account", "co_arrest": "person"}
+_SYMMETRIC = {"co_arrest"}
+
+
+def node_id(kind: str, key: str) -> str:
+    """The typed node id for an identifier: ``node_id("phone", "+861...") == "phone:+861..."``."""
+    return f"{kind}:{key}"
+
+
+def split_id(nid: str) -> tuple[str, str]:
+    kind, _, key = nid.partition(":")
+    return kind, key
+
+
+@dataclass
+class Network:
+    """An analysis network: ``nodes`` and ``edges`` tables and the igraph ``graph`` they describe."""
+
+    nodes: pd.DataFrame
+    edges: pd.DataFrame
+    level: str = "phone"
+    layers: tuple[str, ...] = LAYERS
+    window: Window = field(default_factory=Window)
+    notes: list[str] = field(default_factory=list)
+    _graph: ig.Graph | None = field(default=None, repr=False)
+    _index: dict | None = field(default=None, repr=False)
+
+    # --- structure -------------------------------------------------------------------------
+    @property
+    def graph(self) -> ig.Graph:
+        """The directed igraph graph; edge attribute ``weight`` (float) is the contact count."""
+        if self._graph is None:
+            g = ig.Graph(n=len(self.nodes), edges=self.edges[["s", "t"]].to_numpy().tolist(), directed=True)
+            g.es["weight"] = self.edges["weight"].astype("float64").tolist()
+            g.es["layer"] = self.edges["layer"].astype(str).tolist()
+            g.vs["name"] = self.nodes["id"].astype(str).tolist()
+            self._graph = g
+        return self._graph
+
+    @property
+    def index(self) -> dict[str, int]:
+        """typed node id -> vertex index."""
+        if self._index is None:
+            self._index = dict(zip(self.nodes["id"].tolist(), range(len(self.nodes))))
+        return self._index
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    @property
+    def n_edges(self) -> int:
+        return len(self.edges)
+
+    def resolve(self, refs: Iterable[str]) -> list[str]:
+        """Typed ids for user references: a typed id, or a bare number, account or person id.
+
+        A bare reference matching several kinds (a raw id ``17`` that is both a phone and a
+        person) must be given typed; unknown references raise :class:`NodeNotFound`.
+        """
+        out, missing = [], []
+        by_key: dict[str, list[str]] | None = None
+        for ref in refs:
+            ref = str(ref).strip()
+            if ref in self.index:
+                out.append(ref)
+                continue
+            if by_key is None:
+                by_key = {}
+                for nid, key in zip(self.nodes["id"].tolist(), self.nodes["key"].tolist()):
+                    by_key.setdefault(key, []).append(nid)
+            hits = by_key.get(ref, [])
+            if len(hits) == 1:
+                out.append(hits[0])
+            elif len(hits) > 1:
+                raise NetinvError(f"{ref!r} is ambiguous: give one of {', '.join(hits)}")
+            else:
+                missing.append(ref)
+        if missing:
+            raise NodeNotFound(missing, where=f"the {self.level}-level network")
+        return out
+
+    def vertices(self, refs: Iterable[str]) -> np.ndarray:
+        """Vertex indices for user references (see :meth:`resolve`)."""
+        return np.array([self.index[i] for i in self.resolve(refs)], dtype=np.int64)
+
+    def select_layers(self, *layers: str) -> "Network":
+        """The same nodes with only the edges of ``layers``."""
+        keep = self.edges["layer"].isin(layers).to_numpy()
+        return Network(self.nodes, self.edges.loc[keep].reset_index(drop=True), self.level,
+                       tuple(layers), self.window, list(self.notes))
+
+    def to_networkx(self):
+        """A ``networkx.MultiDiGraph`` with the node and edge tables as attributes (edge key = layer)."""
+        import networkx as nx
+
+        g = nx.MultiDiGraph(level=self.level, layers=list(self.layers), window=str(self.window))
+        attrs = self.nodes.drop(columns=["id"]).astype(object).where(self.nodes.drop(columns=["id"]).notna(), None)
+        for nid, row in zip(self.nodes["id"], attrs.to_dict("records")):
+            g.add_node(nid, **row)
+        ecols = [c for c in self.edges.columns if c not in ("s", "t")]
+        eattrs = self.edges[ecols].astype(object).where(self.edges[ecols].notna(), None)
+        for row in eattrs.to_dict("records"):
+            g.add_edge(row["source"], row["target"], key=row["layer"], **row)
+        return g
+
+    def summary(self) -> dict:
+        by_kind = self.nodes["kind"].value_counts().to_dict()
+        by_layer = self.edges["layer"].value_counts().to_dict()
+        return {"level": self.level, "nodes": len(self.nodes), "edges": len(self.edges),
+                "nodes_by_kind": by_kind, "edges_by_layer": by_layer, "window": str(self.window)}
+
+
+def _collapse(edges: pd.DataFrame, mapping: dict[str, str]) -> tuple[pd.DataFrame, int]:
+    """Re-aggregate edges after mapping node ids; returns (edges, self-loops dropped)."""
+    e = edges.copy()
+    e["source"] = e["source"].map(lambda x: mapping.get(x, x))
+    e["target"] = e["target"].map(lambda x: mapping.get(x, x))
+    loops = e["source"] == e["target"]
+    n_loops = int(loops.sum())
+    e = e.loc[~loops]
+    if e.empty:
+        return e, n_loops
+    g = e.groupby(["source", "target", "layer"], sort=True, observed=True)
+    out = g.agg(
+        count=("count", "sum"), duration_s=("duration_s", lambda s: s.sum(min_count=1)),
+        amount=("amount", lambda s: s.sum(min_count=1)), first=("first", "min"), last=("last", "max"),
+    )
+    cur = g["currency"].agg(lambda s: s.dropna().iloc[0] if s.dropna().nunique() == 1 else (pd.NA if s.dropna().empty else "MIXED"))
+    out["currency"] = cur
+    out = out.reset_index()
+    out["duration_s"] = out["duration_s"].astype("Int64")
+    out["amount"] = out["amount"].astype("Float64")
+    out["currency"] = out["currency"].astype("string")
+    return out, n_loops
+
+
+def build_network(store, layers: Sequence[str] = LAYERS, window: Window | None = None, level: str = "phone") -> Network:
+    """Build a :class:`Network` from ``store`` for ``layers`` in ``window`` at ``level``."""
+    layers = tuple(layers)
+    for layer in layers:
+        if layer not in LAYERS:
+            raise NetinvError(f"unknown layer {layer!r}; layers are {', '.join(LAYERS)}")
+    if level not in LEVELS:
+        raise NetinvError(f"unknown level {level!r}; levels are {', '.join(LEVELS)}")
+    window = window or Window()
+    parts = []
+    for layer in layers:
+        e = store.layer_edges(layer, window)
+        kind = _LAYER_KIND[layer]
+        e["source"] = kind + ":" + e["source"]
+        e["target"] = kind + ":" + e["target"]
+        e.insert(2, "layer", layer)
+        parts.append(e)
+    edges = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["source", "target", "layer"])
+    persons = store.persons()
+    holdings = store.holdings()
+    notes: list[str] = []
+    owner: dict[str, str] = {}
+    if not holdings.empty:
+        h = holdings.drop_duplicates(["person_id", "kind", "value"])
+        h_ids = h["kind"] + ":" + h["value"]
+        n_holders = h_ids.map(h_ids.value_counts())
+        unique = h.loc[(n_holders == 1).to_numpy()]
+        owner = dict(zip((unique["kind"] + ":" + unique["value"]).tolist(), ("person:" + unique["person_id"]).tolist()))
+        shared = sorted(set(h_ids[(n_holders > 1).to_numpy()]))
+        if shared:
+            notes.append(f"{len(shared)} identifier(s) held by more than one person, kept apart: "
+                         + ", ".join(shared[:10]) + (" ..." if len(shared) > 10 else ""))
+    if level == "person" and not edges.empty:
+        edges, loops = _collapse(edges, owner)
+        if loops:
+            notes.append(f"{loops} edge(s) between identifiers of the same person left out (self-loops)")
+    # nodes: every endpoint, plus persons when the co-arrest layer or person level is asked for
+    ids = pd.unique(pd.concat([edges["source"], edges["target"]], ignore_index=True)) if len(edges) else np.array([], dtype=object)
+    ids = list(ids)
+    if level == "person" or "co_arrest" in layers:
+        ids = list(dict.fromkeys(ids + ("person:" + persons["person_id"]).tolist()))
+    nodes = pd.DataFrame({"id": pd.Series(sorted(ids), dtype="string")})
+    kk = nodes["id"].str.split(":", n=1, expand=True) if len(nodes) else pd.DataFrame({0: [], 1: []})
+    nodes["kind"] = kk[0].astype("string") if len(nodes) else pd.Series(dtype="string")
+    nodes["key"] = kk[1].astype("string") if len(nodes) else pd.Series(dtype="string")
+    pinfo = persons.set_index("person:" + persons["person_id"]) if not persons.empty else pd.DataFrame()
+    holder = nodes["id"].map(lambda x: owner.get(x, pd.NA)).astype("string")
+    nodes["holder"] = holder
+    who = nodes["id"].where(nodes["kind"] == "person", holder)
+    def pick(col, default=pd.NA):
+        if pinfo.empty or col not in pinfo:
+            return pd.Series(default, index=nodes.index)
+        return who.map(lambda x: pinfo[col].get(x, default) if pd.notna(x) else default)
+    nodes["name"] = pick("name").astype("string")
+    nodes["arrested"] = pick("arrested", False).fillna(False).astype(bool)
+    nodes["cases"] = pick("cases", None).map(lambda v: v if isinstance(v, list) else [])
+    nodes["max_quantity_g"] = pick("max_quantity_g").astype("Float64")
+    nodes["label"] = nodes["name"].where(nodes["kind"] == "person", nodes["key"])
+    nodes["label"] = nodes["label"].fillna(nodes["key"]).astype("string")
+    if level == "person" and owner:
+        members: dict[str, list[str]] = {}
+        for ident, person in owner.items():
+            members.setdefault(person, []).append(ident)
+        nodes["members"] = nodes["id"].map(lambda x: sorted(members.get(x, [])))
+    idx = dict(zip(nodes["id"].tolist(), range(len(nodes))))
+    if len(edges):
+        edges = edges.sort_values(["layer", "source", "target"]).reset_index(drop=True)
+        edges["s"] = edges["source"].map(idx).astype("int64")
+        edges["t"] = edges["target"].map(idx).astype("int64")
+        edges["weight"] = edges["count"].astype("float64")
+        edges["symmetric"] = edges["layer"].isin(list(_SYMMETRIC))
+    else:
+        edges = pd.DataFrame({c: pd.Series(dtype=t) for c, t in [
+            ("source", "string"), ("target", "string"), ("layer", "string"), ("count", "int64"),
+            ("duration_s", "Int64"), ("amount", "Float64"), ("currency", "string"),
+            ("first", "datetime64[us, UTC]"), ("last", "datetime64[us, UTC]"), ("s", "int64"), ("t", "int64"),
+            ("weight", "float64"), ("symmetric", "bool")]})
+    edges["layer"] = edges["layer"].astype("string")
+    return Network(nodes, edges, level, layers, window, notes)

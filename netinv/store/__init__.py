@@ -1,0 +1,36 @@
+"""Graph stores: the embedded DuckDB workspace (default) and Neo4j over Bolt.
+
+``open_store`` picks one from a URI:
+
+- ``embedded:PATH`` (or a plain path ending in ``.duckdb``): a case workspace file;
+- ``bolt://HOST:PORT`` / ``neo4j://HOST:PORT``: a Neo4j server, credentials from
+  ``NETINV_NEO4J_USER`` and ``NETINV_NEO4J_PASSWORD``.
+
+Without a URI, ``NETINV_STORE`` is used, and without that ``embedded:netinv.duckdb``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ..errors import StoreUnavailable
+from .base import LAYERS, GraphStore, LoadResult, Window
+from .embedded import EmbeddedStore
+
+__all__ = ["GraphStore", "EmbeddedStore", "LoadResult", "Window", "LAYERS", "open_store", "DEFAULT_STORE"]
+
+DEFAULT_STORE = "embedded:netinv.duckdb"
+
+
+def open_store(uri: str | None = None, **kwargs) -> GraphStore:
+    """Open the store named by ``uri`` (see the module docstring)."""
+    uri = uri or os.environ.get("NETINV_STORE") or DEFAULT_STORE
+    if uri.startswith(("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")):
+        from .neo4j import Neo4jStore
+
+        return Neo4jStore(uri, **kwargs)
+    if uri.startswith("embedded:"):
+        return EmbeddedStore(uri[len("embedded:"):], **kwargs)
+    if "://" in uri:
+        raise StoreUnavailable(f"unknown store URI {uri!r}; use embedded:PATH, bolt://HOST:PORT or neo4j://HOST:PORT")
+    return EmbeddedStore(uri, **kwargs)

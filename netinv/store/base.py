@@ -1,0 +1,249 @@
+"""The interface every graph store implements, and the parts they share.
+
+A store keeps canonical records with their provenance and answers a small set of questions as
+frames (edge aggregates per layer, who holds which phone or account, who was arrested where).
+Everything above that, the :class:`~netinv.network.Network` projection included, is shared, so
+an analysis gives the same answer on either store.
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterable, Sequence
+
+import pandas as pd
+
+from .. import __version__
+from ..adapters import Batch
+from ..schema import RECORD_KINDS
+
+__all__ = [
+    "GraphStore",
+    "LoadResult",
+    "Window",
+    "LAYERS",
+    "EDGE_COLUMNS",
+    "HOLDING_COLUMNS",
+    "PERSON_COLUMNS",
+    "typed_records",
+    "new_load_id",
+    "edge_frame",
+]
+
+#: analysis layers a network can be built from
+LAYERS = ("calls", "money", "co_arrest")
+
+#: columns of the per-layer edge aggregates every store returns
+EDGE_COLUMNS = ["source", "target", "count", "duration_s", "amount", "currency", "first", "last"]
+#: who holds what: (person_id, kind 'phone'|'account', value, from 'holders'|'arrests')
+HOLDING_COLUMNS = ["person_id", "kind", "value", "origin"]
+PERSON_COLUMNS = [
+    "person_id", "name", "aliases", "id_number", "arrested", "cases", "first_arrest", "max_quantity_g", "drugs",
+]
+
+
+@dataclass(frozen=True)
+class Window:
+    """A half-open time window ``[since, until)``; either end may be open (None)."""
+
+    since: pd.Timestamp | None = None
+    until: pd.Timestamp | None = None
+
+    @classmethod
+    def of(cls, since=None, until=None) -> "Window":
+        def ts(v):
+            if v is None or v == "":
+                return None
+            t = pd.Timestamp(v)
+            return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+
+        w = cls(ts(since), ts(until))
+        if w.since is not None and w.until is not None and w.since >= w.until:
+            raise ValueError(f"empty time window: since {w.since} is not before until {w.until}")
+        return w
+
+    @property
+    def bounds(self) -> tuple[datetime, datetime]:
+        lo = self.since.to_pydatetime() if self.since is not None else datetime(1, 1, 2, tzinfo=timezone.utc)
+        hi = self.until.to_pydatetime() if self.until is not None else datetime(9999, 12, 30, tzinfo=timezone.utc)
+        return lo, hi
+
+    def __str__(self) -> str:
+        a = self.since.isoformat() if self.since is not None else "-inf"
+        b = self.until.isoformat() if self.until is not None else "+inf"
+        return f"[{a}, {b})"
+
+
+@dataclass
+class LoadResult:
+    """What one load changed."""
+
+    load_id: str
+    kind: str
+    files: int
+    records_read: int
+    records_new: int
+    records_existing: int
+    provenance_new: int
+    rejected: int
+    reasons: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def new_load_id() -> str:
+    import uuid
+
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+
+
+_DTYPES = {
+    "phone": "string", "account": "string", "text": "string", "id_number": "string", "kind": "string",
+    "time": "datetime64[us, UTC]", "date": "datetime64[us]", "int": "Int64", "float": "Float64",
+}
+
+
+def typed_records(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Cast a frame read back from a store to the canonical dtypes (same on every store)."""
+    rk = RECORD_KINDS[kind]
+    out = pd.DataFrame(index=frame.index)
+    out["record_id"] = frame["record_id"].astype("string")
+    for f in rk.fields:
+        col = frame[f.name] if f.name in frame else pd.Series(pd.NA, index=frame.index)
+        dt = _DTYPES[f.type]
+        if f.type == "time":
+            col = pd.to_datetime(col, utc=True).astype(dt)
+        elif f.type == "date":
+            col = pd.to_datetime(col).astype(dt)
+        else:
+            col = col.astype(dt)
+        out[f.name] = col
+    if "id_number_valid" in frame:
+        out["id_number_valid"] = frame["id_number_valid"].astype("boolean")
+    return out.sort_values("record_id").reset_index(drop=True)
+
+
+class GraphStore(abc.ABC):
+    """A case workspace: canonical records, provenance, and the graph questions built on them."""
+
+    #: a short description of where the data lives (never contains credentials)
+    uri: str = ""
+
+    # --- writing ---------------------------------------------------------------------------
+    @abc.abstractmethod
+    def write(self, batch: Batch, *, authority: str | None = None, options: dict | None = None) -> LoadResult:
+        """Store a validated batch atomically and idempotently (the same records twice change nothing)."""
+
+    # --- reading ---------------------------------------------------------------------------
+    @abc.abstractmethod
+    def counts(self) -> dict[str, int]:
+        """Record and node counts: calls, transfers, holders, arrests, phones, accounts, persons, cases."""
+
+    @abc.abstractmethod
+    def sources(self) -> pd.DataFrame:
+        """Every file loaded: path, sha256, size, encoding, kind, profile, rows, accepted, rejected, loaded_at, authority."""
+
+    @abc.abstractmethod
+    def loads(self) -> pd.DataFrame:
+        """The audit log of loads: load_id, kind, started_at, finished_at, profile, authority, counts."""
+
+    @abc.abstractmethod
+    def records(self, kind: str, window: Window | None = None) -> pd.DataFrame:
+        """Canonical records of ``kind`` (with ``record_id``), in ``window`` if given."""
+
+    @abc.abstractmethod
+    def provenance(self, record_ids: Iterable[str] | None = None) -> pd.DataFrame:
+        """Where records came from: record_id, kind, path, file_sha256, row, row_sha256, loaded_at, authority."""
+
+    @abc.abstractmethod
+    def layer_edges(self, layer: str, window: Window | None = None) -> pd.DataFrame:
+        """Edges of one layer aggregated per (source, target) at identifier level (:data:`EDGE_COLUMNS`)."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release the store."""
+
+    # --- shared ----------------------------------------------------------------------------
+    def holdings(self) -> pd.DataFrame:
+        """Who holds which phone or account (:data:`HOLDING_COLUMNS`), from holders and arrest records."""
+        parts = []
+        for origin in ("holders", "arrests"):
+            recs = self.records(origin)
+            for kind in ("phone", "account"):
+                sub = recs.loc[recs[kind].notna(), ["person_id", kind]].rename(columns={kind: "value"})
+                sub.insert(1, "kind", kind)
+                sub["origin"] = origin
+                parts.append(sub)
+        out = pd.concat(parts, ignore_index=True).drop_duplicates(["person_id", "kind", "value"])
+        return out[HOLDING_COLUMNS].sort_values(HOLDING_COLUMNS).reset_index(drop=True)
+
+    def persons(self) -> pd.DataFrame:
+        """One row per person_id (:data:`PERSON_COLUMNS`), from holders and arrest records.
+
+        ``name`` is the most frequent spelling (ties: the first in sort order), ``aliases`` all of
+        them; ``id_number`` is a number that passed its check digit, never a failing one.
+        """
+        holders, arrests = self.records("holders"), self.records("arrests")
+        cols = ["person_id", "name", "id_number", "id_number_valid"]
+        people = pd.concat([holders[cols], arrests[cols]], ignore_index=True)
+        if people.empty:
+            return pd.DataFrame(columns=PERSON_COLUMNS)
+        freq = people.groupby(["person_id", "name"]).size().rename("n").reset_index()
+        freq = freq.sort_values(["person_id", "n", "name"], ascending=[True, False, True])
+        out = freq.drop_duplicates("person_id").set_index("person_id")[["name"]]
+        out["aliases"] = freq.groupby("person_id")["name"].apply(lambda s: sorted(set(s.tolist())))
+        valid = people[people["id_number_valid"].fillna(False).astype(bool)]
+        out["id_number"] = valid.groupby("person_id")["id_number"].min()
+        g = arrests.groupby("person_id")
+        out["arrested"] = out.index.isin(arrests["person_id"])
+        out["cases"] = g["case_id"].apply(lambda s: sorted(set(s.tolist())))
+        out["first_arrest"] = g["date"].min()
+        out["max_quantity_g"] = g["quantity_g"].max()
+        out["drugs"] = g["drug"].apply(lambda s: sorted(set(s.dropna().tolist())))
+        for c in ("cases", "drugs", "aliases"):
+            out[c] = out[c].map(lambda v: v if isinstance(v, list) else [])
+        out = out.reset_index()
+        out["id_number"] = out["id_number"].astype("string")
+        out["max_quantity_g"] = out["max_quantity_g"].astype("Float64")
+        return out[PERSON_COLUMNS].sort_values("person_id").reset_index(drop=True)
+
+    def network(
+        self,
+        layers: Sequence[str] = ("calls", "money", "co_arrest"),
+        window: Window | None = None,
+        level: str = "phone",
+    ):
+        """Project the store into a :class:`~netinv.network.Network` (see :func:`netinv.network.build_network`)."""
+        from ..network import build_network
+
+        return build_network(self, layers=layers, window=window, level=level)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @staticmethod
+    def _options_json(options: dict | None) -> str:
+        return json.dumps({"netinv": __version__, **(options or {})}, ensure_ascii=False, default=str, sort_keys=True)
+
+
+def edge_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Canonical dtypes for a layer edge frame (identical on every store)."""
+    out = pd.DataFrame({
+        "source": df["source"].astype("string"),
+        "target": df["target"].astype("string"),
+        "count": df["count"].astype("int64"),
+        "duration_s": df["duration_s"].astype("Int64"),
+        "amount": df["amount"].astype("Float64"),
+        "currency": df["currency"].astype("string"),
+        "first": pd.to_datetime(df["first"], utc=True).astype("datetime64[us, UTC]"),
+        "last": pd.to_datetime(df["last"], utc=True).astype("datetime64[us, UTC]"),
+    })
+    return out[EDGE_COLUMNS].reset_index(drop=True)

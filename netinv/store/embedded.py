@@ -1,0 +1,285 @@
+"""The embedded store: one DuckDB file per case workspace, no server needed.
+
+Tables: one per record kind (``calls``, ``transfers``, ``holders``, ``arrests``, keyed by
+``record_id``), ``provenance`` (record -> file, row, row hash, load), ``sources`` (one row per
+distinct file content) and ``loads`` (the audit log, with the legal authority given).  Nodes
+(phones, accounts, persons, cases) are derived from the records, so they can never disagree with
+them.  Every write is one transaction: it completes, or the workspace stays as it was.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable
+
+import duckdb
+import pandas as pd
+
+from .. import __version__
+from ..adapters import Batch
+from ..errors import StoreError, StoreUnavailable
+from ..schema import RECORD_KINDS
+from .base import GraphStore, LoadResult, Window, edge_frame, new_load_id, typed_records
+
+__all__ = ["EmbeddedStore"]
+
+SCHEMA_VERSION = "1"
+
+_SQL_TYPES = {
+    "phone": "VARCHAR", "account": "VARCHAR", "text": "VARCHAR", "id_number": "VARCHAR", "kind": "VARCHAR",
+    "time": "TIMESTAMPTZ", "date": "DATE", "int": "BIGINT", "float": "DOUBLE",
+}
+
+_TIME_COLUMN = {"calls": "start", "transfers": "time", "arrests": "date", "holders": None}
+
+
+def _ddl() -> list[str]:
+    stmts = [
+        "CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)",
+        """CREATE TABLE IF NOT EXISTS loads (
+            load_id VARCHAR, kind VARCHAR, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ,
+            profile VARCHAR, authority VARCHAR, netinv_version VARCHAR, options VARCHAR,
+            files BIGINT, records_read BIGINT, records_new BIGINT, provenance_new BIGINT, rejected BIGINT)""",
+        """CREATE TABLE IF NOT EXISTS sources (
+            file_sha256 VARCHAR, path VARCHAR, size BIGINT, encoding VARCHAR, kind VARCHAR, profile VARCHAR,
+            rows BIGINT, accepted BIGINT, rejected BIGINT, load_id VARCHAR)""",
+        """CREATE TABLE IF NOT EXISTS provenance (
+            record_id VARCHAR, kind VARCHAR, file_sha256 VARCHAR, row BIGINT, row_sha256 VARCHAR, load_id VARCHAR)""",
+    ]
+    for kind, rk in RECORD_KINDS.items():
+        cols = ["record_id VARCHAR NOT NULL"]
+        for f in rk.fields:
+            cols.append(f"{f.name} {_SQL_TYPES[f.type]}{' NOT NULL' if f.name in rk.core else ''}")
+        if any(f.type == "id_number" for f in rk.fields):
+            cols.append("id_number_valid BOOLEAN")
+        cols.append("load_id VARCHAR")
+        stmts.append(f"CREATE TABLE IF NOT EXISTS {kind} ({', '.join(cols)})")
+    return stmts
+
+
+class EmbeddedStore(GraphStore):
+    """A case workspace in one DuckDB file (``path``), or in memory with ``path=":memory:"``."""
+
+    def __init__(self, path: str | Path = "netinv.duckdb", *, read_only: bool = False, threads: int | None = None):
+        self.path = str(path)
+        self.uri = f"embedded:{self.path}"
+        if self.path != ":memory:":
+            parent = Path(self.path).expanduser().resolve().parent
+            if not parent.exists():
+                raise StoreUnavailable(f"workspace folder does not exist: {parent}")
+        try:
+            config = {"threads": threads} if threads else {}
+            self.con = duckdb.connect(self.path, read_only=read_only, config=config)
+        except duckdb.IOException as e:
+            msg = str(e)
+            if "lock" in msg.lower():
+                raise StoreUnavailable(f"workspace {self.path} is in use by another netinv process") from e
+            raise StoreUnavailable(f"cannot open workspace {self.path}: {msg}") from e
+        except duckdb.Error as e:
+            raise StoreUnavailable(f"cannot open workspace {self.path}: {e}") from e
+        self.con.execute("SET TimeZone = 'UTC'")
+        if not read_only:
+            self._init_schema()
+
+    def _init_schema(self) -> None:
+        for stmt in _ddl():
+            self.con.execute(stmt)
+        have = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if have is None:
+            self.con.execute(
+                "INSERT INTO meta VALUES ('schema_version', ?), ('created_at', ?), ('created_by', ?)",
+                [SCHEMA_VERSION, datetime.now(timezone.utc).isoformat(), f"netinv {__version__}"],
+            )
+        elif have[0] != SCHEMA_VERSION:
+            raise StoreError(f"workspace {self.path} has schema version {have[0]}; this netinv reads {SCHEMA_VERSION}")
+
+    # --- writing ---------------------------------------------------------------------------
+    def write(self, batch: Batch, *, authority: str | None = None, options: dict | None = None) -> LoadResult:
+        kind = batch.kind
+        rk = RECORD_KINDS[kind]
+        load_id = new_load_id()
+        started = datetime.now(timezone.utc)
+        cols = ["record_id", *rk.field_names] + (["id_number_valid"] if "id_number_valid" in batch.records else [])
+        recs = batch.records[cols].copy()
+        recs["load_id"] = load_id
+        prov = batch.provenance.copy()
+        prov.insert(1, "kind", kind)
+        prov["load_id"] = load_id
+        srcs = pd.DataFrame(
+            [
+                {"file_sha256": s.sha256, "path": s.path, "size": s.size, "encoding": s.encoding, "kind": s.kind,
+                 "profile": s.profile, "rows": s.rows, "accepted": s.accepted, "rejected": s.rejected,
+                 "load_id": load_id}
+                for s in batch.sources
+            ]
+        )
+        con = self.con
+        try:
+            con.execute("BEGIN TRANSACTION")
+            con.register("_batch_records", recs)
+            con.register("_batch_prov", prov)
+            con.register("_batch_sources", srcs)
+            existing = con.execute(
+                f"SELECT count(*) FROM _batch_records b SEMI JOIN {kind} t ON t.record_id = b.record_id"
+            ).fetchone()[0]
+            con.execute(
+                f"INSERT INTO {kind} ({', '.join(cols + ['load_id'])}) "
+                f"SELECT {', '.join('b.' + c for c in cols + ['load_id'])} FROM _batch_records b "
+                f"ANTI JOIN {kind} t ON t.record_id = b.record_id"
+            )
+            prov_new = con.execute(
+                "SELECT count(*) FROM _batch_prov b ANTI JOIN provenance p "
+                "ON p.record_id = b.record_id AND p.file_sha256 = b.file_sha256 AND p.row = b.row"
+            ).fetchone()[0]
+            con.execute(
+                "INSERT INTO provenance SELECT b.record_id, b.kind, b.file_sha256, b.row, b.row_sha256, b.load_id "
+                "FROM _batch_prov b ANTI JOIN provenance p "
+                "ON p.record_id = b.record_id AND p.file_sha256 = b.file_sha256 AND p.row = b.row"
+            )
+            con.execute(
+                "INSERT INTO sources SELECT b.* FROM _batch_sources b "
+                "ANTI JOIN sources s ON s.file_sha256 = b.file_sha256 AND s.kind = b.kind"
+            )
+            result = LoadResult(
+                load_id=load_id, kind=kind, files=len(batch.sources), records_read=len(recs),
+                records_new=len(recs) - int(existing), records_existing=int(existing),
+                provenance_new=int(prov_new), rejected=len(batch.problems), reasons=dict(batch.reasons),
+                notes=list(batch.notes),
+            )
+            profile = ",".join(sorted({s.profile for s in batch.sources}))
+            con.execute(
+                "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [load_id, kind, started, datetime.now(timezone.utc), profile, authority, __version__,
+                 self._options_json(options), result.files, result.records_read, result.records_new,
+                 result.provenance_new, result.rejected],
+            )
+            con.execute("COMMIT")
+        except BaseException as e:
+            try:
+                con.execute("ROLLBACK")
+            except duckdb.Error:
+                pass
+            if isinstance(e, duckdb.Error):
+                raise StoreError(f"writing {kind} to {self.path} failed, nothing was changed: {e}") from e
+            raise
+        finally:
+            for name in ("_batch_records", "_batch_prov", "_batch_sources"):
+                try:
+                    con.unregister(name)
+                except duckdb.Error:
+                    pass
+        return result
+
+    # --- reading ---------------------------------------------------------------------------
+    def _df(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        try:
+            return self.con.execute(sql, params or []).df()
+        except duckdb.Error as e:
+            raise StoreError(f"query on {self.path} failed: {e}") from e
+
+    def counts(self) -> dict[str, int]:
+        q = """
+        SELECT
+          (SELECT count(*) FROM calls) AS calls,
+          (SELECT count(*) FROM transfers) AS transfers,
+          (SELECT count(*) FROM holders) AS holders,
+          (SELECT count(*) FROM arrests) AS arrests,
+          (SELECT count(DISTINCT v) FROM (
+              SELECT caller AS v FROM calls UNION ALL SELECT callee FROM calls
+              UNION ALL SELECT phone FROM holders UNION ALL SELECT phone FROM arrests) WHERE v IS NOT NULL) AS phones,
+          (SELECT count(DISTINCT v) FROM (
+              SELECT payer_account AS v FROM transfers UNION ALL SELECT payee_account FROM transfers
+              UNION ALL SELECT account FROM holders UNION ALL SELECT account FROM arrests) WHERE v IS NOT NULL) AS accounts,
+          (SELECT count(DISTINCT v) FROM (
+              SELECT person_id AS v FROM holders UNION ALL SELECT person_id FROM arrests)) AS persons,
+          (SELECT count(DISTINCT case_id) FROM arrests) AS cases,
+          (SELECT count(DISTINCT imei) FROM calls) AS devices,
+          (SELECT count(*) FROM provenance) AS provenance,
+          (SELECT count(*) FROM sources) AS files
+        """
+        row = self._df(q).iloc[0]
+        return {k: int(v) for k, v in row.items()}
+
+    def sources(self) -> pd.DataFrame:
+        return self._df(
+            "SELECT s.path, s.file_sha256, s.size, s.encoding, s.kind, s.profile, s.rows, s.accepted, s.rejected, "
+            "l.finished_at AS loaded_at, l.authority, s.load_id FROM sources s LEFT JOIN loads l USING (load_id) "
+            "ORDER BY loaded_at, s.path"
+        )
+
+    def loads(self) -> pd.DataFrame:
+        return self._df("SELECT * FROM loads ORDER BY started_at")
+
+    def records(self, kind: str, window: Window | None = None) -> pd.DataFrame:
+        if kind not in RECORD_KINDS:
+            raise StoreError(f"unknown record kind {kind!r}")
+        sql, params = f"SELECT * EXCLUDE (load_id) FROM {kind}", []
+        tcol = _TIME_COLUMN[kind]
+        if window is not None and tcol is not None:
+            lo, hi = window.bounds
+            if kind == "arrests":
+                sql += f" WHERE {tcol} >= CAST(? AS DATE) AND {tcol} < CAST(? AS DATE)"
+                params = [lo.date(), hi.date()]
+            else:
+                sql += f" WHERE {tcol} >= ? AND {tcol} < ?"
+                params = [lo, hi]
+        return typed_records(kind, self._df(sql, params))
+
+    def provenance(self, record_ids: Iterable[str] | None = None) -> pd.DataFrame:
+        sql = (
+            "SELECT p.record_id, p.kind, s.path, p.file_sha256, p.row, p.row_sha256, l.finished_at AS loaded_at, "
+            "l.authority, p.load_id FROM provenance p "
+            "LEFT JOIN (SELECT DISTINCT ON (file_sha256) file_sha256, path FROM sources) s USING (file_sha256) "
+            "LEFT JOIN loads l ON l.load_id = p.load_id"
+        )
+        if record_ids is None:
+            return self._df(sql + " ORDER BY p.record_id, s.path, p.row")
+        ids = pd.DataFrame({"record_id": pd.Series(list(record_ids), dtype="string")})
+        self.con.register("_want_ids", ids)
+        try:
+            return self._df(sql + " SEMI JOIN _want_ids w ON w.record_id = p.record_id ORDER BY p.record_id, s.path, p.row")
+        finally:
+            self.con.unregister("_want_ids")
+
+    def layer_edges(self, layer: str, window: Window | None = None) -> pd.DataFrame:
+        lo, hi = (window or Window()).bounds
+        if layer == "calls":
+            sql = """
+            SELECT caller AS source, callee AS target, count(*) AS count, sum(duration_s) AS duration_s,
+                   NULL::DOUBLE AS amount, NULL::VARCHAR AS currency, min(start) AS first, max(start) AS last
+            FROM calls WHERE start >= ? AND start < ? GROUP BY caller, callee"""
+            params = [lo, hi]
+        elif layer == "money":
+            sql = """
+            SELECT payer_account AS source, payee_account AS target, count(*) AS count, NULL::BIGINT AS duration_s,
+                   sum(amount) AS amount,
+                   CASE WHEN count(DISTINCT currency) = 1 THEN min(currency) ELSE 'MIXED' END AS currency,
+                   min(time) AS first, max(time) AS last
+            FROM transfers WHERE time >= ? AND time < ? GROUP BY payer_account, payee_account"""
+            params = [lo, hi]
+        elif layer == "co_arrest":
+            sql = """
+            WITH a AS (SELECT DISTINCT case_id, person_id, date FROM arrests
+                       WHERE date >= CAST(? AS DATE) AND date < CAST(? AS DATE))
+            SELECT x.person_id AS source, y.person_id AS target, count(DISTINCT x.case_id) AS count,
+                   NULL::BIGINT AS duration_s, NULL::DOUBLE AS amount, NULL::VARCHAR AS currency,
+                   CAST(min(least(x.date, y.date)) AS TIMESTAMPTZ) AS first,
+                   CAST(max(greatest(x.date, y.date)) AS TIMESTAMPTZ) AS last
+            FROM a x JOIN a y ON x.case_id = y.case_id AND x.person_id <> y.person_id
+            GROUP BY x.person_id, y.person_id"""
+            params = [lo.date(), hi.date()]
+        else:
+            raise StoreError(f"unknown layer {layer!r}; layers are calls, money, co_arrest")
+        df = self._df(sql + " ORDER BY source, target", params)
+        return edge_frame(df)
+
+    def close(self) -> None:
+        try:
+            self.con.close()
+        except duckdb.Error:
+            pass
+
+    def __repr__(self) -> str:
+        return f"EmbeddedStore({self.path!r})"
+

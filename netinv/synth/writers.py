@@ -1,0 +1,131 @@
+"""Writing a synthetic case as the raw files real systems produce, plus its ground truth.
+
+- ``cdr/carrier_a.csv``: GBK, the carrier headers of the ``cdr-cn`` profile, national numbers;
+- ``cdr/carrier_b.csv``: UTF-8 with BOM, the short header variants, ``+86`` numbers and
+  durations as ``h:mm:ss``;
+- ``bank/<bank>_<account>.csv``: one GBK statement per investigated account (``bank-cn``); a
+  transfer between two investigated accounts appears in both statements;
+- ``case/arrests.csv``: GBK arrest records (``case-cn``);
+- ``case/holders.xlsx``: phone and account attribution (``holders-cn``);
+- ``manifest.json``: which profile reads which files; ``ground_truth.json``: who is who.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .people import Cast
+
+__all__ = ["write_calls", "write_statements", "write_case_files", "e164", "TZ"]
+
+TZ = "Asia/Shanghai"
+
+
+def e164(number: str) -> str:
+    """The normalised form netinv gives a generated number (E.164, or CN:short)."""
+    if number.isdigit() and len(number) <= 8:
+        return f"CN:{number}"
+    if number.startswith("0"):
+        return "+86" + number[1:]
+    return "+86" + number
+
+
+def _local(start: pd.Timestamp, t: np.ndarray) -> pd.Series:
+    """Local wall-clock times (naive, as carriers and banks print them)."""
+    return pd.Series((start + pd.to_timedelta(t, unit="s")).tz_convert(TZ).tz_localize(None))
+
+
+def write_calls(out: Path, cast: Cast, ev: pd.DataFrame, start: pd.Timestamp) -> list[str]:
+    ph = cast.phones.set_index("phone")
+    caller_num = ph["number"].reindex(ev["caller"]).to_numpy()
+    callee_num = ph["number"].reindex(ev["callee"]).to_numpy()
+    imei = ph["imei"].reindex(ev["caller"]).to_numpy()
+    tower = ph["tower"].reindex(ev["caller"]).to_numpy()
+    carrier = ph["carrier"].reindex(ev["caller"]).to_numpy()
+    local = _local(start, ev["t"].to_numpy())
+    d = out / "cdr"
+    d.mkdir(parents=True, exist_ok=True)
+    files = []
+    is_a = carrier != "B"
+    a = pd.DataFrame({
+        "主叫号码": caller_num[is_a], "被叫号码": callee_num[is_a],
+        "通话开始时间": local[is_a].dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy(),
+        "通话时长": ev["duration_s"].to_numpy()[is_a],
+        "通话类型": np.where(ev["sms"].to_numpy()[is_a], "短信", "语音"),
+        "基站号": tower[is_a], "IMEI": imei[is_a],
+    })
+    a.to_csv(d / "carrier_a.csv", index=False, encoding="gbk")
+    files.append("cdr/carrier_a.csv")
+    b_mask = ~is_a
+    dur = ev["duration_s"].to_numpy()[b_mask]
+    b = pd.DataFrame({
+        "主叫": ["+86" + x for x in caller_num[b_mask]],
+        "被叫": [("+86" + x[1:] if x.startswith("0") else ("+86" + x if len(x) > 8 else x)) for x in callee_num[b_mask]],
+        "开始时间": local[b_mask].dt.strftime("%Y/%m/%d %H:%M:%S").to_numpy(),
+        "时长": [f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" for s in dur.tolist()],
+        "业务类型": np.where(ev["sms"].to_numpy()[b_mask], "短信", "语音"),
+        "基站": tower[b_mask], "串号": imei[b_mask],
+    })
+    b.to_csv(d / "carrier_b.csv", index=False, encoding="utf-8-sig")
+    files.append("cdr/carrier_b.csv")
+    return files
+
+
+def write_statements(out: Path, cast: Cast, ev: pd.DataFrame, start: pd.Timestamp) -> list[str]:
+    p = cast.parties
+    acc = cast.accounts.set_index("account")
+    investigated_parties = set(p.index[p["role"].isin(
+        ["money_handler", "courier", "wholesaler", "distributor", "retailer", "relative"])].tolist())
+    investigated = [a for a, party in zip(acc.index, acc["party"]) if party in investigated_parties]
+    d = out / "bank"
+    d.mkdir(parents=True, exist_ok=True)
+    local = _local(start, ev["t"].to_numpy()).dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy()
+    names = p["name"]
+    files = []
+    for a in investigated:
+        debit = ev["payer"].to_numpy() == a
+        credit = ev["payee"].to_numpy() == a
+        rows = np.flatnonzero(debit | credit)
+        if len(rows) == 0:
+            continue
+        sub = ev.iloc[rows]
+        is_debit = debit[rows]
+        other = np.where(is_debit, sub["payee"].to_numpy(), sub["payer"].to_numpy())
+        other_num = acc["number"].reindex(other).to_numpy()
+        other_name = names.reindex(acc["party"].reindex(other).to_numpy()).to_numpy()
+        signed = np.where(is_debit, -sub["amount"].to_numpy(), sub["amount"].to_numpy())
+        balance = 50_000 + np.cumsum(signed)
+        st = pd.DataFrame({
+            "交易卡号": acc.at[a, "number"],
+            "户名": names.iat[int(acc.at[a, "party"])],
+            "交易时间": local[rows],
+            "交易金额": [f"{x:,.2f}" for x in sub["amount"].to_numpy()],
+            "借贷标志": np.where(is_debit, "借", "贷"),
+            "对方账号": other_num,
+            "对方户名": other_name,
+            "币种": "人民币",
+            "交易渠道": sub["channel"].to_numpy(),
+            "余额": [f"{x:.2f}" for x in balance],
+            "摘要": np.where(sub["purpose"].to_numpy() == "wages", "代发工资", "转账"),
+        })
+        name = f"bank/{acc.at[a, 'bank']}_{acc.at[a, 'number']}.csv"
+        st.to_csv(out / name, index=False, encoding="gbk")
+        files.append(name)
+    return files
+
+
+def write_case_files(out: Path, arrests: pd.DataFrame, holders: pd.DataFrame) -> dict[str, list[str]]:
+    d = out / "case"
+    d.mkdir(parents=True, exist_ok=True)
+    arrests.to_csv(d / "arrests.csv", index=False, encoding="gbk")
+    with pd.ExcelWriter(d / "holders.xlsx", engine="openpyxl") as xw:
+        holders.to_excel(xw, index=False, sheet_name="人员关联")
+    return {"arrests": ["case/arrests.csv"], "holders": ["case/holders.xlsx"]}
+
+
+def write_json(path: Path, data) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
