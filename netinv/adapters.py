@@ -24,6 +24,8 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow as pa_
+import pyarrow.compute as pc
 
 from . import normalize as nz
 from .errors import InvalidRecords, ProfileError, RowProblem, SourceError
@@ -95,37 +97,42 @@ def problem_category(reason: str) -> str:
     return "invalid value"
 
 
-def _as_key_text(s: pd.Series) -> pd.Series:
-    """Canonical text of a typed column, for hashing (stable across runs and stores)."""
+def _key_array(s: pd.Series) -> pa_.Array:
+    """Canonical text of a typed column for hashing: stable across runs, platforms and stores."""
     dt = s.dtype
-    if isinstance(dt, pd.DatetimeTZDtype):
-        out = s.astype("int64").astype("string")
-        return out.mask(s.isna(), "")
-    if pd.api.types.is_datetime64_dtype(dt):
-        return s.dt.strftime("%Y-%m-%d").astype("string").fillna("")
-    if str(dt) == "Float64":
-        return s.map(lambda x: "" if pd.isna(x) else repr(float(x))).astype("string")
-    if str(dt) == "Int64":
-        return s.astype("string").fillna("")
-    return s.astype("string").fillna("")
+    missing = s.isna().to_numpy()
+    if isinstance(dt, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dt):
+        if isinstance(dt, pd.DatetimeTZDtype):
+            ints = s.dt.tz_convert("UTC").to_numpy("datetime64[us]").astype("int64")
+            arr = pa_.array(ints, mask=missing).cast(pa_.string())
+        else:
+            arr = pa_.array(s.dt.strftime("%Y-%m-%d").to_numpy(dtype=object, na_value=None), type=pa_.string())
+    elif str(dt) == "Float64":
+        arr = pa_.array([None if m else repr(float(v)) for v, m in zip(s.to_numpy(dtype=object), missing)],
+                        type=pa_.string())
+    elif str(dt) == "Int64":
+        arr = pa_.array(s.to_numpy(dtype="int64", na_value=0), mask=missing).cast(pa_.string())
+    else:
+        arr = pa_.array(s.to_numpy(dtype=object, na_value=None), type=pa_.string())
+    return pc.fill_null(arr, "")
 
 
-def _sha(strings: pd.Series) -> np.ndarray:
-    return np.array([hashlib.sha256(v.encode("utf-8")).hexdigest() for v in strings.tolist()], dtype=object)
+def _sha(keys: pa_.Array) -> np.ndarray:
+    return np.array([hashlib.sha256(v.encode("utf-8")).hexdigest() for v in keys.to_pylist()], dtype=object)
 
 
 def record_ids(frame: pd.DataFrame, kind: str) -> np.ndarray:
     """The record identity hash (sha256 hex) of each canonical row of ``kind``."""
     rk = record_kind(kind)
-    parts = [_as_key_text(frame[f]) for f in rk.identity]
-    key = pd.Series(kind, index=frame.index, dtype="string").str.cat(parts, sep=SEP)
-    return _sha(key)
+    parts = [pa_.array([kind] * len(frame), type=pa_.string())] + [_key_array(frame[f]) for f in rk.identity]
+    return _sha(pc.binary_join_element_wise(*parts, SEP))
 
 
 def _row_hashes(raw: pd.DataFrame) -> np.ndarray:
-    cols = [raw[c].fillna("") for c in raw.columns]
-    key = cols[0].str.cat(cols[1:], sep=SEP) if len(cols) > 1 else cols[0]
-    return _sha(key)
+    parts = [_key_array(raw[c].astype("string")) for c in raw.columns]
+    if len(parts) == 1:
+        parts.append(pa_.array([""] * len(raw), type=pa_.string()))
+    return _sha(pc.binary_join_element_wise(*parts, SEP))
 
 
 def _find(headers: set[str], candidates: tuple[str, ...]) -> str | None:
@@ -202,10 +209,12 @@ def _parse_field(f, col: pd.Series, profile: Profile, raw: RawTable, errs: _Erro
 
 
 def _apply_values(col: pd.Series, mapping: dict[str, str] | None) -> pd.Series:
+    """Translate coded values (``语音`` -> ``voice``); values not in the map are kept as they are."""
     if not mapping:
         return col
     s = nz.clean(col)
-    return s.map(lambda x: mapping.get(x, x) if pd.notna(x) else x).astype("string")
+    mapped = s.map(mapping)
+    return mapped.where(mapped.notna(), s).astype("string")
 
 
 def _statement(raw: RawTable, profile: Profile, headers: set[str], errs: _Errors) -> dict[str, pd.Series]:
@@ -285,8 +294,9 @@ def _adapt(raw: RawTable, rk: RecordKind, profile: Profile):
         none = np.logical_and.reduce([out[c].isna().to_numpy() for c in rk.one_of])
         errs.add_mask(none, f"needs a {' or an '.join(rk.one_of)}", None)
     typed = pd.DataFrame(out, index=frame.index)
-    if valid_flag is not None:
-        typed["id_number_valid"] = valid_flag
+    if any(f.type == "id_number" for f in rk.fields):
+        typed["id_number_valid"] = valid_flag if valid_flag is not None else pd.Series(
+            pd.NA, index=frame.index, dtype="boolean")
     return typed, errs
 
 
@@ -305,6 +315,8 @@ def _empty(ftype: str, n: int, index) -> pd.Series:
 def _validate(typed: pd.DataFrame, kind: str, errs: _Errors, ok: np.ndarray) -> None:
     """Run the pandera schema over the rows that parsed; add its failures to ``errs``."""
     sub = typed.loc[ok]
+    if sub.empty:
+        return
     try:
         canonical_schema(kind).validate(sub, lazy=True)
     except pa.errors.SchemaErrors as e:
@@ -325,7 +337,7 @@ def _adapt_file(raw: RawTable, kind: str, profile: Profile, keep_invalid: set[st
     typed, errs = _adapt(raw, rk, profile)
     cleared = _clear(typed, errs, keep_invalid)
     ok = ~errs.bad()
-    typed["record_id"] = pd.Series(pd.NA, index=typed.index, dtype="object")
+    typed["record_id"] = pd.Series(pd.NA, index=typed.index, dtype="string")
     if ok.any():
         typed.loc[ok, "record_id"] = record_ids(typed.loc[ok], kind)
     _validate(typed, kind, errs, ok)
@@ -449,7 +461,7 @@ def read_records(
         if raw.blank_rows:
             notes.append(f"{path}: {raw.blank_rows} blank line(s) skipped")
         sources.append(SourceFile(
-            path=str(Path(path)), sha256=raw.sha256, size=raw.size, encoding=raw.encoding, kind=kind,
+            path=str(Path(path).resolve()), sha256=raw.sha256, size=raw.size, encoding=raw.encoding, kind=kind,
             profile=prof.name, rows=len(raw.frame) + len(raw.problems), accepted=int(ok.sum()),
             rejected=int(bad.sum()) + len(raw.problems), blank_rows=raw.blank_rows,
         ))

@@ -214,7 +214,7 @@ def build_network(store, layers: Sequence[str] = LAYERS, window: Window | None =
     pinfo = persons.set_index("person:" + persons["person_id"]) if not persons.empty else pd.DataFrame()
     holder = nodes["id"].map(lambda x: owner.get(x, pd.NA)).astype("string")
     nodes["holder"] = holder
-    who = nodes["id"].where(nodes["kind"] == "person", holder)
+    who = nodes["id"].where(nodes["kind"] == "person", holder).astype(object)
     def pick(col, default=pd.NA):
         if pinfo.empty or col not in pinfo:
             return pd.Series(default, index=nodes.index)

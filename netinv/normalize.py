@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from datetime import timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -54,15 +55,13 @@ def _no_errors(index) -> pd.Series:
 
 def _map_unique(s: pd.Series, fn) -> tuple[pd.Series, pd.Series]:
     """Apply ``fn(value) -> (normalised | None, reason | None)`` once per distinct value."""
-    present = s.dropna()
-    uniq = present.unique()
-    out, why = {}, {}
-    for u in uniq:
-        v, r = fn(u)
-        out[u] = v
-        why[u] = r
-    values = s.map(out).astype("string")
-    errors = s.map(why).astype("string")
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    got = [fn(u) for u in uniques.tolist()]
+    vals = np.array([g[0] for g in got] + [None], dtype=object)
+    why = np.array([g[1] for g in got] + [None], dtype=object)
+    # code -1 (missing) picks the trailing None
+    values = pd.Series(vals[codes], index=s.index, dtype="string")
+    errors = pd.Series(why[codes], index=s.index, dtype="string")
     return values, errors
 
 
@@ -77,8 +76,12 @@ def phones(raw: pd.Series, region: str | None = None, raw_ids: bool = False) -> 
     if raw_ids:
         return s, _no_errors(s.index)
     region = (region or "").upper() or None
+    return _map_unique(s, lambda v: _phone(v, region))
 
-    def one(value: str):
+
+@lru_cache(maxsize=1 << 20)
+def _phone(value: str, region: str | None) -> tuple[str | None, str | None]:
+    if True:
         digits = re.sub(r"[\s\-().]", "", value)
         if digits.startswith("00"):
             digits = "+" + digits[2:]
@@ -86,17 +89,18 @@ def phones(raw: pd.Series, region: str | None = None, raw_ids: bool = False) -> 
             num = phonenumbers.parse(digits, region)
         except phonenumbers.NumberParseException:
             num = None
-        if num is not None and phonenumbers.is_possible_number(num):
+        if num is not None and phonenumbers.is_valid_number(num):
             return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164), None
         if region and digits.isdigit() and 3 <= len(digits) <= 8:
             short = phonenumbers.parse(digits, region)
             if shortnumberinfo.is_valid_short_number_for_region(short, region):
                 return f"{region}:{digits}", None
+        # numbering plans change faster than libraries: accept a number of a possible length
+        if num is not None and phonenumbers.is_possible_number(num) and len(str(num.national_number)) >= 7:
+            return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164), None
         if region is None and not digits.startswith("+"):
             return None, f"no region for national number {value!r}; pass --region or --raw-ids"
         return None, f"not a phone number for region {region or 'any'}: {value!r}"
-
-    return _map_unique(s, one)
 
 
 _ACCOUNT_DIGITS = re.compile(r"^[0-9][0-9 \-]*[0-9]$")
@@ -309,7 +313,8 @@ def dates(raw: pd.Series, date_format: str | None = None) -> tuple[pd.Series, pd
     return out, errors
 
 
-_DURATION_CN = re.compile(r"^(?:(\d+)(?:小时|时))?(?:(\d+)分(?:钟)?)?(?:(\d+)秒)?$")
+_DURATION_CN = r"^(?:(\d+)(?:小时|时))?(?:(\d+)分(?:钟)?)?(?:(\d+)秒)?$"
+_DURATION_HMS = r"^(-?)(\d+):(\d{1,2})(?::(\d{1,2}))?$"
 
 
 def durations(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -324,25 +329,28 @@ def durations(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     integral = num.notna() & (num == np.floor(num))
     out.loc[num.index[integral]] = num[integral].astype("int64")
     rest = present[~integral]
-    for idx, value in rest.items():
-        seconds = None
-        if re.fullmatch(r"-?\d+(?::\d{1,2}){1,2}", value):
-            neg = value.startswith("-")
-            parts = [int(p) for p in value.lstrip("-").split(":")]
-            if all(p < 60 for p in parts[1:]):
-                seconds = 0
-                for p in parts:
-                    seconds = seconds * 60 + p
-                seconds = -seconds if neg else seconds
-        else:
-            m = _DURATION_CN.match(value)
-            if m and any(m.groups()):
-                h, mi, se = (int(g) if g else 0 for g in m.groups())
-                seconds = h * 3600 + mi * 60 + se
-        if seconds is None:
-            errors.loc[idx] = f"cannot read duration {value!r} (expected seconds or h:mm:ss)"
-        else:
-            out.loc[idx] = seconds
+    if rest.empty:
+        return out, errors
+    got = pd.Series(np.nan, index=rest.index)
+    hms = rest.str.extract(_DURATION_HMS)
+    has = hms[1].notna()
+    if has.any():
+        h = hms[1].where(hms[3].notna(), "0").astype(float)
+        m = hms[2].where(hms[3].notna(), hms[1]).astype(float)
+        sec = hms[3].where(hms[3].notna(), hms[2]).astype(float)
+        ok = has & (sec < 60) & ((m < 60) | hms[3].isna())
+        total = (h * 3600 + m * 60 + sec) * np.where((hms[0] == "-").fillna(False).to_numpy(dtype=bool), -1, 1)
+        got[ok] = total[ok]
+    cn = rest[got.isna()].str.extract(_DURATION_CN)
+    if len(cn):
+        any_part = cn.notna().any(axis=1)
+        total = cn.fillna("0").astype(float)
+        got.loc[cn.index[any_part]] = (total[0] * 3600 + total[1] * 60 + total[2])[any_part]
+    good = got.notna()
+    out.loc[got.index[good]] = got[good].astype("int64")
+    bad = ~good
+    if bad.any():
+        errors.loc[bad[bad].index] = "cannot read duration " + rest[bad].map(repr) + " (expected seconds or h:mm:ss)"
     return out, errors
 
 

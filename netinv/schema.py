@@ -91,10 +91,12 @@ TRANSFERS = RecordKind(
         Field("channel", "text", False, "bank, mobile payment, cash deposit..."),
         Field("payer_name", "text", False, "name on the paying account"),
         Field("payee_name", "text", False, "name on the receiving account"),
+        Field("reference", "text", False, "transaction id of a single-source export (never of a two-sided "
+                                           "statement: each bank numbers its side differently)"),
     ),
     # names are left out of the identity: the two banks' statements of one transfer may spell
     # a name differently, and they must still become one transfer.
-    identity=("payer_account", "payee_account", "amount", "currency", "time", "channel"),
+    identity=("payer_account", "payee_account", "amount", "currency", "time", "channel", "reference"),
     core=("payer_account", "payee_account", "amount", "currency", "time"),
     doc="money transfers (bank statements, mobile payments)",
 )

@@ -1,0 +1,193 @@
+"""The ``netinv`` command line: a thin shell over the library.
+
+Every command has ``--help``; known errors print one ``error:`` line and exit with status 1.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import pandas as pd
+import typer
+
+from .. import __version__
+from ..profiles import BUILTIN_PROFILES
+from ..store import Window, open_store
+from . import load as load_cmd
+from .common import STORE, err, frame_table, handle_errors, out, progress
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="netinv",
+    help="Investigate drug-trafficking networks from call records, money transfers and case files.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(load_cmd.app, name="load")
+
+
+def _version(value: bool):
+    if value:
+        out.print(f"netinv {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")):
+    """Investigate drug-trafficking networks from call records, money transfers and case files."""
+
+
+@app.command()
+@handle_errors
+def status(store: Optional[str] = STORE):
+    """Show what the workspace holds and which files it came from."""
+    with open_store(store) as st:
+        counts = st.counts()
+        sources = st.sources()
+        uri = st.uri
+    out.print(f"workspace {uri}", markup=False)
+    out.print(f"{counts['calls']:,} calls between {counts['phones']:,} phones; {counts['transfers']:,} transfers "
+              f"between {counts['accounts']:,} accounts; {counts['persons']:,} persons; {counts['arrests']:,} arrest "
+              f"records in {counts['cases']:,} cases", markup=False)
+    out.print(frame_table(pd.DataFrame([counts]).T.reset_index().set_axis(["what", "count"], axis=1), title="counts"))
+    if len(sources):
+        src = sources.copy()
+        src["sha256"] = src["file_sha256"].str.slice(0, 12)
+        src["loaded_at"] = pd.to_datetime(src["loaded_at"], utc=True).dt.strftime("%Y-%m-%d %H:%M")
+        out.print(frame_table(src[["path", "kind", "profile", "rows", "accepted", "rejected", "sha256", "loaded_at",
+                                   "authority"]], title="files loaded"))
+    else:
+        out.print("no files loaded yet (netinv load --help)", markup=False)
+
+
+@app.command()
+def profiles():
+    """List the built-in import profiles and the columns each reads."""
+    rows = []
+    for name, p in BUILTIN_PROFILES.items():
+        cols = "; ".join(f"{k}={'/'.join(v)}" for k, v in p.columns.items()) or "columns named as the fields"
+        if p.statement is not None:
+            cols += f"; statement: own account={'/'.join(p.statement.account)}, counterpart=" \
+                    f"{'/'.join(p.statement.counterpart)}, flag={'/'.join(p.statement.direction)}"
+        rows.append({"profile": name, "kind": p.kind or "any", "encodings": ", ".join(p.encodings),
+                     "tz": p.tz or "", "region": p.region or "", "columns": cols, "about": p.description})
+    out.print(frame_table(pd.DataFrame(rows), title="built-in profiles (or --profile FILE.toml)"))
+
+
+@app.command()
+@handle_errors
+def synth(
+    out_dir: Path = typer.Option(..., "--out", "-o", help="Folder to write the case into (created)."),
+    seed: int = typer.Option(1, "--seed", help="Random seed: the same seed gives the same files."),
+    people: int = typer.Option(50, "--people", help="People in the trafficking network, customers included."),
+    background: Optional[int] = typer.Option(None, "--background", help="Ordinary callers around them "
+                                                                         "(default 4 per person, at least 200)."),
+    days: int = typer.Option(90, "--days", help="Days the records span."),
+    calls: Optional[int] = typer.Option(None, "--calls", help="Exact number of call records to produce "
+                                                              "(ordinary callers fill up to it)."),
+):
+    """Generate a synthetic case with a known ground truth (carrier, bank and case-file formats)."""
+    from ..synth import generate
+
+    try:
+        with progress("generating") as step:
+            case = generate(out_dir, seed=seed, people=people, background=background, days=days,
+                            target_calls=calls, progress=step)
+    except ValueError as e:
+        from ..errors import NetinvError
+
+        raise NetinvError(str(e)) from e
+    out.print(f"wrote {case.n_calls:,} call records and the bank statements of {len(case.manifest['loads'][3]['files'])} "
+              f"accounts to {out_dir}; ground truth in {out_dir / 'ground_truth.json'}", markup=False)
+    out.print(f"load it with: netinv load-case {out_dir}", markup=False)
+
+
+@app.command("load-case")
+@handle_errors
+def load_case(
+    case_dir: Path = typer.Argument(..., help="A folder written by netinv synth."),
+    authority: Optional[str] = typer.Option(None, "--authority", help="Legal authority to record with the loads."),
+    store: Optional[str] = STORE,
+):
+    """Load every file of a generated case, each with the profile its manifest names."""
+    from ..workflow import load_generated
+
+    with progress("loading") as step, open_store(store) as st:
+        results = load_generated(case_dir, st, authority=authority, progress=lambda f: step(Path(f).name))
+        uri = st.uri
+    df = pd.DataFrame([{"kind": r.kind, "files": r.files, "read": r.records_read, "new": r.records_new,
+                        "already there": r.records_existing} for r in results])
+    out.print(frame_table(df, title=f"loaded into {uri}"))
+
+
+@app.command()
+@handle_errors
+def report(
+    out_file: Path = typer.Option(..., "--out", "-o", help="HTML file to write."),
+    title: str = typer.Option("netinv case report", "--title", help="Title of the report."),
+    store: Optional[str] = STORE,
+):
+    """Write the case report: what was loaded, key people, the network, and a run manifest."""
+    from ..workflow import make_report
+
+    with progress("report") as step, open_store(store) as st:
+        path = make_report(st, out_file, title=title, progress=step)
+    out.print(f"wrote {path}", markup=False)
+
+
+@app.command()
+@handle_errors
+def view(
+    out_file: Path = typer.Option(..., "--out", "-o", help="HTML file to write."),
+    seed: List[str] = typer.Option([], "--seed", help="Show only the neighbourhood of this node (repeatable): "
+                                                     "a number, account, person id or typed id like person:P0012."),
+    hops: int = typer.Option(1, "--hops", help="Neighbourhood radius around --seed."),
+    layer: List[str] = typer.Option([], "--layer", help="Layers to draw: calls, money, co_arrest (repeatable; "
+                                                        "default all)."),
+    level: str = typer.Option("person", "--level", help="phone (identifiers) or person (collapsed onto holders)."),
+    since: Optional[str] = typer.Option(None, "--since", help="Start of the time window (e.g. 2024-03-01)."),
+    until: Optional[str] = typer.Option(None, "--until", help="End of the time window (exclusive)."),
+    store: Optional[str] = STORE,
+):
+    """Write an interactive network view (one offline HTML file)."""
+    from ..views import network_view
+
+    layers = tuple(layer) or ("calls", "money", "co_arrest")
+    try:
+        window = Window.of(since, until)
+    except ValueError as e:
+        from ..errors import NetinvError
+
+        raise NetinvError(str(e)) from e
+    with open_store(store) as st:
+        net = st.network(layers=layers, window=window, level=level)
+    network_view(net, out_file, title="netinv network", subtitle=f"{level} level, layers {', '.join(layers)}, "
+                                                                  f"window {window}", focus=seed or None, hops=hops)
+    out.print(f"wrote {out_file}", markup=False)
+
+
+@app.command()
+@handle_errors
+def demo(
+    out_dir: Path = typer.Option(Path("demo-out"), "--out", "-o", help="Folder for the case, workspace and report."),
+    seed: int = typer.Option(7, "--seed", help="Random seed of the generated case."),
+    people: int = typer.Option(60, "--people", help="People in the generated network."),
+    store: Optional[str] = typer.Option(None, "--store", help="Store to load into (default: a fresh "
+                                                              "embedded workspace in --out)."),
+):
+    """Generate a case, load it into a fresh workspace, analyse it, and write OUT/report.html."""
+    from ..workflow import run_demo
+
+    with progress("demo") as step:
+        result = run_demo(out_dir, seed=seed, people=people, store=store, progress=step)
+    n = sum(r.records_new for r in result.loads)
+    out.print(f"generated case in {result.case_dir}; loaded {n:,} records into {result.workspace}", markup=False)
+    out.print(f"report: {result.report}", markup=False)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,108 @@
+"""Shared pieces of the command line: the --store option, consoles, progress and error handling."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from contextlib import contextmanager
+from typing import Iterator
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..errors import InvalidRecords, NetinvError
+
+__all__ = ["out", "err", "STORE", "handle_errors", "progress", "frame_table", "fail"]
+
+out = Console(highlight=False, soft_wrap=False)
+err = Console(stderr=True, highlight=False)
+
+STORE = typer.Option(
+    None, "--store", envvar="NETINV_STORE",
+    help="Where the case lives: embedded:PATH (default embedded:netinv.duckdb) or bolt://HOST:PORT "
+         "(credentials from NETINV_NEO4J_USER / NETINV_NEO4J_PASSWORD).",
+    show_default=False,
+)
+
+
+def fail(message: str, code: int = 1):
+    """Print ``error: message`` on stderr and exit with ``code``."""
+    err.print(f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def handle_errors(fn):
+    """Turn netinv's errors into a one-line message (plus the failing rows) and exit status 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except InvalidRecords as e:
+            files = sorted({p.file for p in e.problems})
+            err.print(f"[bold red]error:[/] {len(e.problems)} invalid record(s) in {escape(', '.join(files))}; "
+                      "nothing was loaded", markup=True, highlight=False, soft_wrap=True)
+            for p in e.problems[:20]:
+                err.print(f"  {p}", markup=False, highlight=False, soft_wrap=True)
+            if len(e.problems) > 20:
+                err.print(f"  ... and {len(e.problems) - 20} more", markup=False)
+            err.print("Fix the input, or load the rest with --quarantine FILE (rejected rows go there).",
+                      markup=False)
+            raise typer.Exit(1)
+        except NetinvError as e:
+            fail(str(e))
+        except KeyboardInterrupt:
+            err.print("interrupted; the workspace is unchanged by the unfinished step", markup=False)
+            raise typer.Exit(130)
+
+    return wrapper
+
+
+@contextmanager
+def progress(label: str, total: int | None = None) -> Iterator:
+    """A transient progress display on stderr; yields ``step(message)``."""
+    if not err.is_terminal:
+        def step(message: str = "", advance: int = 1):
+            pass
+        yield step
+        return
+    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[msg]}"),
+                  TimeElapsedColumn(), console=err, transient=True) as prog:
+        task = prog.add_task(label, total=total, msg="")
+
+        def step(message: str = "", advance: int = 1):
+            prog.update(task, advance=advance, msg=message)
+
+        yield step
+
+
+def frame_table(df: pd.DataFrame, title: str | None = None, limit: int | None = None) -> Table:
+    """A rich table from a frame; numbers right-aligned."""
+    t = Table(title=title, show_lines=False, header_style="bold")
+    sub = df if limit is None else df.head(limit)
+    for c in sub.columns:
+        numeric = pd.api.types.is_numeric_dtype(sub[c]) and not pd.api.types.is_bool_dtype(sub[c])
+        t.add_column(str(c), justify="right" if numeric else "left", overflow="fold")
+    for row in sub.itertuples(index=False, name=None):
+        t.add_row(*[_text(v) for v in row])
+    return t
+
+
+def _text(v) -> str:
+    if isinstance(v, (list, tuple)):
+        return ", ".join(map(str, v))
+    if v is None or (not isinstance(v, (list, tuple, dict)) and pd.isna(v)):
+        return ""
+    if isinstance(v, float):
+        return f"{v:,.4g}" if abs(v) < 1 else f"{v:,.2f}"
+    if isinstance(v, bool):
+        return "yes" if v else ""
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, pd.Timestamp):
+        return v.strftime("%Y-%m-%d %H:%M")
+    return str(v)

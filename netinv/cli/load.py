@@ -1,0 +1,94 @@
+"""``netinv load calls|transfers|holders|arrests FILE...``"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import pandas as pd
+import typer
+
+from ..profiles import parse_map
+from ..schema import RECORD_KINDS
+from ..store import open_store
+from ..workflow import load_files
+from .common import STORE, err, frame_table, handle_errors, out, progress
+
+app = typer.Typer(help="Load records into the workspace (one transaction per command).", no_args_is_help=True)
+
+_EXAMPLES = {
+    "calls": "netinv load calls cdr.csv --profile cdr-cn\n\n"
+             "netinv load calls cdr.csv --map caller=From --map callee=To --map start=Datetime "
+             "--map duration_s='Duration(seconds)' --time-format '%Y%m%d %H%M' --tz UTC --raw-ids",
+    "transfers": "netinv load transfers statements/*.csv --profile bank-cn --authority 'Order 2024-17'",
+    "holders": "netinv load holders subscribers.xlsx --profile holders-cn",
+    "arrests": "netinv load arrests arrests.csv --profile case-cn",
+}
+
+
+def _make(kind: str):
+    rk = RECORD_KINDS[kind]
+    fields = ", ".join(f"{f.name}{'' if f.required else '?'}" for f in rk.fields)
+
+    @handle_errors
+    def command(
+        files: List[Path] = typer.Argument(..., help="Input files: CSV (any encoding the profile allows), Excel or Parquet.",
+                                           show_default=False),
+        profile: Optional[str] = typer.Option(None, "--profile", "-p",
+                                              help="Built-in profile (netinv profiles lists them) or a .toml file. "
+                                                   "Default: generic (columns named as the fields)."),
+        map_: List[str] = typer.Option([], "--map", "-m", help="field=Column: read a field from a column of another name "
+                                                               "(repeatable)."),
+        region: Optional[str] = typer.Option(None, "--region", help="Default region for national phone numbers, e.g. CN."),
+        raw_ids: Optional[bool] = typer.Option(None, "--raw-ids/--no-raw-ids",
+                                               help="Identifiers are anonymised (integers, hashes): keep them as they are."),
+        tz: Optional[str] = typer.Option(None, "--tz", help="Time zone of timestamps written without one, "
+                                                            "e.g. Asia/Shanghai, UTC, +08:00."),
+        time_format: Optional[str] = typer.Option(None, "--time-format",
+                                                  help="strptime format of the timestamps (e.g. '%Y%m%d %H%M'), "
+                                                       "or epoch / epoch_ms."),
+        encoding: Optional[str] = typer.Option(None, "--encoding", help="Text encoding of CSV files, e.g. utf-8, gbk."),
+        delimiter: Optional[str] = typer.Option(None, "--delimiter", help="CSV field separator (default: detected)."),
+        quarantine: Optional[Path] = typer.Option(None, "--quarantine", "-q",
+                                                  help="Write rejected rows (file, row, reason, raw values) to this CSV "
+                                                       "and load the rest."),
+        keep_invalid: List[str] = typer.Option([], "--keep-invalid",
+                                               help=f"Keep rows whose only problem is this field, with the value cleared "
+                                                    f"and reported (repeatable; one of: {', '.join(rk.clearable)})."),
+        authority: Optional[str] = typer.Option(None, "--authority",
+                                                help="The warrant or order under which the records were obtained "
+                                                     "(kept with their provenance)."),
+        store: Optional[str] = STORE,
+    ):
+        total = len(files)
+        with progress(f"reading {kind}", total=total) as step:
+            with open_store(store) as st:
+                result, batch = load_files(
+                    st, kind, files, profile=profile, quarantine=quarantine, authority=authority,
+                    progress=lambda f: step(Path(f).name),
+                    mapping=parse_map(map_), region=region, raw_ids=raw_ids, tz=tz, time_format=time_format,
+                    encoding=encoding, delimiter=delimiter, keep_invalid=keep_invalid,
+                )
+                uri = st.uri
+        files_df = pd.DataFrame([{
+            "file": s.path, "encoding": s.encoding, "rows": s.rows, "accepted": s.accepted, "rejected": s.rejected,
+        } for s in batch.sources])
+        out.print(frame_table(files_df, title=f"{kind}: {len(batch.sources)} file(s) read"))
+        out.print(f"{result.records_new:,} new {kind} record(s), {result.records_existing:,} already in the workspace, "
+                  f"{result.provenance_new:,} new provenance entries -> {uri}", markup=False)
+        if result.rejected:
+            reasons = ", ".join(f"{n} {r}" for r, n in sorted(result.reasons.items(), key=lambda x: -x[1]))
+            out.print(f"{result.rejected:,} row(s) rejected ({reasons}); written to {quarantine}", markup=False)
+        for note in batch.notes:
+            err.print(f"note: {note}", markup=False, soft_wrap=True)
+
+    command.__doc__ = (
+        f"Load {rk.doc}.\n\nFields ({'?' + ' = optional'}): {fields}.\n\n"
+        f"Loading the same records again changes nothing. Any bad row stops the load with file, row and reason, "
+        f"unless --quarantine is given.\n\nExample:\n\n{_EXAMPLES[kind]}"
+    )
+    return command
+
+
+for _kind in RECORD_KINDS:
+    app.command(_kind)(_make(_kind))

@@ -1,0 +1,6 @@
+"""Views: offline, escaped HTML built from a Network and result frames (never from a store)."""
+
+from .html import page, safe_json, write_page
+from .network_view import network_fragment, network_view, neighbourhood
+
+__all__ = ["network_view", "network_fragment", "neighbourhood", "page", "safe_json", "write_page"]

@@ -1,0 +1,101 @@
+"""The case report: one offline HTML file an analyst can hand on.
+
+:func:`render_report` is a view: it takes frames and a network that the caller computed, and
+never queries a store.  :func:`netinv.workflow.make_report` gathers them from a store.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import pandas as pd
+from markupsafe import Markup
+
+from ..network import Network
+from .html import env, page, write_page
+from .network_view import network_fragment
+
+__all__ = ["Section", "Table", "render_report", "table_from_frame", "network_section"]
+
+
+@dataclass
+class Cell:
+    text: str
+    num: bool = False
+
+
+@dataclass
+class Table:
+    columns: list[str]
+    rows: list[list[Cell]]
+
+
+@dataclass
+class Section:
+    """One titled part of the report: an optional table and optional trusted HTML (a view)."""
+
+    id: str
+    title: str
+    intro: str = ""
+    table: Table | None = None
+    html: Markup | None = None
+
+
+def _cell(v: Any) -> Cell:
+    if v is None or (not isinstance(v, (list, tuple, dict)) and pd.isna(v)):
+        return Cell("")
+    if isinstance(v, bool):
+        return Cell("yes" if v else "")
+    if isinstance(v, int):
+        return Cell(f"{v:,}", True)
+    if isinstance(v, float):
+        return Cell(f"{v:,.4g}" if abs(v) < 1 else f"{v:,.2f}".rstrip("0").rstrip("."), True)
+    if isinstance(v, (list, tuple)):
+        return Cell(", ".join(map(str, v)))
+    if isinstance(v, pd.Timestamp):
+        return Cell(v.strftime("%Y-%m-%d %H:%M") if (v.hour or v.minute) else v.strftime("%Y-%m-%d"))
+    return Cell(str(v))
+
+
+def table_from_frame(df: pd.DataFrame, columns: Sequence[str] | None = None, limit: int | None = None) -> Table:
+    """A report table from a frame (values become text; the template escapes them)."""
+    cols = list(columns) if columns is not None else list(df.columns)
+    sub = df[cols] if limit is None else df[cols].head(limit)
+    rows = [[_cell(v.item() if hasattr(v, "item") and not isinstance(v, (list, tuple)) else v) for v in rec]
+            for rec in sub.itertuples(index=False, name=None)]
+    return Table(cols, rows)
+
+
+def render_report(
+    path: str | Path | None,
+    *,
+    title: str,
+    counts: dict[str, int],
+    sources: pd.DataFrame,
+    sections: Sequence[Section],
+    manifest: dict,
+    subtitle: str = "",
+) -> str:
+    """Render the report page; written to ``path`` when given.  Returns the HTML."""
+    cards = [(k.replace("_", " "), f"{v:,}") for k, v in counts.items() if k not in ("provenance",)]
+    src = sources.copy()
+    if "loaded_at" in src:
+        src["loaded_at"] = pd.to_datetime(src["loaded_at"], utc=True).dt.strftime("%Y-%m-%d %H:%M UTC")
+    src = src.astype(object).where(src.notna(), "")
+    body = Markup(env().get_template("report.html").render(
+        cards=cards, sources=src.to_dict("records"), sections=list(sections),
+        manifest=json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
+    ))
+    html = page(title, body, subtitle=subtitle)
+    if path is not None:
+        write_page(path, html)
+    return html
+
+
+def network_section(net: Network, title: str, intro: str = "", **kwargs) -> Section:
+    """A report section holding an interactive network view."""
+    return Section(id="network", title=title, intro=intro, html=network_fragment(net, **kwargs))
+

@@ -1,0 +1,155 @@
+"""Shared fixtures: data paths, workspaces on every store, generated cases.
+
+Store-parametrised tests run once per engine (``embedded`` and ``neo4j``), in the manner of
+splink's one-test-every-engine decorator.  The Neo4j engine is the real server started by
+``scripts/neo4j-local``; when ``NETINV_TEST_NEO4J_URI`` is not set those tests are skipped,
+unless ``NETINV_REQUIRE_NEO4J=1`` (the README's test command sets it), in which case a missing
+server is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATASETS = Path(os.environ.get("NETINV_DATASETS", ROOT.parent / "shared" / "datasets"))
+
+
+def dataset(*parts: str) -> Path:
+    p = DATASETS.joinpath(*parts)
+    if not p.exists():
+        if os.environ.get("NETINV_REQUIRE_DATASETS") == "1":
+            pytest.fail(f"dataset missing: {p}")
+        pytest.skip(f"dataset not available: {p}")
+    return p
+
+
+@pytest.fixture(scope="session")
+def datasets_dir() -> Path:
+    return DATASETS
+
+
+def _neo4j_uri() -> str | None:
+    return os.environ.get("NETINV_TEST_NEO4J_URI")
+
+
+STORE_KINDS = ["embedded", "neo4j"]
+
+
+def open_test_store(kind: str, tmp_path: Path):
+    """A fresh, empty store of ``kind``."""
+    from netinv.store import EmbeddedStore
+
+    if kind == "embedded":
+        return EmbeddedStore(tmp_path / "workspace.duckdb")
+    uri = _neo4j_uri()
+    if not uri:
+        if os.environ.get("NETINV_REQUIRE_NEO4J") == "1":
+            pytest.fail("NETINV_REQUIRE_NEO4J=1 but NETINV_TEST_NEO4J_URI is not set (start scripts/neo4j-local)")
+        pytest.skip("no Neo4j server (set NETINV_TEST_NEO4J_URI, see scripts/neo4j-local)")
+    from netinv.store.neo4j import Neo4jStore
+
+    st = Neo4jStore(uri)
+    st.clear_all(confirm=True)
+    return st
+
+
+@pytest.fixture(params=STORE_KINDS)
+def store(request, tmp_path):
+    """An empty store, once per engine."""
+    st = open_test_store(request.param, tmp_path)
+    yield st
+    st.close()
+
+
+@pytest.fixture
+def embedded(tmp_path):
+    from netinv.store import EmbeddedStore
+
+    st = EmbeddedStore(tmp_path / "workspace.duckdb")
+    yield st
+    st.close()
+
+
+@pytest.fixture(scope="session")
+def small_case(tmp_path_factory):
+    """A generated 50-person case (seed 11), shared by the whole session; do not modify."""
+    from netinv.synth import generate
+
+    out = tmp_path_factory.mktemp("case50")
+    return generate(out, seed=11, people=50)
+
+
+def write_csv(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+ARTIFACTS = Path(os.environ.get("NETINV_TEST_ARTIFACTS", ROOT / "test-artifacts"))
+
+
+def _chromium() -> str | None:
+    import shutil
+
+    return os.environ.get("NETINV_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (Debian's package) driven by Playwright; no network for the pages."""
+    exe = _chromium()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        exe = None
+    if not exe:
+        if os.environ.get("NETINV_REQUIRE_BROWSER") == "1":
+            pytest.fail("NETINV_REQUIRE_BROWSER=1 but no chromium/playwright found")
+        pytest.skip("headless Chromium not available")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+class PageRun:
+    """A page opened from a file, with its console errors, requests and dialogs recorded."""
+
+    def __init__(self, browser, path: Path, viewport=(1400, 900)):
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
+        self.page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+
+        def on_dialog(d):
+            self.dialogs.append(d.message)
+            d.dismiss()
+
+        self.page.on("dialog", on_dialog)
+        self.page.goto(path.resolve().as_uri())
+
+    @property
+    def foreign_requests(self) -> list[str]:
+        return [u for u in self.requests if not u.startswith("file://")]
+
+    def wait_stable(self, timeout_ms: int = 60_000):
+        self.page.wait_for_function(
+            "() => [...document.querySelectorAll('.netinv-graph')].every(e => e.dataset.status === 'stable')",
+            timeout=timeout_ms)
+
+    def screenshot(self, name: str, full_page: bool = False) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        out = ARTIFACTS / name
+        self.page.screenshot(path=str(out), full_page=full_page)
+        return out
+
+    def close(self):
+        self.page.close()

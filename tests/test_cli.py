@@ -1,0 +1,120 @@
+"""The command line through typer's runner: every command, --help, errors and exit codes."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from netinv.cli import app
+
+from .conftest import dataset, write_csv
+
+runner = CliRunner()
+
+
+def run(*args, ok=True):
+    result = runner.invoke(app, list(map(str, args)))
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.mark.parametrize("cmd", [[], ["load"], ["load", "calls"], ["load", "transfers"], ["load", "holders"],
+                                 ["load", "arrests"], ["status"], ["profiles"], ["synth"], ["load-case"], ["report"],
+                                 ["view"], ["demo"]])
+def test_help_everywhere(cmd):
+    r = run(*cmd, "--help")
+    assert "Usage" in r.output
+
+
+def test_version():
+    assert "netinv 0." in run("--version").output
+
+
+def test_python_dash_m():
+    r = subprocess.run([sys.executable, "-m", "netinv", "--help"], capture_output=True, text=True)
+    assert r.returncode == 0 and "load" in r.stdout
+
+
+def test_vast_load_and_status(tmp_path):
+    cdr = dataset("vast2008_mc3_cdr", "cdr.csv")
+    ws = f"embedded:{tmp_path / 'vast.duckdb'}"
+    profile = "examples/profiles/vast2008.toml"
+    r = run("load", "calls", cdr, "--profile", profile, "--store", ws, ok=False)
+    assert r.exit_code == 1
+    assert "error: 4 invalid record(s)" in r.output and "row 823: duration_s: negative (value -2)" in r.output
+    run("load", "calls", cdr, "--profile", profile, "--keep-invalid", "duration_s", "--store", ws,
+        "--authority", "public challenge data")
+    r = run("status", "--store", ws)
+    assert "9,834 calls between 400 phones" in r.output
+    # with a user mapping on the command line instead of a profile file
+    ws2 = f"embedded:{tmp_path / 'vast2.duckdb'}"
+    run("load", "calls", cdr, "--map", "caller=From", "--map", "callee=To", "--map", "start=Datetime",
+        "--map", "duration_s=Duration(seconds)", "--map", "cell_id=Cell Tower", "--raw-ids",
+        "--time-format", "%Y%m%d %H%M", "--tz", "UTC", "--quarantine", tmp_path / "q.csv", "--store", ws2)
+    assert "9,830 calls between 400 phones" in run("status", "--store", ws2).output
+    rows = list(csv.DictReader((tmp_path / "q.csv").open(encoding="utf-8")))
+    assert [r["row"] for r in rows] == ["823", "4222", "6451", "7246"]
+
+
+def test_bad_profile_and_missing_file_exit_1(tmp_path):
+    ws = f"embedded:{tmp_path / 'w.duckdb'}"
+    r = run("load", "calls", tmp_path / "nope.csv", "--store", ws, "--raw-ids", "--tz", "UTC", ok=False)
+    assert r.exit_code == 1 and "file not found" in r.output
+    f = write_csv(tmp_path / "c.csv", "a,b\n1,2\n")
+    r = run("load", "calls", f, "--profile", "nonsense", "--store", ws, ok=False)
+    assert r.exit_code == 1 and "unknown profile 'nonsense'" in r.output
+
+
+def test_store_from_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("NETINV_STORE", f"embedded:{tmp_path / 'env.duckdb'}")
+    f = write_csv(tmp_path / "c.csv", "caller,callee,start,duration_s\n1,2,2024-01-01T00:00:00Z,5\n")
+    run("load", "calls", f, "--raw-ids")
+    assert "1 calls between 2 phones" in run("status").output
+    assert (tmp_path / "env.duckdb").exists()
+
+
+def test_synth_load_case_report_view(tmp_path):
+    ws = f"embedded:{tmp_path / 'w.duckdb'}"
+    run("synth", "--out", tmp_path / "case", "--seed", 3, "--people", 30)
+    r = run("load-case", tmp_path / "case", "--store", ws)
+    assert "calls" in r.output
+    run("report", "--out", tmp_path / "r.html", "--store", ws)
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "Most connected people" in html and "Run manifest" in html
+    run("view", "--out", tmp_path / "v.html", "--store", ws, "--layer", "calls", "--level", "phone")
+    assert (tmp_path / "v.html").stat().st_size > 100_000
+    r = run("view", "--out", tmp_path / "v2.html", "--store", ws, "--seed", "nobody", ok=False)
+    assert r.exit_code == 1 and "not found" in r.output
+
+
+def test_demo(tmp_path):
+    r = run("demo", "--out", tmp_path / "demo", "--people", 30)
+    assert "report:" in r.output
+    html = (tmp_path / "demo" / "report.html").read_text(encoding="utf-8")
+    assert "netinv demo case" in html
+    # running it again starts from a fresh workspace and gives the same counts
+    run("demo", "--out", tmp_path / "demo", "--people", 30)
+    again = run("status", "--store", f"embedded:{tmp_path / 'demo' / 'workspace.duckdb'}").output
+    first_line = [line for line in again.splitlines() if "calls between" in line][0]
+    assert first_line.startswith(tuple("0123456789"))
+
+
+def test_locked_workspace_is_a_clear_error(tmp_path):
+    import duckdb
+
+    path = tmp_path / "w.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c",
+                               f"import duckdb,time; c=duckdb.connect({str(path)!r}); print('ok', flush=True); time.sleep(30)"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        r = run("status", "--store", f"embedded:{path}", ok=False)
+        assert r.exit_code == 1 and "in use by another" in r.output
+    finally:
+        holder.kill()
+    del duckdb

@@ -1,0 +1,106 @@
+"""The Network projection: typed ids, person collapsing, shared identifiers, interop."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pandas as pd
+import pytest
+
+from netinv.errors import NetinvError, NodeNotFound
+from netinv.network import build_network
+from netinv.store.base import Window
+
+from .test_store_conformance import load_all, files  # noqa: F401  (fixture)
+
+
+@pytest.fixture
+def loaded(embedded, files):  # noqa: F811
+    load_all(embedded, files)
+    return embedded
+
+
+def test_typed_ids_and_resolution(loaded):
+    net = loaded.network(level="phone")
+    assert net.resolve(["A", "phone:B", "X1", "P1"]) == ["phone:A", "phone:B", "account:X1", "person:P1"]
+    with pytest.raises(NodeNotFound, match="Z"):
+        net.resolve(["Z"])
+
+
+def test_ambiguous_bare_reference(embedded, tmp_path):
+    from netinv.workflow import load_files
+    from .conftest import write_csv
+
+    f = write_csv(tmp_path / "c.csv", "caller,callee,start,duration_s\n17,18,2024-01-01T00:00:00Z,1\n")
+    h = write_csv(tmp_path / "h.csv", "person_id,name,phone\n17,Someone,99\n")
+    load_files(embedded, "calls", [f], raw_ids=True)
+    load_files(embedded, "holders", [h], raw_ids=True)
+    net = embedded.network(level="phone")
+    with pytest.raises(NetinvError, match="ambiguous"):
+        net.resolve(["17"])
+
+
+def test_person_level_collapses_and_keeps_unknowns(loaded):
+    net = loaded.network(level="person")
+    nodes = net.nodes.set_index("id")
+    assert nodes.loc["person:P2", "members"] == ["account:X2", "phone:B", "phone:D"]
+    assert nodes.loc["person:P1", "arrested"] and nodes.loc["person:P1", "label"] == "Ann"
+    money = net.edges[net.edges["layer"] == "money"]
+    assert set(zip(money["source"], money["target"])) == {("person:P1", "person:P2"), ("person:P2", "account:X3")}
+
+
+def test_shared_phone_is_not_collapsed(embedded, tmp_path):
+    from netinv.workflow import load_files
+    from .conftest import write_csv
+
+    c = write_csv(tmp_path / "c.csv", "caller,callee,start,duration_s\nS,T,2024-01-01T00:00:00Z,1\n")
+    h = write_csv(tmp_path / "h.csv", "person_id,name,phone\nP1,A,S\nP2,B,S\nP3,C,T\n")
+    load_files(embedded, "calls", [c], raw_ids=True)
+    load_files(embedded, "holders", [h], raw_ids=True)
+    net = embedded.network(layers=("calls",), level="person")
+    e = net.edges.iloc[0]
+    assert (e["source"], e["target"]) == ("phone:S", "person:P3")
+    assert any("more than one person" in n for n in net.notes)
+
+
+def test_self_loops_after_collapse_are_reported(embedded, tmp_path):
+    from netinv.workflow import load_files
+    from .conftest import write_csv
+
+    c = write_csv(tmp_path / "c.csv", "caller,callee,start,duration_s\nS,T,2024-01-01T00:00:00Z,1\n")
+    h = write_csv(tmp_path / "h.csv", "person_id,name,phone\nP1,A,S\nP1,A,T\n")
+    load_files(embedded, "calls", [c], raw_ids=True)
+    load_files(embedded, "holders", [h], raw_ids=True)
+    net = embedded.network(layers=("calls",), level="person")
+    assert net.n_edges == 0 and any("self-loops" in n for n in net.notes)
+
+
+def test_time_window(loaded):
+    net = loaded.network(layers=("calls",), window=Window.of("2024-02-01", None))
+    assert set(zip(net.edges["source"], net.edges["target"])) == {("phone:B", "phone:C"), ("phone:D", "phone:C")}
+
+
+def test_graph_matches_tables_and_networkx(loaded):
+    net = loaded.network(level="person")
+    g = net.graph
+    assert g.is_directed() and g.vcount() == len(net.nodes) and g.ecount() == len(net.edges)
+    for i, row in net.edges.iterrows():
+        e = g.es[i]
+        assert g.vs[e.source]["name"] == row["source"] and g.vs[e.target]["name"] == row["target"]
+        assert e["weight"] == float(row["count"])
+    x = net.to_networkx()
+    assert isinstance(x, nx.MultiDiGraph)
+    assert x.number_of_nodes() == len(net.nodes) and x.number_of_edges() == len(net.edges)
+    assert x.nodes["person:P1"]["label"] == "Ann"
+    assert x.edges["person:P1", "person:P2", "money"]["amount"] == pytest.approx(300.5)
+
+
+def test_unknown_layer_and_level(loaded):
+    with pytest.raises(NetinvError, match="unknown layer"):
+        build_network(loaded, layers=("sms",))
+    with pytest.raises(NetinvError, match="unknown level"):
+        build_network(loaded, level="household")
+
+
+def test_empty_store_gives_empty_network(embedded):
+    net = embedded.network()
+    assert len(net) == 0 and net.n_edges == 0 and net.graph.vcount() == 0

@@ -1,0 +1,149 @@
+"""Field parsers: phone numbers, accounts, ID numbers, times, durations, amounts."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given, strategies as st
+
+from netinv import normalize as nz
+from netinv.errors import ProfileError
+
+
+def s(*values):
+    return pd.Series(list(values), dtype="string")
+
+
+class TestPhones:
+    def test_e164_from_national_and_international_forms(self):
+        v, e = nz.phones(s("138 0013 8000", "+86 138-0013-8000", "008613800138000", "8613800138000"), region="CN")
+        assert v.tolist() == ["+8613800138000"] * 4
+        assert e.isna().all()
+
+    def test_landline_and_foreign(self):
+        v, _ = nz.phones(s("0755-86001234", "+1 415 555 2671"), region="CN")
+        assert v.tolist() == ["+8675586001234", "+14155552671"]
+
+    def test_short_service_numbers_are_kept_with_their_region(self):
+        v, e = nz.phones(s("95588", "10086"), region="CN")
+        assert v.tolist() == ["CN:95588", "CN:10086"]
+        assert e.isna().all()
+
+    def test_garbage_is_reported_not_guessed(self):
+        v, e = nz.phones(s("12", "abc"), region="CN")
+        assert v.isna().all()
+        assert e.tolist()[0] == "not a phone number for region CN: '12'"
+
+    def test_national_number_without_region_asks_for_one(self):
+        _, e = nz.phones(s("13800138000"), region=None)
+        assert "--region" in e.iloc[0]
+
+    def test_raw_ids_are_kept_as_written(self):
+        v, e = nz.phones(s(" 17 ", "a9f3"), raw_ids=True)
+        assert v.tolist() == ["17", "a9f3"]
+        assert e.isna().all()
+
+    def test_empty_cells_are_missing_not_errors(self):
+        v, e = nz.phones(s("", "  ", None), region="CN")
+        assert v.isna().all() and e.isna().all()
+
+
+class TestAccounts:
+    def test_card_numbers_lose_spaces_and_hyphens(self):
+        v, _ = nz.accounts(s("6222 0212 3456 7890 123", "6222-0212-3456"))
+        assert v.tolist() == ["6222021234567890123", "62220212 3456".replace(" ", "")]
+
+    def test_iban_upper_and_email_lower(self):
+        v, _ = nz.accounts(s("de89 3704 0044 0532 0130 00", "Zhang.Wei@163.COM"))
+        assert v.tolist() == ["DE89370400440532013000", "zhang.wei@163.com"]
+
+    def test_rejects_junk(self):
+        _, e = nz.accounts(s("6222<script>"))
+        assert "not an account identifier" in e.iloc[0]
+
+
+class TestResidentId:
+    @pytest.mark.parametrize("good", ["11010519491231002X", "440524188001010014", "110105491231002"])
+    def test_valid(self, good):
+        assert nz.valid_cn_id(good)
+
+    @pytest.mark.parametrize("bad", ["110105194912310021", "11010519491331002X", "1234", "11010519491231002Y"])
+    def test_invalid(self, bad):
+        assert not nz.valid_cn_id(bad)
+
+    def test_flag_keeps_value_as_written(self):
+        v, ok = nz.id_numbers(s("11010519491231002x", "110105194912310021", None))
+        assert v.tolist()[:2] == ["11010519491231002X", "110105194912310021"]
+        assert ok.tolist()[:2] == [True, False]
+
+    @given(st.integers(min_value=0, max_value=10**17 - 1))
+    def test_exactly_one_check_character_is_valid(self, body):
+        body17 = f"{body:017d}"
+        body17 = "110105" + "19800101" + body17[-3:]
+        valid = [c for c in "0123456789X" if nz.valid_cn_id(body17 + c)]
+        assert len(valid) == 1
+
+
+class TestTimes:
+    def test_naive_times_are_read_in_the_given_zone(self):
+        v, e, first_naive = nz.times(s("2024-03-05 14:03:22", "2024/03/05 14:03", "20240305140322"), tz="Asia/Shanghai")
+        assert first_naive is None and e.isna().all()
+        assert v.iloc[0] == pd.Timestamp("2024-03-05 06:03:22", tz="UTC")
+        assert v.iloc[2] == v.iloc[0]
+
+    def test_offsets_in_the_data_win(self):
+        v, _, _ = nz.times(s("2024-03-05T14:03:22+08:00", "2024-03-05T06:03:22Z"), tz="Europe/Berlin")
+        assert v.iloc[0] == v.iloc[1] == pd.Timestamp("2024-03-05 06:03:22", tz="UTC")
+
+    def test_naive_without_zone_is_flagged(self):
+        _, _, first_naive = nz.times(s("", "2024-03-05 14:03:22"))
+        assert first_naive == 1
+
+    def test_explicit_format_and_epoch(self):
+        v, e, _ = nz.times(s("20060601 0008"), time_format="%Y%m%d %H%M", tz="UTC")
+        assert v.iloc[0] == pd.Timestamp("2006-06-01 00:08", tz="UTC")
+        v, e, _ = nz.times(s("1709618602"), time_format="epoch")
+        assert v.iloc[0] == pd.Timestamp("2024-03-05 06:03:22", tz="UTC")
+
+    def test_day_first_dates_are_never_guessed(self):
+        _, e, _ = nz.times(s("05/03/2024 14:03"), tz="UTC")
+        assert "cannot read time" in e.iloc[0]
+
+    def test_impossible_dates_and_dst_gaps(self):
+        _, e, _ = nz.times(s("2024-02-30 10:00:00"), tz="UTC")
+        assert "cannot read time" in e.iloc[0]
+        _, e, _ = nz.times(s("2024-03-31 02:30:00"), tz="Europe/Berlin")
+        assert "does not exist or is ambiguous" in e.iloc[0]
+
+    def test_unknown_zone(self):
+        with pytest.raises(ProfileError, match="unknown time zone"):
+            nz.zone("Mars/Olympus")
+
+    def test_fixed_offset_zone(self):
+        v, _, _ = nz.times(s("2024-03-05 14:03:22"), tz="+08:00")
+        assert v.iloc[0] == pd.Timestamp("2024-03-05 06:03:22", tz="UTC")
+
+
+class TestNumbers:
+    def test_durations(self):
+        v, e = nz.durations(s("75", "75.0", "1:15", "00:01:15", "1分15秒", "2小时", "x", "1:75", "1.5"))
+        assert v.tolist()[:6] == [75, 75, 75, 75, 75, 7200]
+        assert e.notna().tolist() == [False] * 6 + [True] * 3
+
+    def test_negative_durations_parse_so_validation_can_name_them(self):
+        v, e = nz.durations(s("-2", "-0:01:00"))
+        assert v.tolist() == [-2, -60] and e.isna().all()
+
+    def test_amounts(self):
+        v, e = nz.amounts(s("1,234.50", "¥1234.5", "RMB 20", "(12.00)", "abc"))
+        assert v.tolist()[:4] == [1234.5, 1234.5, 20.0, -12.0]
+        assert e.notna().tolist() == [False] * 4 + [True]
+
+    def test_decimal_comma(self):
+        v, _ = nz.amounts(s("1.234,50"), decimal=",", thousands=".")
+        assert v.iloc[0] == 1234.5
+
+    @given(st.floats(min_value=0, max_value=1e12, allow_nan=False).map(lambda x: round(x, 2)))
+    def test_formatted_amounts_round_trip(self, x):
+        v, e = nz.amounts(s(f"{x:,.2f}"))
+        assert e.isna().all() and v.iloc[0] == pytest.approx(x, abs=0.005)

@@ -1,0 +1,168 @@
+"""One conformance suite for every store, run against real engines (DuckDB file, Neo4j server).
+
+Load, reload, counts, provenance, projection, time windows and bad input: the same tests, the
+same expected answers, on each store.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from netinv.adapters import read_records
+from netinv.errors import InvalidRecords, StoreError
+from netinv.store import Window
+from netinv.workflow import load_files, load_generated
+
+from .conftest import write_csv
+
+CALLS = ("caller,callee,start,duration_s,kind,cell_id,imei\n"
+         "A,B,2024-01-01T10:00:00Z,60,voice,c1,i1\n"
+         "A,B,2024-01-02T10:00:00Z,30,voice,c1,i1\n"
+         "B,A,2024-01-03T10:00:00Z,0,sms,c2,i2\n"
+         "B,C,2024-02-01T10:00:00Z,10,voice,c2,i2\n"
+         "D,C,2024-02-02T10:00:00Z,20,voice,,\n")
+TRANSFERS = ("payer_account,payee_account,amount,currency,time,channel\n"
+             "X1,X2,100.5,CNY,2024-01-01T12:00:00Z,bank\n"
+             "X1,X2,200,CNY,2024-01-05T12:00:00Z,bank\n"
+             "X2,X3,1000,CNY,2024-02-05T12:00:00Z,bank\n")
+HOLDERS = ("person_id,name,phone,account\n"
+           "P1,Ann,A,X1\n"
+           "P2,Bob,B,X2\n"
+           "P2,Bob,D,\n"
+           "P3,Cy,C,\n")
+ARRESTS = ("case_id,person_id,name,date,charge,drug,quantity_g,phone\n"
+           "K1,P1,Ann,2024-02-10,selling,meth,2.5,A\n"
+           "K1,P3,Cy,2024-02-10,possession,meth,0.5,C\n")
+
+
+@pytest.fixture
+def files(tmp_path):
+    return {
+        "calls": write_csv(tmp_path / "calls.csv", CALLS),
+        "transfers": write_csv(tmp_path / "transfers.csv", TRANSFERS),
+        "holders": write_csv(tmp_path / "holders.csv", HOLDERS),
+        "arrests": write_csv(tmp_path / "arrests.csv", ARRESTS),
+    }
+
+
+def load_all(store, files, authority="Warrant 7/2024"):
+    results = {}
+    for kind in ("holders", "arrests", "calls", "transfers"):
+        results[kind], _ = load_files(store, kind, [files[kind]], raw_ids=True, tz="UTC", authority=authority)
+    return results
+
+
+EXPECTED_COUNTS = {"calls": 5, "transfers": 3, "holders": 4, "arrests": 2, "phones": 4, "accounts": 3,
+                   "persons": 3, "cases": 1, "devices": 2, "files": 4}
+
+
+def test_load_counts(store, files):
+    res = load_all(store, files)
+    assert res["calls"].records_new == 5
+    counts = store.counts()
+    assert {k: counts[k] for k in EXPECTED_COUNTS} == EXPECTED_COUNTS
+
+
+def test_reload_changes_nothing(store, files):
+    load_all(store, files)
+    before = store.counts()
+    edges_before = store.layer_edges("calls")
+    res = load_all(store, files)
+    assert all(r.records_new == 0 and r.provenance_new == 0 for r in res.values())
+    assert store.counts() == before
+    pd.testing.assert_frame_equal(store.layer_edges("calls"), edges_before)
+    assert len(store.loads()) == 8  # the audit log records both attempts
+
+
+def test_records_round_trip(store, files):
+    load_all(store, files)
+    direct = read_records("calls", [files["calls"]], raw_ids=True, tz="UTC").records
+    back = store.records("calls")
+    expected = direct.sort_values("record_id").reset_index(drop=True)[back.columns]
+    pd.testing.assert_frame_equal(back, expected, check_dtype=True)
+
+
+def test_provenance_traces_every_record(store, files):
+    load_all(store, files)
+    prov = store.provenance()
+    calls = store.records("calls")
+    p = prov[prov["kind"] == "calls"]
+    assert set(p["record_id"]) == set(calls["record_id"])
+    assert sorted(p["row"].tolist()) == [2, 3, 4, 5, 6]
+    assert p["path"].str.endswith("calls.csv").all()
+    assert (p["authority"] == "Warrant 7/2024").all()
+    assert p["row_sha256"].str.len().eq(64).all() and p["file_sha256"].str.len().eq(64).all()
+    one = store.provenance([calls["record_id"].iloc[0]])
+    assert len(one) == 1
+
+
+def test_layer_edges_and_windows(store, files):
+    load_all(store, files)
+    e = store.layer_edges("calls")
+    ab = e[(e["source"] == "A") & (e["target"] == "B")].iloc[0]
+    assert ab["count"] == 2 and ab["duration_s"] == 90
+    assert ab["first"] == pd.Timestamp("2024-01-01T10:00:00Z") and ab["last"] == pd.Timestamp("2024-01-02T10:00:00Z")
+    jan = store.layer_edges("calls", Window.of("2024-01-01", "2024-02-01"))
+    assert set(zip(jan["source"], jan["target"])) == {("A", "B"), ("B", "A")}
+    m = store.layer_edges("money")
+    x = m[(m["source"] == "X1") & (m["target"] == "X2")].iloc[0]
+    assert x["count"] == 2 and x["amount"] == pytest.approx(300.5) and x["currency"] == "CNY"
+    co = store.layer_edges("co_arrest")
+    assert set(zip(co["source"], co["target"])) == {("P1", "P3"), ("P3", "P1")}
+    assert store.layer_edges("co_arrest", Window.of(until="2024-02-01")).empty
+
+
+def test_persons_and_holdings(store, files):
+    load_all(store, files)
+    p = store.persons().set_index("person_id")
+    assert p.loc["P1", "arrested"] and p.loc["P1", "cases"] == ["K1"] and p.loc["P1", "max_quantity_g"] == 2.5
+    assert not p.loc["P2", "arrested"]
+    h = store.holdings()
+    assert set(h.loc[h["person_id"] == "P2", "value"]) == {"B", "D", "X2"}
+
+
+def test_network_projection(store, files):
+    load_all(store, files)
+    phone = store.network(layers=("calls",))
+    assert phone.summary()["nodes"] == 4 and phone.n_edges == 4
+    person = store.network(level="person")
+    ids = set(person.nodes["id"])
+    assert {"person:P1", "person:P2", "person:P3"} <= ids
+    assert "account:X3" in ids  # no known holder: stays an account
+    calls = person.edges[person.edges["layer"] == "calls"]
+    p2p3 = calls[(calls["source"] == "person:P2") & (calls["target"] == "person:P3")].iloc[0]
+    assert p2p3["count"] == 2  # B->C and D->C: Bob's two phones collapsed
+    assert person.graph.vcount() == len(person.nodes) and person.graph.ecount() == len(person.edges)
+
+
+def test_bad_input_leaves_store_unchanged(store, files, tmp_path):
+    load_all(store, files)
+    before = store.counts()
+    bad = write_csv(tmp_path / "bad.csv", CALLS + "E,F,not-a-time,5,voice,,\n")
+    with pytest.raises(InvalidRecords):
+        load_files(store, "calls", [bad], raw_ids=True, tz="UTC")
+    assert store.counts() == before
+
+
+def test_failed_write_rolls_back(store, files):
+    """A write that fails inside the store (here: a record without a required value) changes nothing."""
+    load_all(store, files)
+    before = store.counts()
+    batch = read_records("calls", [files["calls"]], raw_ids=True, tz="UTC")
+    batch.records["record_id"] = batch.records["record_id"].str.replace("0", "1")  # all new records
+    batch.records.loc[batch.records.index[-1], "caller"] = pd.NA  # the last one is broken
+    with pytest.raises(StoreError):
+        store.write(batch)
+    assert store.counts() == before
+
+
+def test_generated_case_loads_consistently(store, small_case):
+    load_generated(small_case.path, store)
+    c = store.counts()
+    assert c["calls"] == small_case.n_calls
+    assert c["arrests"] == len(small_case.truth["arrested"])
+    truth_phones = set(small_case.truth["phones"])
+    edges = store.layer_edges("calls")
+    seen = set(edges["source"]) | set(edges["target"])
+    assert seen - set(small_case.truth["hubs"]) <= truth_phones

@@ -1,0 +1,95 @@
+"""The synthetic case generator: deterministic, consistent with its ground truth, scalable."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pandas as pd
+import pytest
+
+from netinv.synth import generate
+
+
+def digest(folder):
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and p.suffix != ".xlsx":  # xlsx carries a creation timestamp
+            h.update(p.relative_to(folder).as_posix().encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def test_same_seed_same_files(tmp_path):
+    a = generate(tmp_path / "a", seed=5, people=30)
+    b = generate(tmp_path / "b", seed=5, people=30)
+    c = generate(tmp_path / "c", seed=6, people=30)
+    assert digest(a.path) == digest(b.path)
+    assert digest(a.path) != digest(c.path)
+    ha = pd.read_excel(a.path / "case" / "holders.xlsx", dtype=str)
+    hb = pd.read_excel(b.path / "case" / "holders.xlsx", dtype=str)
+    pd.testing.assert_frame_equal(ha, hb)
+
+
+def test_supply_chain_in_the_ground_truth(small_case):
+    t = small_case.truth
+    persons = {p["person_id"]: p for p in t["persons"]}
+    assert persons[t["source"]]["role"] == "source" and persons[t["source"]]["level"] == 0
+    assert len(t["wholesalers"]) >= 2 and len(t["arrested_retailers"]) >= 2
+    for r in t["arrested_retailers"]:
+        assert persons[r]["role"] == "retailer" and persons[r]["arrested"]
+    # every boss is one level up (or the source)
+    for p in t["persons"]:
+        if p["boss"]:
+            assert persons[p["boss"]]["level"] < p["level"]
+    # the source's money arrives on a relative's card
+    rel_accounts = [a for a, v in t["accounts"].items() if v["user"] == t["source"]]
+    assert rel_accounts and all(t["accounts"][a]["holder"] == t["relative"] for a in rel_accounts)
+    assert len(t["hubs"]) == 2
+
+
+def test_seizures_grow_with_level(small_case):
+    arrests = pd.read_csv(small_case.path / "case" / "arrests.csv", encoding="gbk", dtype={"缴获数量(克)": float})
+    q = arrests.set_index("涉嫌罪名")["缴获数量(克)"]
+    assert q.loc["运输毒品罪"].min() >= 500 and q.loc["贩卖毒品罪"].max() <= 20
+
+
+def test_money_flows_up(small_case, embedded):
+    from netinv.workflow import load_generated
+
+    load_generated(small_case.path, embedded)
+    t = small_case.truth
+    level = {p["person_id"]: p["level"] for p in t["persons"]}
+    acct_user = {a: v["user"] for a, v in t["accounts"].items()}
+    tr = embedded.records("transfers")
+    up = down = 0
+    for payer, payee, amount in zip(tr["payer_account"], tr["payee_account"], tr["amount"]):
+        a, b = acct_user.get(payer), acct_user.get(payee)
+        if a in level and b in level:
+            up += level[b] < level[a]
+            down += level[b] > level[a]
+    assert up > 10 * max(down, 1)
+
+
+def test_exact_call_count_and_phone_replacements(tmp_path):
+    case = generate(tmp_path / "c", seed=2, people=40, target_calls=20_000)
+    assert case.n_calls == 20_000
+    a = pd.read_csv(tmp_path / "c" / "cdr" / "carrier_a.csv", encoding="gbk", dtype=str)
+    b = pd.read_csv(tmp_path / "c" / "cdr" / "carrier_b.csv", encoding="utf-8-sig", dtype=str)
+    assert len(a) + len(b) == 20_000
+    assert case.truth["replacements"], "some members replace their phones"
+    for r in case.truth["replacements"]:
+        assert r["old"] != r["new"]
+
+
+def test_rejects_tiny_cases(tmp_path):
+    with pytest.raises(ValueError, match="at least 20"):
+        generate(tmp_path / "x", people=5)
+
+
+def test_manifest_names_profiles(small_case):
+    m = json.loads((small_case.path / "manifest.json").read_text(encoding="utf-8"))
+    assert [s["profile"] for s in m["loads"]] == ["holders-cn", "case-cn", "cdr-cn", "bank-cn"]
+    for s in m["loads"]:
+        for f in s["files"]:
+            assert (small_case.path / f).exists()
