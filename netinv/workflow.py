@@ -21,7 +21,7 @@ from .store import GraphStore, LoadResult, open_store
 from .synth import generate, load_manifest
 from .views.report import Section, network_section, render_report, table_from_frame
 
-__all__ = ["load_files", "load_generated", "make_report", "run_demo", "DemoResult"]
+__all__ = ["load_files", "load_generated", "make_report", "run_demo", "DemoResult", "push"]
 
 Progress = Callable[[str], None]
 
@@ -160,3 +160,16 @@ def run_demo(out: str | Path, *, seed: int = 7, people: int = 60, store: str | N
         report = make_report(st, out / "report.html", title="netinv demo case",
                              params={"seed": seed, "people": people}, progress=say)
     return DemoResult(out, case_dir, uri, report, loads)
+
+
+def push(source: GraphStore, target: GraphStore, progress: Progress | None = None) -> dict[str, int]:
+    """Copy a workspace into another store (Neo4j): records, provenance, sources and the audit log.
+
+    Idempotent like every load: pushing twice adds nothing the second time.
+    """
+    copy = getattr(target, "copy_from", None)
+    if copy is None:
+        from .errors import StoreError
+
+        raise StoreError(f"{target.uri} cannot receive a push (only Neo4j stores can)")
+    return copy(source, progress=progress)

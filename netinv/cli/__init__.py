@@ -189,5 +189,24 @@ def demo(
     out.print(f"report: {result.report}", markup=False)
 
 
+@app.command()
+@handle_errors
+def push(
+    to: str = typer.Option(..., "--to", help="Target Neo4j store, bolt://HOST:PORT or neo4j://HOST:PORT "
+                                             "(credentials from NETINV_NEO4J_USER / NETINV_NEO4J_PASSWORD)."),
+    store: Optional[str] = STORE,
+):
+    """Copy the workspace into Neo4j with its provenance and audit log (pushing again adds nothing)."""
+    from ..workflow import push as push_store
+
+    with open_store(store) as src, open_store(to) as dst, progress("pushing") as step:
+        copied = push_store(src, dst, progress=step)
+        counts = dst.counts()
+        uri = dst.uri
+    out.print(f"pushed to {uri}: " + ", ".join(f"{n:,} new {k}" for k, n in copied.items()), markup=False)
+    out.print(f"{uri} now holds {counts['calls']:,} calls, {counts['transfers']:,} transfers, "
+              f"{counts['holders']:,} holder records, {counts['arrests']:,} arrest records", markup=False)
+
+
 def main() -> None:
     app()

@@ -235,7 +235,7 @@ class GraphStore(abc.ABC):
 
 
 def edge_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """Canonical dtypes for a layer edge frame (identical on every store)."""
+    """Canonical dtypes and order (by source, then target) for a layer edge frame, the same on every store."""
     out = pd.DataFrame({
         "source": df["source"].astype("string"),
         "target": df["target"].astype("string"),
@@ -246,4 +246,4 @@ def edge_frame(df: pd.DataFrame) -> pd.DataFrame:
         "first": pd.to_datetime(df["first"], utc=True).astype("datetime64[us, UTC]"),
         "last": pd.to_datetime(df["last"], utc=True).astype("datetime64[us, UTC]"),
     })
-    return out[EDGE_COLUMNS].reset_index(drop=True)
+    return out[EDGE_COLUMNS].sort_values(["source", "target"], kind="stable").reset_index(drop=True)

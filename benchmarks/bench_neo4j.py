@@ -1,0 +1,100 @@
+"""Load 1,000,000 call records into Neo4j (the real server) and compare with the embedded store.
+
+    eval "$(scripts/neo4j-local start)"
+    .venv/bin/python benchmarks/bench_neo4j.py [--calls 1000000] [--batch 20000]
+
+Target (issue "Neo4j store"): >= 50,000 call records per second on a 2-core machine.  The same
+validated batch is written to a fresh embedded workspace and to an emptied Neo4j database in one
+run; a third figure, the same batches sent with a query that only counts them, separates the
+client's share (preparing and encoding rows) from the server's (creating relationships).
+Results go to benchmarks/results/neo4j.json.  The database named by NETINV_NEO4J_URI is emptied.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+from _common import CACHE, machine, save
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--calls", type=int, default=1_000_000)
+    ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--batch", type=int, default=20_000)
+    args = ap.parse_args()
+    uri = os.environ.get("NETINV_NEO4J_URI")
+    if not uri:
+        sys.exit("set NETINV_NEO4J_URI (eval \"$(scripts/neo4j-local start)\")")
+    from netinv.adapters import read_records
+    from netinv.store import EmbeddedStore
+    from netinv.store.cypher import Query
+    from netinv.store.neo4j import Neo4jStore
+    from netinv.synth import generate
+
+    case = CACHE / f"calls-{args.calls}-seed{args.seed}"
+    if not (case / "manifest.json").exists():
+        generate(case, seed=args.seed, people=2000, target_calls=args.calls)
+    files = [case / "cdr" / n for n in ("carrier_a.csv", "carrier_b.csv")]
+    t = time.perf_counter()
+    batch = read_records("calls", files, "cdr-cn")
+    read_s = time.perf_counter() - t
+    n = len(batch.records)
+
+    ws = CACHE / "bench-neo4j-embedded.duckdb"
+    for p in (ws, ws.with_name(ws.name + ".wal")):
+        p.unlink(missing_ok=True)
+    emb = EmbeddedStore(ws)
+    t = time.perf_counter()
+    emb.write(batch)
+    emb_s = time.perf_counter() - t
+    emb.close()
+
+    st = Neo4jStore(uri, batch_size=args.batch)
+    st.clear_all(confirm=True)
+    t = time.perf_counter()
+    res = st.write(batch)
+    neo_s = time.perf_counter() - t
+    counts = st.counts()
+
+    # the client's share: identical batches, a query that only counts them
+    q = st.q["create_calls_new"]
+    st.q["create_calls_new"] = Query(q.name, "UNWIND $pairs AS p UNWIND p[2] AS r "
+                                     "RETURN count(*) AS created, 0 AS entries, $load_id AS ignored",
+                                     q.doc, q.file, q.line, q.params)
+    st.clear_all(confirm=True)
+    t = time.perf_counter()
+    st._create_paired("calls", "create_calls", "append_call_provenance", batch.records, batch.provenance, "bench")
+    client_s = time.perf_counter() - t
+    st.q["create_calls_new"] = q
+    st.clear_all(confirm=True)
+    st.close()
+
+    result = {
+        "benchmark": "write 1M validated call records: Neo4j (UNWIND batches over Bolt) vs the embedded store",
+        "machine": machine(),
+        "calls": n,
+        "batch_size": args.batch,
+        "read_and_validate_s": round(read_s, 2),
+        "embedded_write_s": round(emb_s, 2),
+        "embedded_records_per_s": round(n / emb_s),
+        "neo4j_write_s": round(neo_s, 2),
+        "neo4j_records_per_s": round(n / neo_s),
+        "neo4j_client_share_s": round(client_s, 2),
+        "neo4j_counts_after": {k: counts[k] for k in ("calls", "phones", "devices", "provenance")},
+        "records_new": res.records_new,
+        "ratio_neo4j_to_embedded": round(neo_s / emb_s, 1),
+        "target_records_per_s": 50_000,
+        "meets_target": n / neo_s >= 50_000,
+    }
+    path = save("neo4j", result)
+    print(json.dumps(result, indent=2))
+    print(f"saved {path}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+// Maintenance: undoing a failed load, and clearing a database for tests.
+
+// A load that failed with the server still up is undone: the records it created are deleted, its
+// provenance entries removed from records that existed before it, and nodes it created and left
+// without any relationship deleted.  One relationship type per statement (types are never
+// parameters).  Deletions run in batches (auto-commit queries), so undoing a large load fits the heap.
+// name: delete_load_calls
+MATCH ()-[r:CALLED]->() WHERE r.load_id = $load_id
+CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS;
+
+// name: delete_load_transfers
+MATCH ()-[r:PAID]->() WHERE r.load_id = $load_id
+CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS;
+
+// name: delete_load_uses
+MATCH ()-[r:USES]->() WHERE r.load_id = $load_id
+CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS;
+
+// name: delete_load_holds
+MATCH ()-[r:HOLDS]->() WHERE r.load_id = $load_id
+CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS;
+
+// name: delete_load_arrests
+MATCH ()-[r:ARRESTED_IN]->() WHERE r.load_id = $load_id
+CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS;
+
+// name: delete_load_derived
+MATCH ()-[r:SEEN_AT|INSERTED_IN]->() WHERE r.created_by = $load_id
+CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS;
+
+// name: remove_load_provenance
+MATCH ()-[r:CALLED|PAID|USES|HOLDS|ARRESTED_IN]->()
+WHERE any(p IN r.provenance WHERE p ENDS WITH $suffix)
+SET r.provenance = [p IN r.provenance WHERE NOT p ENDS WITH $suffix];
+
+// name: delete_load_orphans
+MATCH (n {created_by: $load_id})
+WHERE (n:Phone OR n:Account OR n:Person OR n:Case OR n:Location OR n:Device) AND NOT EXISTS { (n)--() }
+DELETE n;
+
+// name: delete_load_sources
+MATCH (s:Source {load_id: $load_id}) DELETE s;
+
+// name: mark_load_undone
+MATCH (l:Load {load_id: $load_id}) SET l.status = 'undone', l.finished_at = datetime($finished_at);
+
+// Tests and throw-away databases only: everything, relationships first (so that no single inner
+// transaction has to detach a hub with a hundred thousand calls), in batches (auto-commit queries).
+// name: delete_all_relationships
+MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS;
+
+// name: delete_all_nodes
+MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 20000 ROWS;

@@ -1,0 +1,101 @@
+// Reading records back and answering the graph questions every store answers.  Times come back as
+// epoch microseconds (UTC) and dates as ISO text, so that frames are identical on every store.
+// Windows are half-open [$since, $until); an open end is passed as a far date.
+
+// name: count_records
+CALL () { MATCH ()-[r:CALLED]->() RETURN count(r) AS calls }
+CALL () { MATCH ()-[r:PAID]->() RETURN count(r) AS transfers }
+CALL () { MATCH ()-[r:USES|HOLDS]->() WHERE r.origin = 'holders' RETURN count(DISTINCT r.record_id) AS holders }
+CALL () { MATCH ()-[r:ARRESTED_IN]->() RETURN count(r) AS arrests }
+RETURN calls, transfers, holders, arrests;
+
+// Nodes left behind by an interrupted load (no relationship yet) are not counted.
+// name: count_nodes
+CALL () { MATCH (n:Phone) WHERE EXISTS { (n)--() } RETURN count(n) AS phones }
+CALL () { MATCH (n:Account) WHERE EXISTS { (n)--() } RETURN count(n) AS accounts }
+CALL () { MATCH (n:Person) WHERE EXISTS { (n)--() } RETURN count(n) AS persons }
+CALL () { MATCH (n:Case) WHERE EXISTS { (n)--() } RETURN count(n) AS cases }
+CALL () { MATCH ()-[r:CALLED]->() WHERE r.imei IS NOT NULL RETURN count(DISTINCT r.imei) AS devices }
+CALL () { MATCH ()-[r:CALLED|PAID|USES|HOLDS|ARRESTED_IN]->() WHERE r.provenance IS NOT NULL
+          RETURN sum(size(r.provenance)) AS provenance }
+CALL () { MATCH (s:Source) RETURN count(s) AS files }
+RETURN phones, accounts, persons, cases, devices, provenance, files;
+
+// name: read_calls
+MATCH (a:Phone)-[c:CALLED]->(b:Phone)
+WHERE c.start >= $since AND c.start < $until
+RETURN c.record_id AS record_id, a.number AS caller, b.number AS callee,
+       c.start.epochSeconds * 1000000 + c.start.microsecond AS start_us,
+       c.duration_s AS duration_s, c.kind AS kind, c.cell_id AS cell_id, c.imei AS imei;
+
+// name: read_transfers
+MATCH (a:Account)-[t:PAID]->(b:Account)
+WHERE t.time >= $since AND t.time < $until
+RETURN t.record_id AS record_id, a.number AS payer_account, b.number AS payee_account, t.amount AS amount,
+       t.currency AS currency, t.time.epochSeconds * 1000000 + t.time.microsecond AS time_us,
+       t.channel AS channel, t.payer_name AS payer_name, t.payee_name AS payee_name, t.reference AS reference;
+
+// name: read_holders
+MATCH (p:Person)-[r:USES|HOLDS]->(x)
+WHERE r.origin = 'holders'
+RETURN r.record_id AS record_id, p.person_id AS person_id, r.name AS name, r.id_number AS id_number,
+       r.id_number_valid AS id_number_valid,
+       CASE WHEN x:Phone THEN x.number END AS phone, CASE WHEN x:Account THEN x.number END AS account;
+
+// name: read_arrests
+MATCH (p:Person)-[a:ARRESTED_IN]->(c:Case)
+WHERE a.date >= date($since) AND a.date < date($until)
+RETURN a.record_id AS record_id, c.case_id AS case_id, p.person_id AS person_id, a.name AS name,
+       a.id_number AS id_number, a.id_number_valid AS id_number_valid, toString(a.date) AS date,
+       a.charge AS charge, a.drug AS drug, a.quantity_g AS quantity_g, a.phone AS phone, a.account AS account,
+       a.location AS location;
+
+// name: read_provenance
+MATCH ()-[r:CALLED|PAID|USES|HOLDS|ARRESTED_IN]->()
+WHERE r.provenance IS NOT NULL AND ($ids IS NULL OR r.record_id IN $ids)
+WITH DISTINCT r.record_id AS record_id, type(r) AS type, r.provenance AS provenance
+UNWIND provenance AS entry
+RETURN record_id, type, entry;
+
+// name: read_sources
+MATCH (s:Source)
+OPTIONAL MATCH (l:Load {load_id: s.load_id})
+RETURN s.path AS path, s.file_sha256 AS file_sha256, s.size AS size, s.encoding AS encoding, s.kind AS kind,
+       s.profile AS profile, s.rows AS rows, s.accepted AS accepted, s.rejected AS rejected,
+       toString(l.finished_at) AS loaded_at, l.authority AS authority, s.load_id AS load_id;
+
+// name: read_loads
+MATCH (l:Load)
+RETURN l.load_id AS load_id, l.kind AS kind, toString(l.started_at) AS started_at,
+       toString(l.finished_at) AS finished_at, l.status AS status, l.profile AS profile, l.authority AS authority,
+       l.netinv_version AS netinv_version, l.options AS options, l.files AS files, l.records_read AS records_read,
+       l.records_new AS records_new, l.provenance_new AS provenance_new, l.rejected AS rejected
+ORDER BY l.started_at;
+
+// Layer edges aggregated per (source, target): the projection every store returns.
+// name: aggregate_call_edges
+MATCH (a:Phone)-[c:CALLED]->(b:Phone)
+WHERE c.start >= $since AND c.start < $until
+WITH a.number AS source, b.number AS target, count(c) AS count, sum(c.duration_s) AS duration_s,
+     count(c.duration_s) AS with_duration, min(c.start) AS first, max(c.start) AS last
+RETURN source, target, count, CASE WHEN with_duration = 0 THEN null ELSE duration_s END AS duration_s,
+       first.epochSeconds * 1000000 + first.microsecond AS first_us,
+       last.epochSeconds * 1000000 + last.microsecond AS last_us;
+
+// name: aggregate_money_edges
+MATCH (a:Account)-[t:PAID]->(b:Account)
+WHERE t.time >= $since AND t.time < $until
+WITH a.number AS source, b.number AS target, count(t) AS count, sum(t.amount) AS amount,
+     collect(DISTINCT t.currency) AS currencies, min(t.time) AS first, max(t.time) AS last
+RETURN source, target, count, amount,
+       CASE WHEN size(currencies) = 1 THEN currencies[0] ELSE 'MIXED' END AS currency,
+       first.epochSeconds * 1000000 + first.microsecond AS first_us,
+       last.epochSeconds * 1000000 + last.microsecond AS last_us;
+
+// name: aggregate_co_arrest_edges
+MATCH (x:Person)-[ax:ARRESTED_IN]->(c:Case)<-[ay:ARRESTED_IN]-(y:Person)
+WHERE x <> y AND ax.date >= date($since) AND ax.date < date($until)
+  AND ay.date >= date($since) AND ay.date < date($until)
+RETURN x.person_id AS source, y.person_id AS target, count(DISTINCT c) AS count,
+       toString(min(CASE WHEN ax.date < ay.date THEN ax.date ELSE ay.date END)) AS first,
+       toString(max(CASE WHEN ax.date > ay.date THEN ax.date ELSE ay.date END)) AS last;

@@ -1,0 +1,532 @@
+"""The Neo4j store: the same interface as the embedded store, over Bolt with the official driver.
+
+Graph model (labels PascalCase, relationship types UPPER_SNAKE, properties = the frame columns):
+
+- ``(:Phone {number})-[:CALLED {record_id, start, duration_s, kind, cell_id, imei}]->(:Phone)``
+- ``(:Account {number})-[:PAID {record_id, amount, currency, time, channel, ...}]->(:Account)``
+- ``(:Person {person_id})-[:USES]->(:Phone)``, ``-[:HOLDS]->(:Account)`` (holders records, and the
+  phone and account found at an arrest, marked ``origin``)
+- ``(:Person)-[:ARRESTED_IN {record_id, date, charge, drug, quantity_g, ...}]->(:Case {case_id})``
+- ``(:Phone)-[:SEEN_AT]->(:Location {cell_id})``, ``(:Phone)-[:INSERTED_IN]->(:Device {imei})``
+- ``(:Load)`` (the audit log) and ``(:Source)`` (one per file content).
+
+Every record relationship carries ``provenance``: entries ``file_sha256|row|row_sha256|load_id``.
+Statements live in ``cypher/*.cypher`` (see :mod:`netinv.store.cypher`); values are always
+parameters.  Writes are batched (``UNWIND $rows``) through ``execute_query``, one transaction per
+batch, and idempotent, so a load interrupted by a dead server is completed by running it again.
+A load that fails while the server is up is undone.  Credentials come from
+``NETINV_NEO4J_USER`` / ``NETINV_NEO4J_PASSWORD`` and are never printed.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from typing import Any, Iterable, Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from ..adapters import Batch
+from ..errors import QueryError, StoreError, StoreUnavailable
+from ..schema import RECORD_KINDS
+from .base import GraphStore, LoadResult, Window, edge_frame, new_load_id, typed_records
+from .cypher import QueryBook, default_book
+
+__all__ = ["Neo4jStore"]
+
+_SCHEMA_QUERIES = [
+    "create_phone_key", "create_account_key", "create_person_key", "create_case_key", "create_location_key",
+    "create_device_key", "create_load_key", "create_source_key", "create_called_key", "create_paid_key",
+    "create_uses_key", "create_holds_key", "create_arrested_in_key", "create_uses_load_index",
+    "create_holds_load_index", "create_arrested_in_load_index",
+]
+#: per record kind with pair-grouped writes: the endpoint columns and the payload columns, in order
+_PAIRED = {
+    "calls": (("caller", "callee"), ("record_id", "start", "duration_s", "kind", "cell_id", "imei")),
+    "transfers": (("payer_account", "payee_account"),
+                  ("record_id", "amount", "currency", "time", "channel", "payer_name", "payee_name", "reference")),
+}
+_UNDO_QUERIES = ["delete_load_calls", "delete_load_transfers", "delete_load_uses", "delete_load_holds",
+                 "delete_load_arrests", "delete_load_derived"]
+_TYPE_KIND = {"CALLED": "calls", "PAID": "transfers", "USES": "holders", "HOLDS": "holders",
+              "ARRESTED_IN": "arrests"}
+_FAR_PAST = datetime(1, 1, 2, tzinfo=timezone.utc)
+_FAR_FUTURE = datetime(9999, 12, 30, tzinfo=timezone.utc)
+
+
+def _redact(uri: str) -> str:
+    """The URI without any user:password part."""
+    parts = urlsplit(uri)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def _column(s: pd.Series) -> list:
+    return s.to_numpy(dtype=object, na_value=None).tolist()
+
+
+def _micros(s: pd.Series) -> list:
+    arr = s.dt.tz_convert("UTC").to_numpy("datetime64[us]").astype("int64")
+    return [None if m else int(v) for v, m in zip(arr.tolist(), s.isna().tolist())]
+
+
+def _chunks(n: int, size: int) -> Iterator[slice]:
+    for i in range(0, n, size):
+        yield slice(i, min(n, i + size))
+
+
+class Neo4jStore(GraphStore):
+    """A case graph in Neo4j (``bolt://`` or ``neo4j://``).
+
+    ``driver`` replaces the official driver (unit tests pass a recording fake; everything else,
+    the conformance suite included, runs against a real server).
+    """
+
+    def __init__(self, uri: str, *, user: str | None = None, password: str | None = None,
+                 database: str | None = None, batch_size: int = 20_000, queries: QueryBook | None = None,
+                 driver=None):
+        import neo4j
+
+        self._neo4j = neo4j
+        self.uri = _redact(uri)
+        self.database = database or os.environ.get("NETINV_NEO4J_DATABASE") or None
+        self.batch_size = batch_size
+        self.q = queries or default_book()
+        user = user or os.environ.get("NETINV_NEO4J_USER", "neo4j")
+        password = password if password is not None else os.environ.get("NETINV_NEO4J_PASSWORD")
+        if password is None:
+            raise StoreUnavailable(
+                f"no password for Neo4j at {self.uri}: set NETINV_NEO4J_PASSWORD (and NETINV_NEO4J_USER)")
+        try:
+            self.driver = driver or neo4j.GraphDatabase.driver(
+                uri, auth=(user, password), connection_timeout=15, max_transaction_retry_time=15,
+                notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF)
+            self.driver.verify_connectivity()
+        except Exception as e:  # the driver raises several kinds
+            raise self._unavailable(e, "connecting") from e
+        self._ensure_schema()
+
+    # --- plumbing ------------------------------------------------------------------------
+    def _unavailable(self, e: Exception, during: str) -> StoreUnavailable:
+        ex = self._neo4j.exceptions
+        if isinstance(e, ex.AuthError):
+            return StoreUnavailable(
+                f"Neo4j at {self.uri} refused the credentials in NETINV_NEO4J_USER / NETINV_NEO4J_PASSWORD")
+        if isinstance(e, (ex.ServiceUnavailable, ex.SessionExpired, OSError)):
+            if during == "connecting":
+                return StoreUnavailable(
+                    f"cannot reach Neo4j at {self.uri}: is the server running? "
+                    "(start one with: eval \"$(scripts/neo4j-local start)\")")
+            return StoreUnavailable(
+                f"lost the connection to Neo4j at {self.uri} while {during}; restart the server and run the same "
+                "command again: loads are idempotent and complete without duplicates")
+        return StoreUnavailable(f"Neo4j at {self.uri} failed while {during}: {type(e).__name__}")
+
+    def _run(self, name: str, **params: Any):
+        q = self.q[name]
+        q.check(params)
+        ex = self._neo4j.exceptions
+        try:
+            return self.driver.execute_query(q.text, params, database_=self.database,
+                                             routing_=self._neo4j.RoutingControl.WRITE)
+        except ex.Neo4jError as e:
+            if isinstance(e, (ex.ServiceUnavailable, ex.SessionExpired)):
+                raise self._unavailable(e, f"running {name}") from e
+            raise QueryError(name, q.location, f"{e.code}: {e.message}") from e
+        except (ex.DriverError, OSError) as e:
+            raise self._unavailable(e, f"running {name}") from e
+
+    def _run_auto(self, name: str, **params: Any) -> None:
+        """Run a query in an auto-commit transaction (needed by CALL ... IN TRANSACTIONS)."""
+        q = self.q[name]
+        q.check(params)
+        ex = self._neo4j.exceptions
+        try:
+            with self.driver.session(database=self.database) as session:
+                session.run(q.text, params).consume()
+        except ex.Neo4jError as e:
+            if isinstance(e, (ex.ServiceUnavailable, ex.SessionExpired)):
+                raise self._unavailable(e, f"running {name}") from e
+            raise QueryError(name, q.location, f"{e.code}: {e.message}") from e
+        except (ex.DriverError, OSError) as e:
+            raise self._unavailable(e, f"running {name}") from e
+
+    def _df(self, name: str, **params: Any) -> pd.DataFrame:
+        res = self._run(name, **params)
+        return pd.DataFrame([r.values() for r in res.records], columns=res.keys)
+
+    def _ensure_schema(self) -> None:
+        for name in _SCHEMA_QUERIES:
+            self._run(name)
+        self._run("await_indexes", timeout_s=300)
+
+    def close(self) -> None:
+        try:
+            self.driver.close()
+        except Exception:  # closing a broken driver must not mask the real error
+            pass
+
+    def __repr__(self) -> str:
+        return f"Neo4jStore({self.uri!r})"
+
+    # --- writing ---------------------------------------------------------------------------
+    def _batched(self, name: str, rows: list, key: str = "rows", **params) -> int:
+        total = 0
+        for sl in _chunks(len(rows), self.batch_size):
+            res = self._run(name, **{key: rows[sl]}, **params)
+            if res.records:
+                total += int(res.records[0][0] or 0)
+        return total
+
+    def _records_with_provenance(self, kind: str, records: pd.DataFrame, provenance: pd.DataFrame,
+                                 load_id: str | None) -> list[dict]:
+        """Row maps (holders, arrests: small kinds) for the create queries, with provenance."""
+        rk = RECORD_KINDS[kind]
+        cols: dict[str, list] = {"record_id": _column(records["record_id"])}
+        for f in rk.fields:
+            s = records[f.name]
+            if f.type == "date":
+                cols[f.name] = [None if pd.isna(v) else v.strftime("%Y-%m-%d") for v in s.tolist()]
+            elif f.type == "float":
+                cols[f.name] = [None if v is None else float(v) for v in _column(s)]
+            else:
+                cols[f.name] = _column(s)
+        if "id_number_valid" in records:
+            cols["id_number_valid"] = [None if v is None else bool(v) for v in _column(records["id_number_valid"])]
+        prov, keys = self._provenance_lists(records["record_id"], provenance, load_id)
+        names = list(cols)
+        rows = [dict(zip(names, vals)) for vals in zip(*cols.values())]
+        for r, pv, k in zip(rows, prov, keys):
+            r["provenance"], r["prov_keys"] = pv, k
+        return rows
+
+    def _create(self, create: str, append: str, rows: list[dict], load_id: str) -> tuple[int, int]:
+        """Create new record relationships from row maps; append provenance to those that exist.
+
+        Returns (records created, provenance entries added).
+        """
+        created = entries = 0
+        for sl in _chunks(len(rows), self.batch_size):
+            batch = rows[sl]
+            rec = self._run(create, rows=batch, load_id=load_id).records[0]
+            created += int(rec["created"])
+            entries += int(rec["entries"])
+            if int(rec["created"]) < len(batch):
+                res = self._run(append, rows=batch).records[0]
+                entries += int(res["appended"])
+                self._check_written(create, len(batch) - int(res["found"]))
+        return created, entries
+
+    @staticmethod
+    def _check_written(query: str, missing: int) -> None:
+        """After a batch every record must exist (the append query finds old and new ones alike)."""
+        if missing:
+            raise StoreError(f"{missing} record(s) of a batch could not be written by {query} "
+                             "(a node they connect is missing)")
+
+    def _create_paired(self, kind: str, create: str, append: str, records: pd.DataFrame,
+                       provenance: pd.DataFrame, load_id: str | None) -> tuple[int, int]:
+        """Calls and transfers: rows grouped by endpoint pair, sent as lists, batch by batch."""
+        (ka, kb), cols = _PAIRED[kind]
+        self._fast_path = True
+        recs = records.sort_values([ka, kb, "record_id"], kind="stable").reset_index(drop=True)
+        prov, keys = self._provenance_lists(recs["record_id"], provenance, load_id)
+        payload = []
+        for c in cols:
+            s = recs[c]
+            if c in ("start", "time"):
+                payload.append(_micros(s))
+            elif c == "duration_s":
+                payload.append([None if v is None else int(v) for v in _column(s)])
+            elif c == "amount":
+                payload.append([None if v is None else float(v) for v in _column(s)])
+            else:
+                payload.append(_column(s))
+        payload.append(prov)
+        items = [list(t) for t in zip(*payload)]
+        a, b = _column(recs[ka]), _column(recs[kb])
+        created = entries = 0
+        i, n = 0, len(items)
+        while i < n:
+            pairs, size, start = [], 0, i
+            while i < n and size < self.batch_size:
+                j = i + 1
+                while j < n and a[j] == a[i] and b[j] == b[i] and j - i < self.batch_size:
+                    j += 1
+                pairs.append([a[i], b[i], items[i:j]])
+                size += j - i
+                i = j
+            rec = None
+            if self._fast_path:
+                try:
+                    rec = self._run(create + "_new", pairs=pairs, load_id=load_id).records[0]
+                except QueryError as e:
+                    if "ConstraintValidationFailed" not in str(e):
+                        raise
+                    self._fast_path = False  # records of this load exist already: check each from now on
+            if rec is None:
+                rec = self._run(create, pairs=pairs, load_id=load_id).records[0]
+            created += int(rec["created"])
+            entries += int(rec["entries"])
+            if int(rec["created"]) < size:
+                rows = [[items[k][0], prov[k], keys[k]] for k in range(start, i)]
+                res = self._run(append, rows=rows).records[0]
+                entries += int(res["appended"])
+                self._check_written(create, size - int(res["found"]))
+        return created, entries
+
+    @staticmethod
+    def _provenance_lists(record_ids: pd.Series, provenance: pd.DataFrame, load_id: str | None):
+        """Per record (in the order of ``record_ids``): its provenance entries and their keys."""
+        p = provenance
+        lid = p["load_id"].astype("string") if "load_id" in p else pd.Series(load_id, index=p.index, dtype="string")
+        prefix = (p["file_sha256"].astype("string") + "|" + p["row"].astype("string") + "|" +
+                  p["row_sha256"].astype("string"))
+        entries = prefix + "|" + lid
+        ids = p["record_id"].astype("string")
+        if ids.is_unique:  # the usual case: one entry per record
+            e = pd.Series(entries.to_numpy(), index=ids.to_numpy()).reindex(record_ids.to_numpy())
+            k = pd.Series(prefix.to_numpy(), index=ids.to_numpy()).reindex(record_ids.to_numpy())
+            return ([[v] if isinstance(v, str) else [] for v in e.tolist()],
+                    [[v] if isinstance(v, str) else [] for v in k.tolist()])
+        by_id: dict[str, tuple[list, list]] = {}
+        for rid, en, k in zip(ids.tolist(), entries.tolist(), prefix.tolist()):
+            if rid in by_id:
+                by_id[rid][0].append(en)
+                by_id[rid][1].append(k)
+            else:
+                by_id[rid] = ([en], [k])
+        empty = ([], [])
+        got = [by_id.get(r, empty) for r in record_ids.tolist()]
+        return [g[0] for g in got], [g[1] for g in got]
+
+    def _write_kind(self, kind: str, records: pd.DataFrame, provenance: pd.DataFrame, load_id: str) -> tuple[int, int]:
+        if kind == "calls":
+            phones = pd.unique(pd.concat([records["caller"], records["callee"]]).dropna()).tolist()
+            self._batched("merge_phones", phones, key="keys", load_id=load_id)
+            new, appended = self._create_paired(kind, "create_calls", "append_call_provenance", records, provenance,
+                                                load_id)
+            for col, query in (("cell_id", "merge_seen_at"), ("imei", "merge_inserted_in")):
+                pairs = records[["caller", col]].dropna().drop_duplicates()
+                derived = [{"phone": a, "key": b} for a, b in zip(pairs["caller"].tolist(), pairs[col].tolist())]
+                self._batched(query, derived, load_id=load_id)
+            return new, appended
+        if kind == "transfers":
+            accts = pd.unique(pd.concat([records["payer_account"], records["payee_account"]]).dropna()).tolist()
+            self._batched("merge_accounts", accts, key="keys", load_id=load_id)
+            return self._create_paired(kind, "create_transfers", "append_transfer_provenance", records, provenance,
+                                       load_id)
+        rows = self._records_with_provenance(kind, records, provenance, load_id)
+        if kind == "holders":
+            self._merge_people(records, load_id)
+            with_phone = [r for r in rows if r["phone"] is not None]
+            with_account = [r for r in rows if r["account"] is not None]
+            new_p, app_p = self._create("create_holder_phones", "append_uses_provenance", with_phone, load_id)
+            only_acct = [r for r in with_account if r["phone"] is None]
+            both = [r for r in with_account if r["phone"] is not None]
+            new_a, app_a = self._create("create_holder_accounts", "append_holds_provenance", only_acct, load_id)
+            self._create("create_holder_accounts", "append_holds_provenance", both, load_id)
+            return new_p + new_a, app_p + app_a
+        if kind == "arrests":
+            self._merge_people(records, load_id)
+            self._batched("merge_cases", pd.unique(records["case_id"].dropna()).tolist(), key="keys", load_id=load_id)
+            new, appended = self._create("create_arrests", "append_arrest_provenance", rows, load_id)
+            slim = [{"person_id": r["person_id"], "record_id": r["record_id"], "phone": r["phone"],
+                     "account": r["account"]} for r in rows]
+            self._batched("merge_arrest_phones", [r for r in slim if r["phone"] is not None], load_id=load_id)
+            self._batched("merge_arrest_accounts", [r for r in slim if r["account"] is not None], load_id=load_id)
+            return new, appended
+        raise StoreError(f"unknown record kind {kind!r}")
+
+    def _merge_people(self, records: pd.DataFrame, load_id: str) -> None:
+        people = records[["person_id", "name"]].drop_duplicates("person_id")
+        rows = [{"person_id": a, "name": b} for a, b in zip(people["person_id"].tolist(), _column(people["name"]))]
+        self._batched("merge_persons", rows, load_id=load_id)
+        if "phone" in records:
+            phones = pd.unique(records["phone"].dropna()).tolist()
+            self._batched("merge_phones", phones, key="keys", load_id=load_id)
+        if "account" in records:
+            accts = pd.unique(records["account"].dropna()).tolist()
+            self._batched("merge_accounts", accts, key="keys", load_id=load_id)
+
+    def write(self, batch: Batch, *, authority: str | None = None, options: dict | None = None) -> LoadResult:
+        kind = batch.kind
+        load_id = new_load_id()
+        started = datetime.now(timezone.utc)
+        profile = ",".join(sorted({s.profile for s in batch.sources}))
+        self._run("create_load", load_id=load_id, kind=kind, started_at=started.isoformat(), profile=profile,
+                  authority=authority, version=__version__, options=self._options_json(options))
+        try:
+            new, prov_new = self._write_kind(kind, batch.records, batch.provenance, load_id)
+            srcs = [{"file_sha256": s.sha256, "path": s.path, "size": s.size, "encoding": s.encoding, "kind": s.kind,
+                     "profile": s.profile, "rows": s.rows, "accepted": s.accepted, "rejected": s.rejected}
+                    for s in batch.sources]
+            self._run("merge_sources", rows=srcs, load_id=load_id)
+            result = LoadResult(
+                load_id=load_id, kind=kind, files=len(batch.sources), records_read=len(batch.records),
+                records_new=new, records_existing=len(batch.records) - new, provenance_new=prov_new,
+                rejected=len(batch.problems), reasons=dict(batch.reasons), notes=list(batch.notes),
+            )
+            self._run("finish_load", load_id=load_id, finished_at=datetime.now(timezone.utc).isoformat(),
+                      files=result.files, records_read=result.records_read, records_new=result.records_new,
+                      provenance_new=result.provenance_new, rejected=result.rejected)
+            return result
+        except StoreUnavailable:
+            raise  # the server is gone: nothing can be undone now; running the load again completes it
+        except Exception as e:
+            self.undo_load(load_id)
+            if isinstance(e, (QueryError, StoreError)):
+                raise StoreError(f"writing {kind} to {self.uri} failed and was undone: {e}") from e
+            raise
+
+    def undo_load(self, load_id: str) -> None:
+        """Remove what a load wrote (records it created, its provenance entries, nodes it left bare)."""
+        for name in _UNDO_QUERIES:
+            self._run_auto(name, load_id=load_id)
+        self._run("remove_load_provenance", suffix=f"|{load_id}")
+        self._run("delete_load_orphans", load_id=load_id)
+        self._run("delete_load_sources", load_id=load_id)
+        self._run("mark_load_undone", load_id=load_id, finished_at=datetime.now(timezone.utc).isoformat())
+
+    def copy_from(self, other: GraphStore, progress=None) -> dict[str, int]:
+        """Copy another store's records, provenance, sources and audit log into this one (netinv push)."""
+        say = progress or (lambda m: None)
+        loads = other.loads()
+        rows = []
+        for r in loads.to_dict("records"):
+            rows.append({
+                "load_id": r["load_id"], "kind": r["kind"], "started_at": pd.Timestamp(r["started_at"]).isoformat(),
+                "finished_at": pd.Timestamp(r["finished_at"]).isoformat(), "profile": r["profile"],
+                "authority": None if pd.isna(r["authority"]) else r["authority"],
+                "netinv_version": r["netinv_version"], "options": r["options"],
+                **{k: int(r[k]) for k in ("files", "records_read", "records_new", "provenance_new", "rejected")},
+            })
+        self._run("merge_copied_loads", rows=rows, origin=other.uri)
+        src = other.sources()
+        srows = [{k: (None if pd.isna(v) else (int(v) if isinstance(v, (np.integer,)) else v)) for k, v in r.items()
+                  if k in ("file_sha256", "path", "size", "encoding", "kind", "profile", "rows", "accepted",
+                           "rejected", "load_id")} for r in src.to_dict("records")]
+        self._run("merge_copied_sources", rows=srows)
+        copied = {}
+        push_id = "push-" + new_load_id()
+        prov_all = other.provenance()
+        for kind in ("holders", "arrests", "calls", "transfers"):
+            say(f"copying {kind}")
+            recs = other.records(kind)
+            prov = prov_all[prov_all["kind"] == kind]
+            new, _ = self._write_kind(kind, recs, prov, push_id)
+            copied[kind] = new
+        return copied
+
+    def clear_all(self, confirm: bool = False) -> None:
+        """Delete every node and relationship (tests and throw-away databases only)."""
+        if not confirm:
+            raise StoreError("clear_all deletes the whole database; call it with confirm=True")
+        for name in ("delete_all_relationships", "delete_all_nodes"):
+            self._run_auto(name)
+
+    # --- reading ---------------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        a = self._run("count_records").records[0]
+        b = self._run("count_nodes").records[0]
+        out = {**dict(a), **dict(b)}
+        order = ["calls", "transfers", "holders", "arrests", "phones", "accounts", "persons", "cases", "devices",
+                 "provenance", "files"]
+        return {k: int(out[k] or 0) for k in order}
+
+    def sources(self) -> pd.DataFrame:
+        df = self._df("read_sources")
+        df["loaded_at"] = pd.to_datetime(df["loaded_at"], utc=True, format="ISO8601")
+        return df.sort_values(["loaded_at", "path"]).reset_index(drop=True)
+
+    def loads(self) -> pd.DataFrame:
+        df = self._df("read_loads")
+        for c in ("started_at", "finished_at"):
+            df[c] = pd.to_datetime(df[c], utc=True, format="ISO8601")
+        return df
+
+    def records(self, kind: str, window: Window | None = None) -> pd.DataFrame:
+        if kind not in RECORD_KINDS:
+            raise StoreError(f"unknown record kind {kind!r}")
+        lo, hi = (window or Window()).bounds
+        if kind == "calls":
+            df = self._df("read_calls", since=lo, until=hi)
+            df["start"] = pd.to_datetime(df.pop("start_us"), unit="us", utc=True)
+        elif kind == "transfers":
+            df = self._df("read_transfers", since=lo, until=hi)
+            df["time"] = pd.to_datetime(df.pop("time_us"), unit="us", utc=True)
+        elif kind == "arrests":
+            df = self._df("read_arrests", since=lo.date().isoformat(), until=hi.date().isoformat())
+            df["date"] = pd.to_datetime(df["date"])
+        else:
+            df = self._df("read_holders")
+            if len(df):
+                df = df.groupby("record_id", as_index=False).agg("first")
+        if df.empty:
+            df = pd.DataFrame(columns=["record_id", *RECORD_KINDS[kind].field_names])
+            if kind in ("holders", "arrests"):
+                df["id_number_valid"] = pd.Series(dtype="boolean")
+        return typed_records(kind, df)
+
+    def provenance(self, record_ids: Iterable[str] | None = None) -> pd.DataFrame:
+        ids = None if record_ids is None else list(record_ids)
+        df = self._df("read_provenance", ids=ids)
+        cols = ["record_id", "kind", "path", "file_sha256", "row", "row_sha256", "loaded_at", "authority", "load_id"]
+        if df.empty:
+            return pd.DataFrame(columns=cols)
+        parts = df["entry"].str.split("|", expand=True)
+        out = pd.DataFrame({
+            "record_id": df["record_id"], "kind": df["type"].map(_TYPE_KIND),
+            "file_sha256": parts[0], "row": parts[1].astype("int64"), "row_sha256": parts[2], "load_id": parts[3],
+        }).drop_duplicates(["record_id", "file_sha256", "row"])
+        src = self.sources().drop_duplicates("file_sha256")[["file_sha256", "path"]]
+        loads = self.loads()[["load_id", "finished_at", "authority"]].rename(columns={"finished_at": "loaded_at"})
+        out = out.merge(src, on="file_sha256", how="left").merge(loads, on="load_id", how="left")
+        return out[cols].sort_values(["record_id", "path", "row"]).reset_index(drop=True)
+
+    def layer_edges(self, layer: str, window: Window | None = None) -> pd.DataFrame:
+        lo, hi = (window or Window()).bounds
+        if layer == "calls":
+            df = self._df("aggregate_call_edges", since=lo, until=hi)
+            df["amount"], df["currency"] = None, None
+        elif layer == "money":
+            df = self._df("aggregate_money_edges", since=lo, until=hi)
+            df["duration_s"] = None
+        elif layer == "co_arrest":
+            df = self._df("aggregate_co_arrest_edges", since=lo.date().isoformat(), until=hi.date().isoformat())
+            df["duration_s"], df["amount"], df["currency"] = None, None, None
+            df["first"] = pd.to_datetime(df["first"], utc=True)
+            df["last"] = pd.to_datetime(df["last"], utc=True)
+        else:
+            raise StoreError(f"unknown layer {layer!r}; layers are calls, money, co_arrest")
+        if layer != "co_arrest":
+            df["first"] = pd.to_datetime(df.pop("first_us"), unit="us", utc=True) if len(df) else pd.Series(
+                dtype="datetime64[us, UTC]")
+            df["last"] = pd.to_datetime(df.pop("last_us"), unit="us", utc=True) if len(df) else pd.Series(
+                dtype="datetime64[us, UTC]")
+        if df.empty:
+            df = pd.DataFrame({c: pd.Series(dtype=object) for c in
+                               ["source", "target", "count", "duration_s", "amount", "currency", "first", "last"]})
+        return edge_frame(df)
+
+    # --- GDS -------------------------------------------------------------------------------
+    def gds_version(self) -> str:
+        return str(self._run("read_gds_version").records[0]["version"])
+
+    def gds_call_scores(self, *, undirected: bool = False, damping: float = 0.85, max_iterations: int = 100,
+                        tolerance: float = 1e-10) -> pd.DataFrame:
+        """PageRank and weakly connected components computed by GDS on the call graph (weight = calls)."""
+        name = f"netinv-calls-{new_load_id()}"
+        self._run("project_gds_calls", graph_name=name, undirected=["*"] if undirected else [])
+        try:
+            pr = self._df("stream_gds_pagerank", graph_name=name, damping=damping, max_iterations=max_iterations,
+                          tolerance=tolerance)
+            wcc = self._df("stream_gds_wcc", graph_name=name)
+        finally:
+            self._run("drop_gds_graph", graph_name=name)
+        return pr.merge(wcc, on="number")
