@@ -54,6 +54,8 @@ class Network:
     layers: tuple[str, ...] = LAYERS
     window: Window = field(default_factory=Window)
     notes: list[str] = field(default_factory=list)
+    #: identifier (typed id) -> the person node it was collapsed onto (person level only)
+    owner: dict[str, str] = field(default_factory=dict)
     _graph: ig.Graph | None = field(default=None, repr=False)
     _index: dict | None = field(default=None, repr=False)
 
@@ -119,7 +121,21 @@ class Network:
         """The same nodes with only the edges of ``layers``."""
         keep = self.edges["layer"].isin(layers).to_numpy()
         return Network(self.nodes, self.edges.loc[keep].reset_index(drop=True), self.level,
-                       tuple(layers), self.window, list(self.notes))
+                       tuple(layers), self.window, list(self.notes), dict(self.owner))
+
+    def node_of(self, identifiers: pd.Series) -> pd.Series:
+        """The node standing for each typed identifier: itself, or the person it was collapsed onto."""
+        if self.level != "person" or not self.owner:
+            return identifiers
+        return identifiers.map(lambda x: self.owner.get(x, x))
+
+    def members_of(self, node: str) -> list[str]:
+        """The identifiers a node stands for (a person's phones and accounts; else the node itself)."""
+        if self.level == "person" and "members" in self.nodes:
+            row = self.nodes.loc[self.nodes["id"] == node, "members"]
+            if len(row) and isinstance(row.iloc[0], list) and row.iloc[0]:
+                return list(row.iloc[0]) + [node]
+        return [node]
 
     def to_networkx(self):
         """A ``networkx.MultiDiGraph`` with the node and edge tables as attributes (edge key = layer)."""
@@ -244,4 +260,4 @@ def build_network(store, layers: Sequence[str] = LAYERS, window: Window | None =
             ("first", "datetime64[us, UTC]"), ("last", "datetime64[us, UTC]"), ("s", "int64"), ("t", "int64"),
             ("weight", "float64"), ("symmetric", "bool")]})
     edges["layer"] = edges["layer"].astype("string")
-    return Network(nodes, edges, level, layers, window, notes)
+    return Network(nodes, edges, level, layers, window, notes, owner if level == "person" else {})

@@ -21,7 +21,7 @@ from .store import GraphStore, LoadResult, open_store
 from .synth import generate, load_manifest
 from .views.report import Section, network_section, render_report, table_from_frame
 
-__all__ = ["load_files", "load_generated", "make_report", "run_demo", "DemoResult", "push"]
+__all__ = ["load_files", "load_generated", "make_report", "run_demo", "DemoResult", "push", "route_evidence"]
 
 Progress = Callable[[str], None]
 
@@ -173,3 +173,34 @@ def push(source: GraphStore, target: GraphStore, progress: Progress | None = Non
 
         raise StoreError(f"{target.uri} cannot receive a push (only Neo4j stores can)")
     return copy(source, progress=progress)
+
+
+def route_evidence(store: GraphStore, net: Network, hops: pd.DataFrame, window=None, shown: int = 5) -> pd.DataFrame:
+    """Add the source records behind each hop of :func:`netinv.analysis.routes` (column ``sources``).
+
+    A hop between two people stands on the calls and transfers between their phones and accounts;
+    ``sources`` names the files and rows of those records (the first ``shown`` of them) and
+    ``records`` how many there are.
+    """
+    out = hops.copy()
+    calls = store.events("calls", window)
+    money = store.events("money", window)
+    ev = pd.concat([calls.assign(layer="calls"), money.assign(layer="money")], ignore_index=True)
+    ev["a"] = net.node_of(ev["source"])
+    ev["b"] = net.node_of(ev["target"])
+    wanted, per_hop = set(), []
+    for a, b in zip(out["from"], out["to"]):
+        sel = ((ev["a"] == a) & (ev["b"] == b)) | ((ev["layer"] == "calls") & (ev["a"] == b) & (ev["b"] == a))
+        ids = ev.loc[sel].sort_values("time")["record_id"].tolist()
+        per_hop.append(ids)
+        wanted.update(ids[:shown])
+    prov = store.provenance(sorted(wanted)) if wanted else pd.DataFrame(columns=["record_id", "path", "row"])
+    where = {}
+    for r in prov.itertuples():
+        where.setdefault(r.record_id, f"{Path(r.path).name}:{r.row}")
+    out["records"] = [len(ids) for ids in per_hop]
+    out["sources"] = ["; ".join(where.get(i, i[:12]) for i in ids[:shown]) + (f" (+{len(ids) - shown} more)"
+                                                                               if len(ids) > shown else "")
+                      for ids in per_hop]
+    out.attrs.update(hops.attrs)
+    return out

@@ -1,8 +1,29 @@
 """Analysis functions: take a :class:`~netinv.network.Network` and keyword arguments, return DataFrames.
 
 They never touch a store.  Stochastic ones take ``seed`` and give the same answer for the same seed.
+
+- :mod:`~netinv.analysis.centrality`: degree, strength, net money flow, PageRank, betweenness
+  (exact or sampled with its error), eigenvector, harmonic closeness;
+- :mod:`~netinv.analysis.communities`: Leiden / Louvain splits, their stability, summaries;
+- :mod:`~netinv.analysis.brokerage`: Gould-Fernandez brokerage roles;
+- :mod:`~netinv.analysis.hierarchy`: SpringRank hierarchy and upstream candidates;
+- :mod:`~netinv.analysis.routes`: k best supply routes, optionally time-respecting;
+- :mod:`~netinv.analysis.expand`: widening the case from seeds;
+- :mod:`~netinv.analysis.hubs`: high-volume numbers to leave out.
 """
 
-from .centrality import degree
+from .brokerage import ROLES, brokerage
+from .centrality import MEASURES, betweenness, centrality, degree, pagerank
+from .communities import community_summary, communities, stability
+from .expand import expand
+from .hierarchy import hierarchy, springrank, upstream
+from .hubs import detect_hubs, hub_ids
+from .routes import routes
 
-__all__ = ["degree"]
+__all__ = [
+    "degree", "centrality", "pagerank", "betweenness", "MEASURES",
+    "communities", "stability", "community_summary",
+    "brokerage", "ROLES",
+    "hierarchy", "springrank", "upstream",
+    "routes", "expand", "detect_hubs", "hub_ids",
+]

@@ -19,6 +19,8 @@ from ..errors import InvalidRecords, NetinvError
 __all__ = ["out", "err", "STORE", "handle_errors", "progress", "frame_table", "fail"]
 
 out = Console(highlight=False, soft_wrap=False)
+if not out.is_terminal:  # piped or captured: wide tables read better than folded ones
+    out = Console(highlight=False, soft_wrap=False, width=160)
 err = Console(stderr=True, highlight=False)
 
 STORE = typer.Option(

@@ -212,6 +212,21 @@ class GraphStore(abc.ABC):
         out["max_quantity_g"] = out["max_quantity_g"].astype("Float64")
         return out[PERSON_COLUMNS].sort_values("person_id").reset_index(drop=True)
 
+    def events(self, layer: str, window: Window | None = None) -> pd.DataFrame:
+        """Individual contacts of a layer: typed ``source``, ``target``, ``time``, ``record_id``.
+
+        Used for time-respecting routes and for the evidence behind an edge.
+        """
+        if layer == "calls":
+            r = self.records("calls", window)
+            return pd.DataFrame({"source": "phone:" + r["caller"], "target": "phone:" + r["callee"],
+                                 "time": r["start"], "record_id": r["record_id"]})
+        if layer == "money":
+            r = self.records("transfers", window)
+            return pd.DataFrame({"source": "account:" + r["payer_account"], "target": "account:" + r["payee_account"],
+                                 "time": r["time"], "record_id": r["record_id"], "amount": r["amount"]})
+        raise ValueError(f"no individual events for layer {layer!r}")
+
     def network(
         self,
         layers: Sequence[str] = ("calls", "money", "co_arrest"),

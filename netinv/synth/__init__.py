@@ -147,6 +147,22 @@ def _truth(cast: Cast, arrests: pd.DataFrame, params: dict) -> dict:
     role = p["role"]
     ids = lambda r: sorted(p.loc[role == r, "person_id"].tolist())  # noqa: E731
     arrested_retailers = sorted(set(arrests.loc[arrests["涉嫌罪名"] == "贩卖毒品罪", "人员编号"]))
+    cell = {}
+    for r in persons:
+        role, pid = r["role"], r["person_id"]
+        if role == "distributor":
+            cell[pid] = f"cell-{pid}"
+        elif role == "retailer":
+            cell[pid] = f"cell-{r['boss']}"
+        elif role == "wholesaler":
+            cell[pid] = f"{r['group']}-head"
+        elif role != "customer":
+            cell[pid] = r["group"]
+    for r in persons:
+        if r["role"] == "customer":
+            cell[r["person_id"]] = cell.get(r["boss"], r["group"])
+    for r in persons:
+        r["cell"] = cell[r["person_id"]]
     return {
         "params": params,
         "timezone": TZ,
@@ -162,6 +178,8 @@ def _truth(cast: Cast, arrests: pd.DataFrame, params: dict) -> dict:
         "relative": p.at[int(p.attrs["relative"]), "person_id"],
         "hubs": [e164(n) for n in cast.phones.loc[cast.phones["party"].isin(p.index[role == "hub"]), "number"]],
         "groups": {r["person_id"]: r["group"] for r in persons},
+        "cells": {r["person_id"]: r["cell"] for r in persons},
+        "customers": sorted(r["person_id"] for r in persons if r["role"] == "customer"),
         "persons": persons,
         "phones": phone_user,
         "accounts": accounts,

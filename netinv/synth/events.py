@@ -21,6 +21,8 @@ _CALL_RATES = {
     "customer-retailer2": (0.05, 0.8),
     "retailer-distributor": (0.45, 0.7),
     "retailer-peer": (0.05, 0.5),
+    "retailer-branch": (0.04, 0.5),
+    "distributor-cover": (0.06, 0.4),
     "distributor-wholesaler": (0.35, 0.7),
     "distributor-peer": (0.08, 0.5),
     "wholesaler-source": (0.12, 0.7),
@@ -55,7 +57,7 @@ def relationships(cast: Cast, rng: np.random.Generator) -> pd.DataFrame:
     for c in idx["customer"]:
         link(c, boss[c], "customer-retailer")
         same = [r for r in idx["retailer"] if group[r] == group[c] and r != boss[c]]
-        if same and rng.random() < 0.2:
+        if same and rng.random() < 0.35:
             link(c, same[int(rng.integers(len(same)))], "customer-retailer2")
     for r in idx["retailer"]:
         link(r, boss[r], "retailer-distributor")
@@ -64,6 +66,13 @@ def relationships(cast: Cast, rng: np.random.Generator) -> pd.DataFrame:
             for b in members[i + 1:]:
                 if boss[a] == boss[b]:
                     link(a, b, kind)
+                elif kind == "retailer-peer" and group[a] == group[b] and rng.random() < 0.5:
+                    link(a, b, "retailer-branch")  # dealers of one branch know each other
+    # a distributor covers for the branch's other distributor: occasional calls with its dealers
+    for d in idx["distributor"]:
+        for r in idx["retailer"]:
+            if group[r] == group[d] and boss[r] != d and rng.random() < 0.5:
+                link(r, d, "distributor-cover")
     for d in idx["distributor"]:
         link(d, boss[d], "distributor-wholesaler")
     couriers = idx["courier"]

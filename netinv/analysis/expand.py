@@ -1,0 +1,118 @@
+"""Widening the case (扩线): new leads from arrested people, phones or accounts.
+
+Every node within ``hops`` of the seeds is a possible lead.  It ranks higher when:
+
+- several seeds reach it (a contact shared by two arrested dealers is rarely a coincidence);
+- it is in direct, frequent contact with a seed;
+- it receives the seeds' money (money goes up the chain);
+- it stands above the seeds in the hierarchy;
+- it was arrested in another case (the same network across cases).
+
+High-volume numbers (detected, see :mod:`netinv.analysis.hubs`) and, with ``max_degree``, any
+node with more contacts than that, are left out: they would flood the result.  What was left
+out, and why, is in ``attrs["left_out"]``.  Each lead carries the reasons for its rank.
+
+>>> expand(net, ["P0012", "P0016"], hops=2, top=30)             # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..network import Network
+from .graphs import adjacency, exclude_mask, frame_of
+from .hierarchy import hierarchy
+from .hubs import detect_hubs
+
+__all__ = ["expand", "WEIGHTS"]
+
+#: how much each kind of evidence adds to a lead's score
+WEIGHTS = {"shared": 2.0, "contact": 1.0, "money": 1.5, "above": 1.0, "other_case": 1.5}
+
+
+def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int | None = None, top: int = 30,
+           exclude: Iterable[str] | None = None, weights: dict | None = None) -> pd.DataFrame:
+    """Ranked leads with ``score``, the evidence columns and ``reasons``; best first."""
+    w = {**WEIGHTS, **(weights or {})}
+    seed_ids = net.resolve(seeds)
+    seed_idx = np.array([net.index[s] for s in seed_ids])
+    hubs = detect_hubs(net)
+    left = [{"id": r.id, "label": r.label, "why": f"high-volume number: {r.reason}"} for r in hubs.itertuples()]
+    out_ids = set(hubs["id"]) | set(exclude or [])
+    und = adjacency(net, None, "count", False)
+    deg = np.asarray((und > 0).sum(axis=1)).ravel()
+    if max_degree is not None:
+        for i in np.flatnonzero(deg > max_degree):
+            nid = net.nodes["id"].iat[i]
+            if nid not in out_ids and nid not in seed_ids:
+                out_ids.add(nid)
+                left.append({"id": nid, "label": net.nodes["label"].iat[i],
+                             "why": f"{deg[i]} contacts, above --max-degree {max_degree}"})
+    gone = exclude_mask(net, out_ids)
+    a = adjacency(net, None, "count", False, out_ids)
+    n = len(net.nodes)
+    # how many seeds reach each node within `hops`, and the nearest distance
+    reach = np.zeros(n, dtype=np.int64)
+    dist = np.full(n, np.inf)
+    for s in seed_idx:
+        seen = np.zeros(n, dtype=bool)
+        seen[s] = True
+        frontier = seen.copy()
+        for h in range(1, hops + 1):
+            nxt = (a @ frontier.astype(np.float64)) > 0
+            new = nxt & ~seen
+            if not new.any():
+                break
+            dist[new] = np.minimum(dist[new], h)
+            seen |= new
+            frontier = new
+        seen[s] = False
+        reach += seen
+    calls = adjacency(net, ("calls",), "count", False, out_ids)
+    contact = np.asarray(calls[seed_idx].sum(axis=0)).ravel() if len(seed_idx) else np.zeros(n)
+    money = adjacency(net, ("money",), "amount", True, out_ids)
+    from_seeds = np.asarray(money[seed_idx].sum(axis=0)).ravel() if len(seed_idx) else np.zeros(n)
+    to_seeds = np.asarray(money[:, seed_idx].sum(axis=1)).ravel() if len(seed_idx) else np.zeros(n)
+    h = hierarchy(net, exclude=list(out_ids)).set_index("id").reindex(net.nodes["id"])
+    score_h = h["score"].to_numpy(dtype=float)
+    above = score_h - (np.nanmean(score_h[seed_idx]) if len(seed_idx) else 0)
+    seed_cases = set()
+    cases = net.nodes["cases"].tolist() if "cases" in net.nodes else [[]] * n
+    for s in seed_idx:
+        seed_cases |= set(cases[s] or [])
+    other = np.array([len(set(c or []) - seed_cases) for c in cases])
+    cand = (reach > 0) & ~gone
+    cand[seed_idx] = False
+    score = (w["shared"] * np.maximum(reach - 1, 0) + w["contact"] * np.log1p(contact)
+             + w["money"] * np.log10(1 + from_seeds / 100.0) + w["above"] * np.clip(np.nan_to_num(above), 0, None)
+             + w["other_case"] * (other > 0))
+    df = frame_of(net, {"score": score, "seeds_reaching": reach, "hops": dist, "contacts_with_seeds": contact,
+                        "money_from_seeds": from_seeds, "money_to_seeds": to_seeds,
+                        "levels_above_seeds": above, "other_cases": other})
+    df = df.loc[cand].sort_values(["score", "id"], ascending=[False, True]).head(top).copy()
+    reasons = []
+    for r in df.itertuples():
+        why = []
+        if r.seeds_reaching > 1:
+            why.append(f"reached by {r.seeds_reaching} of the {len(seed_idx)} seeds")
+        if r.contacts_with_seeds:
+            why.append(f"{int(r.contacts_with_seeds)} call(s) with the seeds")
+        if r.money_from_seeds:
+            why.append(f"received {r.money_from_seeds:,.0f} from the seeds")
+        if r.money_to_seeds:
+            why.append(f"paid {r.money_to_seeds:,.0f} to the seeds")
+        if np.isfinite(r.levels_above_seeds) and r.levels_above_seeds > 0.5:
+            why.append(f"{r.levels_above_seeds:.1f} levels above the seeds")
+        if r.other_cases:
+            why.append(f"arrested in {r.other_cases} other case(s)")
+        why.append(f"{int(r.hops)} hop(s) away")
+        reasons.append("; ".join(why))
+    df["reasons"] = reasons
+    df.insert(0, "rank", np.arange(1, len(df) + 1))
+    df = df.reset_index(drop=True)
+    df.attrs["left_out"] = pd.DataFrame(left, columns=["id", "label", "why"])
+    df.attrs["seeds"] = seed_ids
+    return df

@@ -1,0 +1,100 @@
+"""Weighted views of a Network for the algorithms: sparse matrices and igraph graphs.
+
+Parallel edges of different layers are summed.  Weights are always float64 (igraph silently
+ignores integer weights in PageRank: see PERFORMANCE-NOTES).  Vertex ``i`` of every view is row
+``i`` of ``net.nodes``; excluded vertices keep their index and simply lose their edges.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import igraph as ig
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ..errors import NetinvError
+from ..network import Network
+
+__all__ = ["WEIGHTS", "edge_mask", "edge_weights", "adjacency", "igraph_view", "exclude_mask"]
+
+#: what an edge's weight can be: contacts (calls, transfers, shared cases), seconds, or money
+WEIGHTS = ("count", "duration", "amount")
+
+
+def exclude_mask(net: Network, exclude: Iterable[str] | None) -> np.ndarray:
+    """Boolean mask of vertices to leave out (typed ids; unknown ids are ignored)."""
+    mask = np.zeros(len(net.nodes), dtype=bool)
+    if exclude is not None:
+        idx = net.index
+        for x in exclude:
+            i = idx.get(x)
+            if i is not None:
+                mask[i] = True
+    return mask
+
+
+def edge_mask(net: Network, layers: Sequence[str] | None = None, exclude: Iterable[str] | None = None) -> np.ndarray:
+    e = net.edges
+    m = np.ones(len(e), dtype=bool) if layers is None else e["layer"].isin(list(layers)).to_numpy().copy()
+    if exclude is not None:
+        gone = exclude_mask(net, exclude)
+        m &= ~gone[e["s"].to_numpy()] & ~gone[e["t"].to_numpy()]
+    return m
+
+
+def edge_weights(net: Network, weight: str = "count") -> np.ndarray:
+    """Per-edge weight as float64: contacts, seconds (calls) or amount (money)."""
+    if weight not in WEIGHTS:
+        raise NetinvError(f"unknown weight {weight!r}; use one of {', '.join(WEIGHTS)}")
+    e = net.edges
+    if weight == "count":
+        return e["count"].to_numpy(dtype=np.float64)
+    col = "duration_s" if weight == "duration" else "amount"
+    return e[col].astype("Float64").fillna(0).to_numpy(dtype=np.float64)
+
+
+def adjacency(net: Network, layers: Sequence[str] | None = None, weight: str = "count", directed: bool = True,
+              exclude: Iterable[str] | None = None) -> sp.csr_matrix:
+    """n x n weighted adjacency (row = source).  Undirected: A + A^T for asymmetric layers."""
+    n = len(net.nodes)
+    m = edge_mask(net, layers, exclude)
+    e = net.edges.loc[m]
+    w = edge_weights(net, weight)[m]
+    s, t = e["s"].to_numpy(), e["t"].to_numpy()
+    a = sp.csr_matrix((w, (s, t)), shape=(n, n), dtype=np.float64)
+    a.sum_duplicates()
+    if not directed:
+        sym = e["symmetric"].to_numpy(dtype=bool) if "symmetric" in e else np.zeros(len(e), bool)
+        # symmetric layers are stored in both directions already: add them once
+        asym = sp.csr_matrix((w[~sym], (s[~sym], t[~sym])), shape=(n, n), dtype=np.float64)
+        symm = sp.csr_matrix((w[sym], (s[sym], t[sym])), shape=(n, n), dtype=np.float64)
+        a = (asym + asym.T + symm).tocsr()
+        a.sum_duplicates()
+    a.setdiag(0)
+    a.eliminate_zeros()
+    return a
+
+
+def igraph_view(net: Network, layers: Sequence[str] | None = None, weight: str = "count", directed: bool = True,
+                exclude: Iterable[str] | None = None) -> ig.Graph:
+    """An igraph graph with one edge per connected pair and a float ``weight``."""
+    a = adjacency(net, layers, weight, directed, exclude)
+    if not directed:
+        a = sp.triu(a, k=1).tocsr()
+    coo = a.tocoo()
+    g = ig.Graph(n=a.shape[0], edges=np.column_stack([coo.row, coo.col]).tolist(), directed=directed)
+    g.es["weight"] = coo.data.astype(np.float64).tolist()
+    return g
+
+
+def frame_of(net: Network, values: dict[str, np.ndarray]) -> pd.DataFrame:
+    """A result frame: id, label, kind, then the given columns."""
+    df = pd.DataFrame({"id": net.nodes["id"], "label": net.nodes["label"], "kind": net.nodes["kind"]})
+    for k, v in values.items():
+        df[k] = v
+    return df
+
+
+__all__.append("frame_of")

@@ -1,0 +1,219 @@
+"""Analysis commands: centrality, communities, brokers, hierarchy, upstream, routes, expand, hubs.
+
+Each builds the network from the store (level, layers, time window), runs one library function,
+prints a table, and with ``--out FILE.csv`` writes the same rows (identifier first, in rank order).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import pandas as pd
+import typer
+
+from .. import analysis as an
+from ..errors import NetinvError
+from ..network import Network
+from ..store import Window, open_store
+from .common import STORE, err, frame_table, handle_errors, out, progress
+
+__all__ = ["register"]
+
+LEVEL = typer.Option("person", "--level", help="person (phones and accounts collapsed onto their holders) or phone.")
+LAYER = typer.Option([], "--layer", help="Layers: calls, money, co_arrest (repeatable; default all).")
+SINCE = typer.Option(None, "--since", help="Start of the time window, e.g. 2024-03-01.")
+UNTIL = typer.Option(None, "--until", help="End of the time window (exclusive).")
+OUT = typer.Option(None, "--out", "-o", help="Also write the table to this CSV file (column 'id' first).")
+TOP = typer.Option(20, "--top", help="Rows to show (the CSV has them all).")
+
+
+def _network(store: str | None, level: str, layer: list[str], since: str | None, until: str | None) -> Network:
+    try:
+        window = Window.of(since, until)
+    except ValueError as e:
+        raise NetinvError(str(e)) from e
+    layers = tuple(layer) or ("calls", "money", "co_arrest")
+    with progress("building the network"), open_store(store) as st:
+        return st.network(layers=layers, window=window, level=level)
+
+
+def _write_csv(df: pd.DataFrame, out_file: Path) -> None:
+    """The rows as CSV, identifier first, lists joined with '; '."""
+    cols = ["id"] + [c for c in df.columns if c != "id"]
+    csv = df[cols].copy()
+    for c in csv.columns:
+        if csv[c].map(lambda v: isinstance(v, list)).any():
+            csv[c] = csv[c].map(lambda v: "; ".join(map(str, v)) if isinstance(v, list) else v)
+    csv.to_csv(out_file, index=False, encoding="utf-8")
+    out.print(f"wrote {len(df):,} rows to {out_file}", markup=False)
+
+
+def _emit(df: pd.DataFrame, out_file: Path | None, columns: list[str], title: str, top: int) -> None:
+    out.print(frame_table(df[[c for c in columns if c in df.columns]], title=title, limit=top))
+    if out_file is not None:
+        _write_csv(df, out_file)
+
+
+def _notes(*notes: str) -> None:
+    for n in notes:
+        if n:
+            err.print(f"note: {n}", markup=False, soft_wrap=True)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    @handle_errors
+    def centrality(
+        measure: List[str] = typer.Option([], "--measure", help=f"Measures (repeatable): {', '.join(an.MEASURES)}."),
+        include_hubs: bool = typer.Option(False, "--include-hubs", help="Keep high-volume numbers in."),
+        weight: str = typer.Option("count", "--weight", help="Edge weight: count, duration or amount."),
+        seed: int = typer.Option(0, "--seed", help="Seed of the sampled betweenness (large networks)."),
+        level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
+        out_file: Optional[Path] = OUT, top: int = TOP, store: Optional[str] = STORE,
+    ):
+        """Key players: degree, strength, net money flow, PageRank, betweenness, eigenvector, harmonic."""
+        net = _network(store, level, layer, since, until)
+        hubs = [] if include_hubs else an.hub_ids(net)
+        with progress("centrality"):
+            df = an.centrality(net, measures=tuple(measure) or an.MEASURES, weight=weight, exclude=hubs, seed=seed)
+        df = df[~df["id"].isin(hubs)].reset_index(drop=True)
+        df.insert(0, "rank", range(1, len(df) + 1))
+        _emit(df, out_file, ["rank", "id", "label", "degree", "calls", "transfers", "net_flow", "pagerank",
+                             "betweenness", "eigenvector", "harmonic"], "key players", top)
+        _notes(*df.attrs.get("notes", []), f"left out {len(hubs)} high-volume number(s)" if hubs else "")
+
+    @app.command()
+    @handle_errors
+    def communities(
+        method: str = typer.Option("leiden", "--method", help="leiden or louvain."),
+        resolution: float = typer.Option(1.0, "--resolution", help="Higher: more, smaller communities."),
+        seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same split)."),
+        runs: int = typer.Option(10, "--runs", help="Seeds to rerun for the stability of the split (0: skip)."),
+        level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
+        out_file: Optional[Path] = OUT, top: int = TOP, store: Optional[str] = STORE,
+    ):
+        """Community split (Leiden or Louvain), its stability across seeds, and each community's summary."""
+        net = _network(store, level, layer, since, until)
+        hubs = an.hub_ids(net)
+        with progress("communities"):
+            split = an.communities(net, method=method, resolution=resolution, seed=seed, exclude=hubs)
+            pr = an.centrality(net, measures=("pagerank",), exclude=hubs).set_index("id")["pagerank"]
+            summary = an.community_summary(net, split, scores=pr)
+            if runs:
+                stab = an.stability(net, runs=runs, method=method, resolution=resolution, seed=seed, exclude=hubs)
+                node_stab = stab.attrs["nodes"].set_index("id")["stability"]
+                split["stability"] = split["id"].map(node_stab)
+                summary["stability"] = [node_stab.reindex(m).mean() for m in summary["members"]]
+        out.print(frame_table(summary.drop(columns=["members"]), title=f"communities: {split.attrs['method']}, "
+                              f"modularity {split.attrs['modularity']:.3f}", limit=top))
+        _notes(f"left out {len(hubs)} high-volume number(s)" if hubs else "",
+               "stability: share of reruns with other seeds in which a member stays with the same neighbours"
+               if runs else "")
+        if out_file is not None:
+            _write_csv(split.sort_values(["community", "id"]).reset_index(drop=True), out_file)
+
+    @app.command()
+    @handle_errors
+    def brokers(
+        resolution: float = typer.Option(1.0, "--resolution", help="Resolution of the Leiden split used."),
+        seed: int = typer.Option(0, "--seed", help="Seed of the split."),
+        level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
+        out_file: Optional[Path] = OUT, top: int = TOP, store: Optional[str] = STORE,
+    ):
+        """Brokerage roles (Gould-Fernandez) relative to the community split: who connects groups."""
+        net = _network(store, level, layer, since, until)
+        hubs = an.hub_ids(net)
+        split = an.communities(net, resolution=resolution, seed=seed, exclude=hubs)
+        df = an.brokerage(net, split, exclude=hubs)
+        df.insert(0, "rank", range(1, len(df) + 1))
+        _emit(df, out_file, ["rank", "id", "label", "community", *an.ROLES, "across_groups"], "brokers", top)
+
+    @app.command()
+    @handle_errors
+    def hierarchy(
+        level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
+        out_file: Optional[Path] = OUT, top: int = TOP, store: Optional[str] = STORE,
+    ):
+        """A level for everyone (1 = top) from money direction, call patterns and seizure sizes (SpringRank)."""
+        net = _network(store, level, layer, since, until)
+        df = an.hierarchy(net)
+        df.insert(0, "rank", range(1, len(df) + 1))
+        _emit(df, out_file, ["rank", "id", "label", "score", "level", "payments_received", "payments_made",
+                             "calls_received", "calls_made", "max_quantity_g"], "hierarchy", top)
+        _notes(f"left out {len(df.attrs['excluded'])} high-volume number(s)" if df.attrs["excluded"] else "")
+
+    @app.command()
+    @handle_errors
+    def upstream(
+        from_: List[str] = typer.Option(..., "--from", help="Seed people, phones or accounts (repeatable)."),
+        hops: int = typer.Option(4, "--hops", help="How far from the seeds candidates may be."),
+        level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
+        out_file: Optional[Path] = OUT, top: int = TOP, store: Optional[str] = STORE,
+    ):
+        """Upstream candidates (上家) above the given people, with the reasons for each rank."""
+        net = _network(store, level, layer, since, until)
+        df = an.upstream(net, from_, hops=hops, top=max(top, 50))
+        _emit(df, out_file, ["rank", "id", "label", "upstream_score", "hops", "levels_above_seeds", "reasons"],
+              "upstream candidates", top)
+
+    @app.command()
+    @handle_errors
+    def routes(
+        from_: List[str] = typer.Option(..., "--from", help="Start of the routes: retail dealers (repeatable)."),
+        to: List[str] = typer.Option([], "--to", help="Ends of the routes (default: the top 5 upstream candidates)."),
+        k: int = typer.Option(5, "--k", help="Number of routes."),
+        time_respecting: bool = typer.Option(False, "--time-respecting",
+                                             help="Each hop must follow the previous one within --max-gap."),
+        max_gap: str = typer.Option("14D", "--max-gap", help="Longest wait between hops, e.g. 7D, 36h."),
+        level: str = LEVEL, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
+        out_file: Optional[Path] = OUT, store: Optional[str] = STORE,
+    ):
+        """The k best supply routes (money in its direction, calls either way), with each hop's evidence."""
+        from ..workflow import route_evidence
+
+        window = Window.of(since, until)
+        with progress("routes"), open_store(store) as st:
+            net = st.network(layers=("calls", "money"), window=window, level=level)
+            events = None
+            if time_respecting:
+                events = pd.concat([st.events("calls", window).assign(layer="calls"),
+                                    st.events("money", window).assign(layer="money")], ignore_index=True)
+            df = an.routes(net, from_, to or None, k=k, events=events, max_gap=max_gap)
+            df = route_evidence(st, net, df)
+        summary = df.attrs["routes"]
+        out.print(frame_table(summary, title=f"{len(summary)} route(s)"))
+        cols = ["route", "hop", "from_label", "to_label", "calls", "transfers", "amount", "first", "last"] + \
+            (["at"] if time_respecting else []) + ["sources"]
+        df = df.rename(columns={"from": "id"})
+        _emit(df, out_file, cols, "hops and their evidence", 10_000)
+
+    @app.command()
+    @handle_errors
+    def expand(
+        seed: List[str] = typer.Option(..., "--seed", help="Arrested people, phones or accounts (repeatable)."),
+        hops: int = typer.Option(2, "--hops", help="How far from the seeds leads may be."),
+        max_degree: Optional[int] = typer.Option(None, "--max-degree",
+                                                 help="Also leave out nodes with more contacts than this."),
+        level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
+        out_file: Optional[Path] = OUT, top: int = typer.Option(30, "--top", help="Leads to rank."),
+        store: Optional[str] = STORE,
+    ):
+        """Widen the case (扩线): rank new leads from the seeds, with reasons; high-volume numbers left out."""
+        net = _network(store, level, layer, since, until)
+        df = an.expand(net, seed, hops=hops, max_degree=max_degree, top=top)
+        _emit(df, out_file, ["rank", "id", "label", "score", "reasons"], "leads", top)
+        left = df.attrs["left_out"]
+        if len(left):
+            out.print(frame_table(left, title="left out"))
+
+    @app.command()
+    @handle_errors
+    def hubs(
+        level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
+        out_file: Optional[Path] = OUT, store: Optional[str] = STORE,
+    ):
+        """High-volume numbers (taxi firms, hotlines) that analyses leave out, and why."""
+        net = _network(store, level, layer, since, until)
+        df = an.detect_hubs(net)
+        _emit(df, out_file, ["id", "label", "contacts", "reciprocity", "reason"], "high-volume numbers", 1000)

@@ -1,0 +1,80 @@
+"""Scoring netinv's results against a generated case's ground truth.
+
+A network node stands for a true person when it is that person's node, or one of the phones or
+accounts the person really uses (``ground_truth.json``: ``phones``, ``accounts[...]["user"]``).
+
+>>> truth = json.load(open("case/ground_truth.json"))                 # doctest: +SKIP
+>>> upstream_hits(candidates["id"], truth)["source_rank"]             # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterable
+
+import igraph as ig
+import pandas as pd
+
+__all__ = ["load_truth", "true_person", "upstream_hits", "community_nmi"]
+
+
+def load_truth(case_dir: str | Path) -> dict:
+    return json.loads((Path(case_dir) / "ground_truth.json").read_text(encoding="utf-8"))
+
+
+def true_person(node_id: str, truth: dict) -> str | None:
+    """The true person behind a typed node id (None for ordinary callers and hubs)."""
+    kind, _, key = node_id.partition(":")
+    if kind == "person":
+        return key
+    if kind == "phone":
+        return truth["phones"].get(key)
+    if kind == "account":
+        acc = truth["accounts"].get(key)
+        return acc["user"] if acc else None
+    return None
+
+
+def upstream_hits(candidate_ids: Iterable[str], truth: dict) -> dict:
+    """Where the true source and wholesalers appear in a ranked candidate list (1-based ranks)."""
+    people = [true_person(c, truth) for c in candidate_ids]
+    first: dict[str, int] = {}
+    for rank, p in enumerate(people, start=1):
+        if p is not None and p not in first:
+            first[p] = rank
+    wholesalers = truth["wholesalers"]
+    w_ranks = [first.get(w) for w in wholesalers]
+    return {
+        "source_rank": first.get(truth["source"]),
+        "wholesaler_ranks": w_ranks,
+        "source_in_top5": first.get(truth["source"], 99) <= 5,
+        "wholesalers_in_top10": sum(1 for r in w_ranks if r is not None and r <= 10),
+        "wholesalers": len(wholesalers),
+    }
+
+
+def community_nmi(split: pd.DataFrame, truth: dict, level: str = "groups", customers: bool = False) -> float:
+    """NMI between found communities and the true ``groups`` (branches and the supply group) or
+    ``cells`` (each distributor's crew; wholesalers apart), over members found in the split.
+
+    Customers buy from the network but are not members of it; they count only with
+    ``customers=True``.  A member counts once: through their person node, or else the first
+    node (phone, account) that maps to them.
+    """
+    groups = dict(truth[level])
+    if not customers:
+        for c in truth.get("customers", []):
+            groups.pop(c, None)
+    seen: dict[str, int] = {}
+    for nid, comm in zip(split["id"], split["community"]):
+        p = true_person(nid, truth)
+        if p in groups and comm > 0 and (p not in seen or nid.startswith("person:")):
+            seen[p] = int(comm)
+    if len(seen) < 2:
+        return float("nan")
+    people = sorted(seen)
+    found = [seen[p] for p in people]
+    labels = {g: i for i, g in enumerate(sorted({groups[p] for p in people}))}
+    true = [labels[groups[p]] for p in people]
+    return float(ig.compare_communities(true, found, method="nmi"))
