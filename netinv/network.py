@@ -151,6 +151,65 @@ class Network:
             g.add_edge(row["source"], row["target"], key=row["layer"], **row)
         return g
 
+    @classmethod
+    def from_edges(cls, edges: pd.DataFrame, nodes: pd.DataFrame | None = None, *, kind: str = "person",
+                   layer: str = "calls") -> "Network":
+        """A Network from a plain edge list (``source``, ``target``, optional ``count``, ``layer``,
+        ``amount``, ``first``, ``last``), for data that did not come through a store.
+
+        Bare ids get the prefix ``kind:``.  Edges of the symmetric ``co_arrest`` layer are stored in
+        both directions, as the stores do.  ``nodes`` (column ``id`` plus attributes such as
+        ``label``, ``arrested``, ``max_quantity_g``) adds attributes and isolated nodes.
+        """
+        e = edges.copy()
+        typed = lambda s: s.astype(str).map(lambda x: x if ":" in x else f"{kind}:{x}")  # noqa: E731
+        e["source"], e["target"] = typed(e["source"]), typed(e["target"])
+        if "layer" not in e:
+            e["layer"] = layer
+        e["count"] = e["count"].astype("int64") if "count" in e else 1
+        for col, dt in (("duration_s", "Int64"), ("amount", "Float64"), ("currency", "string")):
+            e[col] = e[col].astype(dt) if col in e else pd.Series(pd.NA, index=e.index, dtype=dt)
+        for col in ("first", "last"):
+            e[col] = pd.to_datetime(e[col], utc=True) if col in e else pd.Series(pd.NaT, index=e.index,
+                                                                                    dtype="datetime64[us, UTC]")
+        sym = e["layer"] == "co_arrest"
+        rev = e[sym].rename(columns={"source": "target", "target": "source"})
+        e = pd.concat([e, rev], ignore_index=True)
+        e = e[e["source"] != e["target"]]
+        agg = e.groupby(["source", "target", "layer"], as_index=False).agg(
+            count=("count", "sum"), duration_s=("duration_s", lambda x: x.sum(min_count=1)),
+            amount=("amount", lambda x: x.sum(min_count=1)), currency=("currency", "first"),
+            first=("first", "min"), last=("last", "max"))
+        ids = set(agg["source"]) | set(agg["target"])
+        attrs = None
+        if nodes is not None:
+            attrs = nodes.copy()
+            attrs["id"] = typed(attrs["id"])
+            ids |= set(attrs["id"])
+        n = pd.DataFrame({"id": pd.Series(sorted(ids), dtype="string")})
+        parts = n["id"].str.split(":", n=1, expand=True)
+        n["kind"], n["key"] = parts[0], parts[1]
+        if attrs is not None:
+            n = n.merge(attrs, on="id", how="left")
+        if "label" not in n:
+            n["label"] = n["key"]
+        n["label"] = n["label"].fillna(n["key"]).astype("string")
+        n["arrested"] = n["arrested"].fillna(False).astype(bool) if "arrested" in n else False
+        if "cases" not in n:
+            n["cases"] = [[] for _ in range(len(n))]
+        if "max_quantity_g" not in n:
+            n["max_quantity_g"] = pd.Series(pd.NA, index=n.index, dtype="Float64")
+        idx = dict(zip(n["id"], range(len(n))))
+        agg = agg.sort_values(["layer", "source", "target"]).reset_index(drop=True)
+        agg["s"] = agg["source"].map(idx).astype("int64")
+        agg["t"] = agg["target"].map(idx).astype("int64")
+        agg["weight"] = agg["count"].astype("float64")
+        agg["symmetric"] = agg["layer"] == "co_arrest"
+        agg["duration_s"] = agg["duration_s"].astype("Int64")
+        agg["amount"] = agg["amount"].astype("Float64")
+        agg["layer"] = agg["layer"].astype("string")
+        return cls(n, agg, "person" if kind == "person" else "phone", tuple(sorted(set(agg["layer"]))))
+
     def summary(self) -> dict:
         by_kind = self.nodes["kind"].value_counts().to_dict()
         by_layer = self.edges["layer"].value_counts().to_dict()

@@ -15,11 +15,9 @@ import pandas as pd
 
 from . import __version__
 from .adapters import Batch, read_records, write_quarantine
-from .analysis import degree
 from .network import Network
 from .store import GraphStore, LoadResult, open_store
 from .synth import generate, load_manifest
-from .views.report import Section, network_section, render_report, table_from_frame
 
 __all__ = ["load_files", "load_generated", "make_report", "run_demo", "DemoResult", "push", "route_evidence"]
 
@@ -67,67 +65,12 @@ def load_generated(case_dir: str | Path, store: GraphStore, *, authority: str | 
     return results
 
 
-def _people_table(net: Network, top: int) -> pd.DataFrame:
-    d = degree(net, layers=("calls", "money"))
-    nodes = net.nodes.set_index("id")
-    d = d[d["kind"] == "person"].head(top).copy()
-    d.insert(0, "person_id", d["id"].str.slice(len("person:")))
-    d["arrested"] = d["id"].map(nodes["arrested"])
-    d["cases"] = d["id"].map(nodes["cases"])
-    d["phones/accounts"] = d["id"].map(nodes["members"]).map(lambda v: len(v) if isinstance(v, list) else 0) \
-        if "members" in nodes else 0
-    return d.rename(columns={"label": "name"})
-
-
 def make_report(store: GraphStore, out: str | Path, *, title: str = "netinv case report",
-                params: dict | None = None, top: int = 15, progress: Progress | None = None) -> Path:
-    """Analyse the workspace at person level and write the case report to ``out``."""
-    say = progress or (lambda m: None)
-    say("building the person-level network")
-    net = store.network(level="person")
-    counts = store.counts()
-    sources = store.sources()
-    say("ranking")
-    people = _people_table(net, top)
-    ident = degree(net, layers=("calls", "money"))
-    ident = ident[ident["kind"] != "person"].head(10)
-    sections = [
-        Section(
-            id="people", title="Most connected people",
-            intro="Persons ranked by distinct contacts over calls and money (phones and accounts collapsed "
-                  "onto the person who holds them).",
-            table=table_from_frame(people, ["person_id", "name", "degree", "calls", "transfers", "arrested", "cases",
-                                            "phones/accounts"]),
-        ),
-        Section(
-            id="identifiers", title="Most connected phones and accounts with no known holder",
-            intro="Numbers nobody in the case files is known to use; very high counts often mean a service "
-                  "number (taxi firm, bank hotline) rather than a person.",
-            table=table_from_frame(ident.rename(columns={"label": "number"}),
-                                   ["number", "kind", "degree", "calls", "transfers"]),
-        ),
-    ]
-    say("drawing the network")
-    persons = net.nodes.loc[net.nodes["kind"] == "person", "id"].tolist()
-    focus = persons if len(net.nodes) > 400 and persons else None
-    sections.append(network_section(
-        net, "Network", intro="Person level; red border: arrested; hover for details, drag to move, scroll to zoom.",
-        focus=focus, hops=1,
-    ))
-    manifest = {
-        "netinv": __version__,
-        "generated_at": datetime.now(timezone.utc).isoformat(),
-        "store": store.uri,
-        "level": "person",
-        "layers": list(net.layers),
-        "parameters": params or {},
-        "inputs": sources[["path", "kind", "profile", "file_sha256"]].to_dict("records"),
-    }
-    out = Path(out)
-    render_report(out, title=title, counts=counts, sources=sources, sections=sections, manifest=manifest,
-                  subtitle=f"{counts['calls']:,} calls, {counts['transfers']:,} transfers, "
-                           f"{counts['arrests']:,} arrest records; workspace {store.uri}")
-    return out
+                params: dict | None = None, seeds=None, progress: Progress | None = None) -> Path:
+    """Analyse the workspace and write the case report (see :func:`netinv.reporting.build_report`)."""
+    from .reporting import build_report
+
+    return build_report(store, out, title=title, params=params, seeds=seeds, progress=progress)
 
 
 @dataclass

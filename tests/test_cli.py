@@ -25,7 +25,8 @@ def run(*args, ok=True):
 
 @pytest.mark.parametrize("cmd", [[], ["load"], ["load", "calls"], ["load", "transfers"], ["load", "holders"],
                                  ["load", "arrests"], ["status"], ["profiles"], ["synth"], ["load-case"], ["report"],
-                                 ["view"], ["demo"]])
+                                 ["view"], ["demo"], ["push"], ["centrality"], ["communities"], ["brokers"],
+                                 ["hierarchy"], ["upstream"], ["routes"], ["expand"], ["hubs"]])
 def test_help_everywhere(cmd):
     r = run(*cmd, "--help")
     assert "Usage" in r.output
@@ -85,7 +86,9 @@ def test_synth_load_case_report_view(tmp_path):
     assert "calls" in r.output
     run("report", "--out", tmp_path / "r.html", "--store", ws)
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
-    assert "Most connected people" in html and "Run manifest" in html
+    for section in ("Key players", "Community split", "Upstream candidates", "Supply routes", "Leads from widening",
+                    "Activity over time", "Run manifest"):
+        assert section in html
     run("view", "--out", tmp_path / "v.html", "--store", ws, "--layer", "calls", "--level", "phone")
     assert (tmp_path / "v.html").stat().st_size > 100_000
     r = run("view", "--out", tmp_path / "v2.html", "--store", ws, "--seed", "nobody", ok=False)
@@ -118,3 +121,29 @@ def test_locked_workspace_is_a_clear_error(tmp_path):
     finally:
         holder.kill()
     del duckdb
+
+
+def test_analysis_commands_write_ranked_csv(tmp_path, small_case):
+    import pandas as pd
+
+    ws = f"embedded:{tmp_path / 'w.duckdb'}"
+    run("load-case", small_case.path, "--store", ws)
+    seeds = small_case.truth["arrested_retailers"][:2]
+    seed_args = [a for s in seeds for a in ("--from", s)]
+    cases = {
+        "centrality": ["centrality"], "communities": ["communities", "--runs", "3"], "brokers": ["brokers"],
+        "hierarchy": ["hierarchy"], "upstream": ["upstream", *seed_args],
+        "routes": ["routes", *seed_args, "--k", "3"],
+        "expand": ["expand", *[a for s in seeds for a in ("--seed", s)]], "hubs": ["hubs"],
+    }
+    for name, args in cases.items():
+        out_csv = tmp_path / f"{name}.csv"
+        r = run(*args, "--store", ws, "--out", out_csv)
+        df = pd.read_csv(out_csv)
+        assert df.columns[0] == "id", name
+        assert len(df) > 0, name
+        if "rank" in df:
+            assert df["rank"].tolist() == sorted(df["rank"].tolist()), name
+    assert "left out" in run("expand", "--seed", seeds[0], "--store", ws).output
+    r = run("upstream", "--from", "nobody", "--store", ws, ok=False)
+    assert r.exit_code == 1 and "not found" in r.output

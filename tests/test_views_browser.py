@@ -27,7 +27,8 @@ def test_demo_report_opens_offline_without_errors(browser, tmp_path):
             "() => Object.values(window.netinvViews).map(v => v.nodes.length)")
         assert drawn and drawn[0] > 20
         assert run.page.locator("canvas").count() >= 1
-        assert run.page.locator("#people table tbody tr").count() >= 5
+        assert run.page.locator("#key-players table tbody tr").count() >= 5
+        assert run.page.locator("#timeline svg rect").count() > 5
     finally:
         run.close()
 

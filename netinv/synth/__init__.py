@@ -149,14 +149,14 @@ def _truth(cast: Cast, arrests: pd.DataFrame, params: dict) -> dict:
     arrested_retailers = sorted(set(arrests.loc[arrests["涉嫌罪名"] == "贩卖毒品罪", "人员编号"]))
     cell = {}
     for r in persons:
-        role, pid = r["role"], r["person_id"]
-        if role == "distributor":
+        kind, pid = r["role"], r["person_id"]
+        if kind == "distributor":
             cell[pid] = f"cell-{pid}"
-        elif role == "retailer":
+        elif kind == "retailer":
             cell[pid] = f"cell-{r['boss']}"
-        elif role == "wholesaler":
+        elif kind == "wholesaler":
             cell[pid] = f"{r['group']}-head"
-        elif role != "customer":
+        elif kind != "customer":
             cell[pid] = r["group"]
     for r in persons:
         if r["role"] == "customer":

@@ -90,11 +90,13 @@ def network_fragment(
     height: str = "640px",
     max_nodes: int = 5000,
     static_layout: bool = False,
+    exclude: Iterable[str] = (),
 ) -> Markup:
     """The network as an HTML fragment (a figure with its data and script) for a page or notebook.
 
     ``groups`` colours nodes (for example by community); ``size`` scales them (for example by a
-    centrality); ``focus`` restricts the view to the ``hops``-neighbourhood of some nodes.
+    centrality); ``focus`` restricts the view to the ``hops``-neighbourhood of some nodes;
+    ``exclude`` leaves nodes out of the drawing (for example high-volume numbers), with a note.
     """
     global _counter
     if focus:
@@ -102,6 +104,13 @@ def network_fragment(
     else:
         keep = np.arange(len(net.nodes))
     notes = list(net.notes)
+    excluded = set(exclude)
+    if excluded:
+        drop = net.nodes["id"].isin(excluded).to_numpy()
+        n_drop = int(drop[keep].sum())
+        keep = keep[~drop[keep]]
+        if n_drop:
+            notes.append(f"{n_drop} high-volume number(s) left out of the drawing")
     if len(keep) > max_nodes:
         deg = np.asarray(net.graph.degree(keep.tolist()))
         keep = keep[np.argsort(-deg, kind="stable")[:max_nodes]]

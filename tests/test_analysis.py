@@ -1,0 +1,216 @@
+"""Analysis on small hand-checked graphs, hypothesis invariants, and agreement with networkx."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from netinv import analysis as an
+from netinv.analysis.graphs import adjacency
+from netinv.errors import NoRouteFound
+from netinv.network import Network
+
+
+def net_of(edges, layer="calls", nodes=None):
+    df = pd.DataFrame(edges, columns=["source", "target", "count"][: len(edges[0])] if edges else ["source", "target"])
+    return Network.from_edges(df, nodes, layer=layer)
+
+
+@st.composite
+def graphs(draw, min_nodes=2, max_nodes=12):
+    n = draw(st.integers(min_nodes, max_nodes))
+    pairs = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), st.integers(1, 9)),
+                          min_size=1, max_size=40))
+    pairs = [(f"n{a}", f"n{b}", w) for a, b, w in pairs if a != b]
+    if not pairs:
+        pairs = [("n0", "n1", 1)]
+    return net_of(pairs)
+
+
+# --- degree and centrality ----------------------------------------------------------------
+def test_degree_hand_checked():
+    net = net_of([("a", "b", 3), ("b", "a", 1), ("a", "c", 2)])
+    d = an.degree(net).set_index("id")
+    assert d.loc["person:a", "degree"] == 2 and d.loc["person:a", "out_degree"] == 2
+    assert d.loc["person:a", "in_degree"] == 1 and d.loc["person:a", "calls"] == 6
+    assert d.loc["person:c", "degree"] == 1 and d.loc["person:c", "in_degree"] == 1
+
+
+def test_net_money_flow():
+    net = net_of([("a", "b", 1)], layer="money")
+    net.edges["amount"] = pd.array([500.0], dtype="Float64")
+    d = an.degree(net).set_index("id")
+    assert d.loc["person:b", "net_flow"] == 500 and d.loc["person:a", "net_flow"] == -500
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(graphs())
+def test_pagerank_matches_igraph_and_networkx(net):
+    ours = an.pagerank(adjacency(net, weight="count"))
+    g = net.graph
+    ig_pr = np.asarray(g.pagerank(weights=[float(w) for w in g.es["weight"]], damping=0.85))
+    assert np.abs(ours - ig_pr).sum() < 1e-6
+    x = nx.DiGraph()
+    x.add_nodes_from(range(len(net)))
+    for s, t, w in zip(net.edges["s"], net.edges["t"], net.edges["count"]):
+        x.add_edge(int(s), int(t), weight=float(w))
+    nx_pr = nx.pagerank(x, alpha=0.85, weight="weight", tol=1e-13, max_iter=10_000)
+    assert np.abs(ours - np.array([nx_pr[i] for i in range(len(net))])).sum() < 1e-6
+    assert ours.min() >= 0 and ours.sum() == pytest.approx(1.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(graphs())
+def test_betweenness_matches_networkx_and_scores_in_range(net):
+    b, se, how = an.betweenness(net)
+    assert how == "exact" and (se == 0).all()
+    x = nx.Graph()
+    x.add_nodes_from(range(len(net)))
+    x.add_edges_from(zip(net.edges["s"].tolist(), net.edges["t"].tolist()))
+    ref = nx.betweenness_centrality(x, normalized=False)
+    assert np.allclose(b, [ref[i] for i in range(len(net))])
+    n = len(net)
+    assert (b >= -1e-9).all() and (b <= (n - 1) * (n - 2) / 2 + 1e-9).all()
+    c = an.centrality(net, measures=("degree", "harmonic", "eigenvector"))
+    assert c["harmonic"].between(0, 1).all() and c["eigenvector"].between(0, 1 + 1e-9).all()
+
+
+def test_sampled_betweenness_estimates_with_error():
+    g = nx.connected_watts_strogatz_graph(400, 6, 0.1, seed=3)
+    net = net_of([(f"v{a}", f"v{b}", 1) for a, b in g.edges()])
+    exact, _, _ = an.betweenness(net)
+    est, se, how = an.betweenness(net, samples=200, seed=1)
+    assert how.startswith("sampled") and (se > 0).any()
+    # the estimate is within a few standard errors of the truth for nearly every node
+    z = np.abs(est - exact) / np.maximum(se, 1e-9)
+    assert np.mean(z < 4) > 0.95
+    top_exact = set(np.argsort(-exact)[:10])
+    assert len(top_exact & set(np.argsort(-est)[:10])) >= 7
+
+
+def test_unknown_measure():
+    with pytest.raises(Exception, match="unknown measure"):
+        an.centrality(net_of([("a", "b", 1)]), measures=("fame",))
+
+
+# --- communities and brokerage --------------------------------------------------------------
+def two_cliques():
+    a = [(f"a{i}", f"a{j}", 5) for i in range(5) for j in range(5) if i < j]
+    b = [(f"b{i}", f"b{j}", 5) for i in range(5) for j in range(5) if i < j]
+    return net_of(a + b + [("a0", "b0", 1)])
+
+
+def test_two_cliques_split_and_stable():
+    net = two_cliques()
+    split = an.communities(net, seed=3).set_index("id")["community"]
+    assert split[[f"person:a{i}" for i in range(5)]].nunique() == 1
+    assert split[[f"person:b{i}" for i in range(5)]].nunique() == 1
+    assert split["person:a1"] != split["person:b1"]
+    stab = an.stability(net, runs=10)
+    inside = stab[stab["a"].str[:8] == stab["b"].str[:8]]
+    assert (inside["together"] == 1.0).all()
+    summary = an.community_summary(net, an.communities(net, seed=3))
+    assert summary["size"].tolist() == [5, 5] and summary["calls_across"].sum() == 2
+
+
+@settings(max_examples=40, deadline=None)
+@given(graphs(), st.integers(0, 5), st.sampled_from(["leiden", "louvain"]))
+def test_communities_partition_the_nodes_and_repeat_with_the_seed(net, seed, method):
+    a = an.communities(net, seed=seed, method=method)
+    b = an.communities(net, seed=seed, method=method)
+    assert a["id"].tolist() == net.nodes["id"].tolist() and a["id"].is_unique
+    assert (a["community"] == b["community"]).all()
+    connected = set(net.edges["s"]) | set(net.edges["t"])
+    for i, c in enumerate(a["community"]):
+        assert (c > 0) == (i in connected)
+
+
+def test_brokerage_roles_hand_checked():
+    # x -> v -> y with x, y in group 1 and v in group 2: v is an itinerant broker
+    net = net_of([("x", "v", 1), ("v", "y", 1), ("v", "z", 1), ("x", "z", 1)])
+    split = pd.DataFrame({"id": ["person:v", "person:x", "person:y", "person:z"], "community": [2, 1, 1, 3]})
+    r = an.brokerage(net, split).set_index("id")
+    assert r.loc["person:v", "itinerant"] == 1      # x -> v -> y
+    assert r.loc["person:v", "liaison"] == 0        # x -> v -> z is closed by x -> z
+    assert r.loc["person:x", "total"] == 0
+
+
+# --- hierarchy, upstream, routes, expand, hubs ----------------------------------------------
+def chain():
+    money = pd.DataFrame({"source": ["r1", "r2", "d", "w"], "target": ["d", "d", "w", "s"], "count": [5, 5, 5, 5],
+                          "layer": "money", "amount": [5e3, 5e3, 5e4, 5e5]})
+    calls = pd.DataFrame({"source": ["r1", "r2", "d", "w", "c1", "c2"], "target": ["d", "d", "w", "s", "r1", "r2"],
+                          "count": [9, 9, 9, 9, 9, 9], "layer": "calls"})
+    return Network.from_edges(pd.concat([money, calls], ignore_index=True))
+
+
+def test_springrank_orders_a_chain():
+    net = chain()
+    h = an.hierarchy(net, exclude=[]).set_index("id")["score"]
+    assert h["person:s"] > h["person:w"] > h["person:d"] > h["person:r1"] > h["person:c1"]
+
+
+def test_springrank_spacing():
+    a = adjacency(net_of([("b", "a", 1), ("c", "b", 1)]), weight="count", directed=True)
+    s = an.springrank(a.T.tocsr(), alpha=1e-6)  # callee above caller: a > b > c
+    order = np.argsort(-s)
+    assert order.tolist() == [0, 1, 2] and s[0] - s[1] == pytest.approx(1, abs=0.01)
+
+
+def test_upstream_from_retail_dealers():
+    up = an.upstream(chain(), ["r1", "r2"], exclude=[])
+    assert up["id"].tolist()[:3] == ["person:s", "person:w", "person:d"]
+    assert all(r for r in up["reasons"])
+
+
+def test_routes_follow_money_direction_and_time():
+    net = chain()
+    r = an.routes(net, ["r1"], ["s"], k=3, exclude=[])
+    first = r[r["route"] == 1]
+    assert first["from"].tolist() == ["person:r1", "person:d", "person:w"]
+    assert first["to"].tolist()[-1] == "person:s"
+    # time-respecting: the only chain is r1->d (day 1), d->w (day 2), w->s (day 3)
+    t = pd.Timestamp("2024-01-01", tz="UTC")
+    ev = pd.DataFrame({"layer": "money", "source": ["person:r1", "person:d", "person:w", "person:w"],
+                       "target": ["person:d", "person:w", "person:s", "person:s"],
+                       "time": [t + pd.Timedelta(days=d) for d in (1, 2, 3, -5)], "record_id": list("abcd")})
+    rt = an.routes(net, ["r1"], ["s"], k=1, exclude=[], events=ev, max_gap="2D")
+    assert rt["at"].tolist() == [t + pd.Timedelta(days=d) for d in (1, 2, 3)]
+    with pytest.raises(NoRouteFound, match="time-respecting"):
+        an.routes(net, ["r1"], ["s"], k=1, exclude=[], events=ev, max_gap="12h")
+
+
+@settings(max_examples=30, deadline=None)
+@given(graphs(min_nodes=4), st.booleans())
+def test_every_route_edge_exists_and_respects_direction(net, money):
+    if money:
+        net.edges["layer"] = pd.array(["money"] * len(net.edges), dtype="string")
+    ids = net.nodes["id"].tolist()
+    try:
+        r = an.routes(net, [ids[0]], [ids[-1]], k=3, exclude=[])
+    except NoRouteFound:
+        return
+    pairs = set(zip(net.edges["source"], net.edges["target"]))
+    for a, b in zip(r["from"], r["to"]):
+        assert (a, b) in pairs or (not money and (b, a) in pairs)
+    for _, hops in r.groupby("route"):
+        assert hops["from"].iloc[0] == ids[0] and hops["to"].iloc[-1] == ids[-1]
+        assert (hops["to"].iloc[:-1].to_numpy() == hops["from"].iloc[1:].to_numpy()).all()
+
+
+def test_hubs_are_detected_and_kept_out_of_leads():
+    edges = [(f"c{i}", "hotline", 1) for i in range(60)]
+    edges += [(f"c{i}", f"c{i + 1}", 3) for i in range(59)] + [(f"c{i + 1}", f"c{i}", 2) for i in range(59)]
+    edges += [("s1", "x", 4), ("s2", "x", 4), ("s1", "c1", 1), ("s2", "hotline", 1), ("s1", "hotline", 1)]
+    net = Network.from_edges(pd.DataFrame(edges, columns=["source", "target", "count"]), kind="phone")
+    hubs = an.detect_hubs(net)
+    assert hubs["id"].tolist() == ["phone:hotline"] and "distinct contacts" in hubs["reason"].iloc[0]
+    leads = an.expand(net, ["s1", "s2"], hops=2)
+    assert leads["id"].iloc[0] == "phone:x" and "reached by 2 of the 2 seeds" in leads["reasons"].iloc[0]
+    assert "phone:hotline" not in set(leads["id"])
+    assert leads.attrs["left_out"]["id"].tolist() == ["phone:hotline"]
+    capped = an.expand(net, ["s1", "s2"], hops=2, max_degree=2)
+    assert "max-degree" in " ".join(capped.attrs["left_out"]["why"])
