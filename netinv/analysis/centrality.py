@@ -145,7 +145,7 @@ def centrality(
     unknown = set(measures) - set(MEASURES)
     if unknown:
         raise NetinvError(f"unknown measure(s) {', '.join(sorted(unknown))}; choose from {', '.join(MEASURES)}")
-    exclude = list(exclude or [])
+    exclude = [] if exclude is None else list(exclude)
     df = degree(net, layers, exclude).set_index("id")
     df = df.reindex(net.nodes["id"]).reset_index()
     notes = []

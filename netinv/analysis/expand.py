@@ -41,7 +41,7 @@ def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int
     seed_idx = np.array([net.index[s] for s in seed_ids])
     hubs = detect_hubs(net)
     left = [{"id": r.id, "label": r.label, "why": f"high-volume number: {r.reason}"} for r in hubs.itertuples()]
-    out_ids = set(hubs["id"]) | set(exclude or [])
+    out_ids = set(hubs["id"]) | (set() if exclude is None else set(exclude))
     und = adjacency(net, None, "count", False)
     deg = np.asarray((und > 0).sum(axis=1)).ravel()
     if max_degree is not None:

@@ -148,28 +148,85 @@ def view(
     seed: List[str] = typer.Option([], "--seed", help="Show only the neighbourhood of this node (repeatable): "
                                                      "a number, account, person id or typed id like person:P0012."),
     hops: int = typer.Option(1, "--hops", help="Neighbourhood radius around --seed."),
+    community: Optional[int] = typer.Option(None, "--community", help="Show only this community (see netinv "
+                                                                      "communities)."),
+    route_from: List[str] = typer.Option([], "--route-from", help="Show only the best supply routes from here."),
+    route_to: List[str] = typer.Option([], "--route-to", help="... to here (default: top upstream candidates)."),
+    color_by: str = typer.Option("community", "--color-by", help="community, level (hierarchy tier) or kind."),
+    size_by: str = typer.Option("pagerank", "--size-by", help="pagerank, degree or betweenness."),
     layer: List[str] = typer.Option([], "--layer", help="Layers to draw: calls, money, co_arrest (repeatable; "
                                                         "default all)."),
     level: str = typer.Option("person", "--level", help="phone (identifiers) or person (collapsed onto holders)."),
+    include_hubs: bool = typer.Option(False, "--include-hubs", help="Draw high-volume numbers too."),
     since: Optional[str] = typer.Option(None, "--since", help="Start of the time window (e.g. 2024-03-01)."),
     until: Optional[str] = typer.Option(None, "--until", help="End of the time window (exclusive)."),
     store: Optional[str] = STORE,
 ):
-    """Write an interactive network view (one offline HTML file)."""
+    """Write an interactive network view (one offline HTML file): a neighbourhood, a community or routes."""
+    from .. import analysis as an
+    from ..errors import NetinvError
     from ..views import network_view
 
     layers = tuple(layer) or ("calls", "money", "co_arrest")
     try:
         window = Window.of(since, until)
     except ValueError as e:
-        from ..errors import NetinvError
-
         raise NetinvError(str(e)) from e
-    with open_store(store) as st:
+    if color_by not in ("community", "level", "kind") or size_by not in ("pagerank", "degree", "betweenness"):
+        raise NetinvError("--color-by is community, level or kind; --size-by is pagerank, degree or betweenness")
+    with progress("view"), open_store(store) as st:
         net = st.network(layers=layers, window=window, level=level)
-    network_view(net, out_file, title="netinv network", subtitle=f"{level} level, layers {', '.join(layers)}, "
-                                                                  f"window {window}", focus=seed or None, hops=hops)
+        hubs = [] if include_hubs else an.hub_ids(net)
+        focus, radius, what = (seed or None), hops, f"{level} level"
+        split = None
+        if color_by == "community" or community is not None:
+            split = an.communities(net, exclude=hubs)
+        if community is not None:
+            members = split.loc[split["community"] == community, "id"].tolist()
+            if not members:
+                raise NetinvError(f"no community {community} (there are {int(split['community'].max())})")
+            focus, radius, what = members, 0, f"community {community}"
+        if route_from:
+            r = an.routes(net, route_from, route_to or None, k=3, exclude=hubs)
+            focus, radius, what = sorted(set(r["from"]) | set(r["to"])), 0, "the 3 best supply routes"
+        groups, gname = None, ""
+        if color_by == "community":
+            groups, gname = split.set_index("id")["community"].replace(0, pd.NA), "community"
+        elif color_by == "level":
+            h = an.hierarchy(net, exclude=hubs)
+            groups, gname = h.set_index("id")["level"], "tier"
+        measure = "degree" if size_by == "degree" else size_by
+        c = an.centrality(net, measures=("degree", measure) if measure != "degree" else ("degree",), exclude=hubs)
+        size = c.set_index("id")[measure]
+    network_view(net, out_file, title="netinv network", subtitle=f"{what}; layers {', '.join(layers)}; window {window}",
+                 focus=focus, hops=radius, groups=groups, group_name=gname, size=size, size_name=size_by,
+                 exclude=hubs, highlight=net.resolve(seed) if seed else ())
     out.print(f"wrote {out_file}", markup=False)
+
+
+@app.command()
+@handle_errors
+def export(
+    out_file: Path = typer.Option(..., "--out", "-o", help="File to write (.graphml, .gexf) or folder (csv)."),
+    fmt: Optional[str] = typer.Option(None, "--format", help="graphml, gexf or csv (default: from --out)."),
+    layer: List[str] = typer.Option([], "--layer", help="Layers (repeatable; default all)."),
+    level: str = typer.Option("person", "--level", help="phone or person."),
+    since: Optional[str] = typer.Option(None, "--since", help="Start of the time window."),
+    until: Optional[str] = typer.Option(None, "--until", help="End of the time window (exclusive)."),
+    store: Optional[str] = STORE,
+):
+    """Export the network for Gephi and other tools: GraphML, GEXF, or nodes/edges CSV, with provenance."""
+    from ..errors import NetinvError
+    from ..exports import export_network
+
+    try:
+        window = Window.of(since, until)
+    except ValueError as e:
+        raise NetinvError(str(e)) from e
+    with progress("exporting"), open_store(store) as st:
+        net = st.network(layers=tuple(layer) or ("calls", "money", "co_arrest"), window=window, level=level)
+        path = export_network(st, net, out_file, fmt)
+    out.print(f"wrote {len(net.nodes):,} nodes and {net.n_edges:,} edges to {path}", markup=False)
 
 
 @app.command()

@@ -2,5 +2,6 @@
 
 from .html import page, safe_json, write_page
 from .network_view import network_fragment, network_view, neighbourhood
+from .notebook import show
 
-__all__ = ["network_view", "network_fragment", "neighbourhood", "page", "safe_json", "write_page"]
+__all__ = ["network_view", "network_fragment", "neighbourhood", "page", "safe_json", "write_page", "show"]

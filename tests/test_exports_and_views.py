@@ -1,0 +1,98 @@
+"""Exports (GraphML, GEXF, CSV) read back with networkx; focused views; the static layout of big views."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from netinv.cli import app
+from netinv.exports import export_network
+from netinv.views import network_view
+from netinv.workflow import load_generated
+
+from .conftest import PageRun
+
+
+@pytest.fixture
+def loaded(embedded, small_case):
+    load_generated(small_case.path, embedded)
+    return embedded
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf"])
+def test_graph_exports_read_back(loaded, tmp_path, fmt):
+    net = loaded.network(level="person")
+    path = export_network(loaded, net, tmp_path / f"case.{fmt}")
+    g = nx.read_graphml(path) if fmt == "graphml" else nx.read_gexf(path)
+    assert set(g.nodes) == set(net.nodes["id"])
+    assert g.number_of_edges() == len(net.edges)
+    got = {(a, b, d["layer"]): d for a, b, d in g.edges(data=True)}
+    for row in net.edges.head(200).itertuples():
+        d = got[(row.source, row.target, row.layer)]
+        assert int(d["count"]) == row.count
+        if row.layer in ("calls", "money"):
+            assert int(d["records"]) == row.count and d["files"]
+    n = dict(g.nodes(data=True))
+    for row in net.nodes.head(100).itertuples():
+        assert n[row.id]["label"] == row.label and n[row.id]["kind"] == row.kind
+        assert n[row.id]["identifier"] == row.key
+
+
+def test_csv_tables(loaded, tmp_path):
+    net = loaded.network(level="person")
+    d = export_network(loaded, net, tmp_path / "tables", "csv")
+    nodes, edges = pd.read_csv(d / "nodes.csv"), pd.read_csv(d / "edges.csv")
+    assert len(nodes) == len(net.nodes) and len(edges) == len(net.edges)
+    assert {"records", "files"} <= set(edges.columns)
+
+
+def test_export_command(loaded, tmp_path):
+    r = CliRunner().invoke(app, ["export", "--out", str(tmp_path / "x.gexf"), "--store", f"embedded:{loaded.path}"])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(app, ["export", "--out", str(tmp_path / "x.dot"), "--store", f"embedded:{loaded.path}"])
+    assert r.exit_code == 1 and "unknown export format" in r.output
+
+
+@pytest.mark.browser
+def test_focused_views_in_the_browser(loaded, browser, tmp_path, small_case):
+    seed = small_case.truth["arrested_retailers"][0]
+    ws = f"embedded:{loaded.path}"
+    loaded.close()
+    runner = CliRunner()
+    for name, args in {"community": ["--community", "1"], "routes": ["--route-from", seed],
+                       "level": ["--seed", seed, "--hops", "2", "--color-by", "level", "--size-by", "degree"]}.items():
+        out = tmp_path / f"{name}.html"
+        r = runner.invoke(app, ["view", "--out", str(out), "--store", ws, *args])
+        assert r.exit_code == 0, r.output
+        run = PageRun(browser, out)
+        try:
+            run.wait_stable()
+            assert run.errors == [] and run.foreign_requests == []
+            n = run.page.evaluate("() => Object.values(window.netinvViews)[0].nodes.length")
+            assert n >= 2
+            run.screenshot(f"view-{name}.png")
+        finally:
+            run.close()
+
+
+@pytest.mark.browser
+def test_big_view_uses_a_computed_layout_and_settles(browser, tmp_path, embedded):
+    from netinv.synth import generate
+
+    case = generate(tmp_path / "case", seed=4, people=300)
+    load_generated(case.path, embedded)
+    net = embedded.network(level="person")
+    assert len(net) > 400
+    out = tmp_path / "big.html"
+    html = network_view(net, out)
+    assert "layout computed in Python" in html
+    run = PageRun(browser, out)
+    try:
+        run.wait_stable(30_000)
+        assert run.errors == []
+        ms = float(run.page.locator(".netinv-graph").get_attribute("data-stable-ms"))
+        assert ms > 0  # the figure itself is measured by benchmarks/bench_view.py
+    finally:
+        run.close()
