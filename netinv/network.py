@@ -29,7 +29,7 @@ from .store.base import LAYERS, Window
 __all__ = ["Network", "build_network", "node_id", "split_id", "NODE_KINDS", "LEVELS"]
 
 NODE_KINDS = ("phone", "account", "person")
-LEVELS = ("phone", "person")
+LEVELS = ("phone", "person", "resolved")
 _LAYER_KIND = {"calls": "phone", "money": "account", "co_arrest": "person"}
 _SYMMETRIC = {"co_arrest"}
 
@@ -125,13 +125,13 @@ class Network:
 
     def node_of(self, identifiers: pd.Series) -> pd.Series:
         """The node standing for each typed identifier: itself, or the person it was collapsed onto."""
-        if self.level != "person" or not self.owner:
+        if self.level not in ("person", "resolved") or not self.owner:
             return identifiers
         return identifiers.map(lambda x: self.owner.get(x, x))
 
     def members_of(self, node: str) -> list[str]:
         """The identifiers a node stands for (a person's phones and accounts; else the node itself)."""
-        if self.level == "person" and "members" in self.nodes:
+        if self.level in ("person", "resolved") and "members" in self.nodes:
             row = self.nodes.loc[self.nodes["id"] == node, "members"]
             if len(row) and isinstance(row.iloc[0], list) and row.iloc[0]:
                 return list(row.iloc[0]) + [node]
@@ -241,8 +241,37 @@ def _collapse(edges: pd.DataFrame, mapping: dict[str, str]) -> tuple[pd.DataFram
     return out, n_loops
 
 
-def build_network(store, layers: Sequence[str] = LAYERS, window: Window | None = None, level: str = "phone") -> Network:
-    """Build a :class:`Network` from ``store`` for ``layers`` in ``window`` at ``level``."""
+def _resolve_persons(persons: pd.DataFrame, entity: dict[str, str]) -> pd.DataFrame:
+    """One row per resolved entity: the most frequent name, all aliases and cases, arrested if any was."""
+    p = persons.copy()
+    p["entity"] = p["person_id"].map(lambda x: entity.get(x, x))
+    rows = []
+    for ent, g in p.groupby("entity", sort=True):
+        names = g["name"].value_counts()
+        rows.append({
+            "person_id": ent, "name": names.index[0] if len(names) else pd.NA,
+            "aliases": sorted({a for al in g["aliases"] for a in (al or [])} | set(g["name"].dropna())),
+            "id_number": g["id_number"].dropna().iloc[0] if g["id_number"].notna().any() else pd.NA,
+            "arrested": bool(g["arrested"].any()), "cases": sorted({c for cs in g["cases"] for c in (cs or [])}),
+            "first_arrest": g["first_arrest"].min(), "max_quantity_g": g["max_quantity_g"].max(),
+            "drugs": sorted({d for ds in g["drugs"] for d in (ds or [])}),
+            "person_ids": sorted(g["person_id"]),
+        })
+    out = pd.DataFrame(rows)
+    out["max_quantity_g"] = out["max_quantity_g"].astype("Float64")
+    return out
+
+
+def build_network(store, layers: Sequence[str] = LAYERS, window: Window | None = None, level: str = "phone",
+                  resolution=None, successors: pd.DataFrame | None = None) -> Network:
+    """Build a :class:`Network` from ``store`` for ``layers`` in ``window`` at ``level``.
+
+    ``level="resolved"`` goes further than ``person``: person ids that person resolution found
+    (or an analyst decided) to be one person become one node, and a replacement phone nobody is
+    known to hold merges into the phone it replaced (``successors``: top-ranked successors from
+    :func:`netinv.linkage.successors`, by default computed from the calls).  ``notes`` say what
+    was merged.
+    """
     layers = tuple(layers)
     for layer in layers:
         if layer not in LAYERS:
@@ -263,6 +292,16 @@ def build_network(store, layers: Sequence[str] = LAYERS, window: Window | None =
     holdings = store.holdings()
     notes: list[str] = []
     owner: dict[str, str] = {}
+    entity: dict[str, str] = {}
+    if level == "resolved":
+        resolution = resolution or store.resolution()
+        entity = {k: v for k, v in resolution.entities.items() if k != v}
+        if entity:
+            holdings = holdings.assign(person_id=holdings["person_id"].map(lambda x: entity.get(x, x)))
+            persons = _resolve_persons(persons, entity)
+            ents = len(set(entity.values()))
+            notes.append(f"resolved persons: {len(entity) + ents} person ids are {ents} people")
+        notes.extend(resolution.notes)
     if not holdings.empty:
         h = holdings.drop_duplicates(["person_id", "kind", "value"])
         h_ids = h["kind"] + ":" + h["value"]
@@ -273,14 +312,42 @@ def build_network(store, layers: Sequence[str] = LAYERS, window: Window | None =
         if shared:
             notes.append(f"{len(shared)} identifier(s) held by more than one person, kept apart: "
                          + ", ".join(shared[:10]) + (" ..." if len(shared) > 10 else ""))
-    if level == "person" and not edges.empty:
+    if level == "resolved":
+        for pid, ent in entity.items():
+            owner[f"person:{pid}"] = f"person:{ent}"
+        if successors is None and "calls" in layers:
+            from .linkage.successors import successors as find_successors
+
+            calls = store.records("calls", window)
+            succ = find_successors(calls, top=1)
+        else:
+            succ = successors if successors is not None else pd.DataFrame(columns=["old", "candidate", "rank"])
+        merged = 0
+        for old, new in zip(succ.loc[succ["rank"] == 1, "old"], succ.loc[succ["rank"] == 1, "candidate"]):
+            o, n_ = f"phone:{old}", f"phone:{new}"
+            if n_ not in owner and o not in owner:
+                owner[n_] = o
+                merged += 1
+            elif n_ not in owner and o in owner:
+                owner[n_] = owner[o]
+                merged += 1
+        if merged:
+            notes.append(f"{merged} replacement phone(s) merged into the phone they replaced")
+        # chains (a -> b -> c) end at the first phone
+        for k in list(owner):
+            seen, v = {k}, owner[k]
+            while v in owner and v not in seen:
+                seen.add(v)
+                v = owner[v]
+            owner[k] = v
+    if level in ("person", "resolved") and not edges.empty:
         edges, loops = _collapse(edges, owner)
         if loops:
             notes.append(f"{loops} edge(s) between identifiers of the same person left out (self-loops)")
     # nodes: every endpoint, plus persons when the co-arrest layer or person level is asked for
     ids = pd.unique(pd.concat([edges["source"], edges["target"]], ignore_index=True)) if len(edges) else np.array([], dtype=object)
     ids = list(ids)
-    if level == "person" or "co_arrest" in layers:
+    if level in ("person", "resolved") or "co_arrest" in layers:
         ids = list(dict.fromkeys(ids + ("person:" + persons["person_id"]).tolist()))
     nodes = pd.DataFrame({"id": pd.Series(sorted(ids), dtype="string")})
     kk = nodes["id"].str.split(":", n=1, expand=True) if len(nodes) else pd.DataFrame({0: [], 1: []})
@@ -300,7 +367,7 @@ def build_network(store, layers: Sequence[str] = LAYERS, window: Window | None =
     nodes["max_quantity_g"] = pick("max_quantity_g").astype("Float64")
     nodes["label"] = nodes["name"].where(nodes["kind"] == "person", nodes["key"])
     nodes["label"] = nodes["label"].fillna(nodes["key"]).astype("string")
-    if level == "person" and owner:
+    if level in ("person", "resolved") and owner:
         members: dict[str, list[str]] = {}
         for ident, person in owner.items():
             members.setdefault(person, []).append(ident)
@@ -319,4 +386,4 @@ def build_network(store, layers: Sequence[str] = LAYERS, window: Window | None =
             ("first", "datetime64[us, UTC]"), ("last", "datetime64[us, UTC]"), ("s", "int64"), ("t", "int64"),
             ("weight", "float64"), ("symmetric", "bool")]})
     edges["layer"] = edges["layer"].astype("string")
-    return Network(nodes, edges, level, layers, window, notes, owner if level == "person" else {})
+    return Network(nodes, edges, level, layers, window, notes, owner if level in ("person", "resolved") else {})

@@ -14,7 +14,7 @@ import typer
 from .. import __version__
 from ..profiles import BUILTIN_PROFILES
 from ..store import Window, open_store
-from . import analyse
+from . import analyse, identity
 from . import load as load_cmd
 from .common import STORE, err, frame_table, handle_errors, out, progress
 
@@ -29,6 +29,7 @@ app = typer.Typer(
 )
 app.add_typer(load_cmd.app, name="load")
 analyse.register(app)
+identity.register(app)
 
 
 def _version(value: bool):

@@ -20,7 +20,9 @@ from .common import STORE, err, frame_table, handle_errors, out, progress
 
 __all__ = ["register"]
 
-LEVEL = typer.Option("person", "--level", help="person (phones and accounts collapsed onto their holders) or phone.")
+LEVEL = typer.Option("person", "--level", help="person (phones and accounts collapsed onto their holders), resolved "
+                                                "(also person ids of one person merged, replacement phones merged) "
+                                                "or phone (raw identifiers).")
 LAYER = typer.Option([], "--layer", help="Layers: calls, money, co_arrest (repeatable; default all).")
 SINCE = typer.Option(None, "--since", help="Start of the time window, e.g. 2024-03-01.")
 UNTIL = typer.Option(None, "--until", help="End of the time window (exclusive).")

@@ -31,7 +31,17 @@ __all__ = [
     "typed_records",
     "new_load_id",
     "edge_frame",
+    "DECISION_COLUMNS",
+    "new_decision_id",
 ]
+
+DECISION_COLUMNS = ["decision_id", "a", "b", "same", "by", "note", "decided_at", "undone_at"]
+
+
+def new_decision_id() -> str:
+    import uuid
+
+    return "D" + datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S") + "-" + uuid.uuid4().hex[:6]
 
 #: analysis layers a network can be built from
 LAYERS = ("calls", "money", "co_arrest")
@@ -164,6 +174,19 @@ class GraphStore(abc.ABC):
     def layer_edges(self, layer: str, window: Window | None = None) -> pd.DataFrame:
         """Edges of one layer aggregated per (source, target) at identifier level (:data:`EDGE_COLUMNS`)."""
 
+    # --- analyst decisions on identity (person resolution) --------------------------------------
+    @abc.abstractmethod
+    def record_decision(self, a: str, b: str, same: bool, *, by: str | None = None, note: str | None = None) -> str:
+        """Record that person ids ``a`` and ``b`` are (or are not) the same person; returns its id."""
+
+    @abc.abstractmethod
+    def undo_decision(self, decision_id: str) -> None:
+        """Withdraw a decision (it stays in the log, marked undone)."""
+
+    @abc.abstractmethod
+    def decisions(self, active: bool = True) -> pd.DataFrame:
+        """decision_id, a, b, same, by, note, decided_at, undone_at (only active ones by default)."""
+
     @abc.abstractmethod
     def close(self) -> None:
         """Release the store."""
@@ -227,16 +250,23 @@ class GraphStore(abc.ABC):
                                  "time": r["time"], "record_id": r["record_id"], "amount": r["amount"]})
         raise ValueError(f"no individual events for layer {layer!r}")
 
+    def resolution(self, **kwargs):
+        """Person resolution over this store's holders and arrest records, respecting the decisions."""
+        from ..linkage.resolution import resolve
+
+        return resolve(self.records("holders"), self.records("arrests"), self.decisions(), **kwargs)
+
     def network(
         self,
         layers: Sequence[str] = ("calls", "money", "co_arrest"),
         window: Window | None = None,
         level: str = "phone",
+        **kwargs,
     ):
         """Project the store into a :class:`~netinv.network.Network` (see :func:`netinv.network.build_network`)."""
         from ..network import build_network
 
-        return build_network(self, layers=layers, window=window, level=level)
+        return build_network(self, layers=layers, window=window, level=level, **kwargs)
 
     def __enter__(self):
         return self

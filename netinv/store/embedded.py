@@ -20,7 +20,7 @@ from .. import __version__
 from ..adapters import Batch
 from ..errors import StoreError, StoreUnavailable
 from ..schema import RECORD_KINDS
-from .base import GraphStore, LoadResult, Window, edge_frame, new_load_id, typed_records
+from .base import GraphStore, LoadResult, Window, edge_frame, new_decision_id, new_load_id, typed_records
 
 __all__ = ["EmbeddedStore"]
 
@@ -44,6 +44,9 @@ def _ddl() -> list[str]:
         """CREATE TABLE IF NOT EXISTS sources (
             file_sha256 VARCHAR, path VARCHAR, size BIGINT, encoding VARCHAR, kind VARCHAR, profile VARCHAR,
             rows BIGINT, accepted BIGINT, rejected BIGINT, load_id VARCHAR)""",
+        """CREATE TABLE IF NOT EXISTS decisions (
+            decision_id VARCHAR, a VARCHAR, b VARCHAR, same BOOLEAN, "by" VARCHAR, note VARCHAR,
+            decided_at TIMESTAMPTZ, undone_at TIMESTAMPTZ)""",
         """CREATE TABLE IF NOT EXISTS provenance (
             record_id VARCHAR, kind VARCHAR, file_sha256 VARCHAR, row BIGINT, row_sha256 VARCHAR, load_id VARCHAR)""",
     ]
@@ -273,6 +276,30 @@ class EmbeddedStore(GraphStore):
             raise StoreError(f"unknown layer {layer!r}; layers are calls, money, co_arrest")
         df = self._df(sql + " ORDER BY source, target", params)
         return edge_frame(df)
+
+    def record_decision(self, a: str, b: str, same: bool, *, by: str | None = None, note: str | None = None) -> str:
+        did = new_decision_id()
+        a, b = sorted((str(a), str(b)))
+        try:
+            self.con.execute("INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
+                             [did, a, b, bool(same), by, note, datetime.now(timezone.utc)])
+        except duckdb.Error as e:
+            raise StoreError(f"recording a decision in {self.path} failed: {e}") from e
+        return did
+
+    def undo_decision(self, decision_id: str) -> None:
+        n = self.con.execute("SELECT count(*) FROM decisions WHERE decision_id = ? AND undone_at IS NULL",
+                             [decision_id]).fetchone()[0]
+        if not n:
+            raise StoreError(f"no active decision {decision_id!r} in {self.path}")
+        self.con.execute("UPDATE decisions SET undone_at = ? WHERE decision_id = ?",
+                         [datetime.now(timezone.utc), decision_id])
+
+    def decisions(self, active: bool = True) -> pd.DataFrame:
+        sql = 'SELECT decision_id, a, b, same, "by", note, decided_at, undone_at FROM decisions'
+        if active:
+            sql += " WHERE undone_at IS NULL"
+        return self._df(sql + " ORDER BY decided_at, decision_id")
 
     def close(self) -> None:
         try:

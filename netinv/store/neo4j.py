@@ -32,7 +32,7 @@ from .. import __version__
 from ..adapters import Batch
 from ..errors import QueryError, StoreError, StoreUnavailable
 from ..schema import RECORD_KINDS
-from .base import GraphStore, LoadResult, Window, edge_frame, new_load_id, typed_records
+from .base import DECISION_COLUMNS, GraphStore, LoadResult, Window, edge_frame, new_decision_id, new_load_id, typed_records
 from .cypher import QueryBook, default_book
 
 __all__ = ["Neo4jStore"]
@@ -40,7 +40,7 @@ __all__ = ["Neo4jStore"]
 _SCHEMA_QUERIES = [
     "create_phone_key", "create_account_key", "create_person_key", "create_case_key", "create_location_key",
     "create_device_key", "create_load_key", "create_source_key", "create_called_key", "create_paid_key",
-    "create_uses_key", "create_holds_key", "create_arrested_in_key", "create_uses_load_index",
+    "create_uses_key", "create_holds_key", "create_arrested_in_key", "create_decision_key", "create_uses_load_index",
     "create_holds_load_index", "create_arrested_in_load_index",
 ]
 #: per record kind with pair-grouped writes: the endpoint columns and the payload columns, in order
@@ -429,6 +429,26 @@ class Neo4jStore(GraphStore):
             raise StoreError("clear_all deletes the whole database; call it with confirm=True")
         for name in ("delete_all_relationships", "delete_all_nodes"):
             self._run_auto(name)
+
+    def record_decision(self, a: str, b: str, same: bool, *, by: str | None = None, note: str | None = None) -> str:
+        did = new_decision_id()
+        a, b = sorted((str(a), str(b)))
+        self._run("create_decision", decision_id=did, a=a, b=b, same=bool(same), by=by, note=note,
+                  decided_at=datetime.now(timezone.utc).isoformat())
+        return did
+
+    def undo_decision(self, decision_id: str) -> None:
+        res = self._run("undo_decision", decision_id=decision_id, undone_at=datetime.now(timezone.utc).isoformat())
+        if not res.records or not res.records[0]["undone"]:
+            raise StoreError(f"no active decision {decision_id!r} in {self.uri}")
+
+    def decisions(self, active: bool = True) -> pd.DataFrame:
+        df = self._df("read_decisions", active=active)
+        if df.empty:
+            return pd.DataFrame(columns=DECISION_COLUMNS)
+        for c in ("decided_at", "undone_at"):
+            df[c] = pd.to_datetime(df[c], utc=True, format="ISO8601")
+        return df[DECISION_COLUMNS]
 
     # --- reading ---------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:

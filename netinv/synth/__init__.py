@@ -25,6 +25,7 @@ import pandas as pd
 
 from .events import call_events, relationships, transfer_events
 from .people import Cast, make_cast
+from .variants import case_local_ids, unit_b_holders
 from .writers import TZ, e164, write_calls, write_case_files, write_json, write_statements
 
 __all__ = ["generate", "GeneratedCase", "load_manifest", "CASE_START"]
@@ -116,12 +117,12 @@ def _holders(cast: Cast, rng: np.random.Generator) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _truth(cast: Cast, arrests: pd.DataFrame, params: dict) -> dict:
+def _truth(cast: Cast, arrests: pd.DataFrame, params: dict, id_truth: dict[str, str]) -> dict:
     p = cast.parties
     members = p[p["level"].notna()]
     phones_of = cast.phones.groupby("party")["number"].apply(lambda s: [e164(x) for x in s])
     accounts_used = cast.accounts.groupby("user")["number"].apply(list)
-    arrested = set(arrests["人员编号"])
+    arrested = {id_truth.get(x, x) for x in arrests["人员编号"]}
     persons = []
     for i, r in members.iterrows():
         boss = r["boss"]
@@ -146,7 +147,7 @@ def _truth(cast: Cast, arrests: pd.DataFrame, params: dict) -> dict:
                          "same_imei": bool(old["imei"] == new["imei"])})
     role = p["role"]
     ids = lambda r: sorted(p.loc[role == r, "person_id"].tolist())  # noqa: E731
-    arrested_retailers = sorted(set(arrests.loc[arrests["涉嫌罪名"] == "贩卖毒品罪", "人员编号"]))
+    arrested_retailers = sorted({id_truth.get(x, x) for x in arrests.loc[arrests["涉嫌罪名"] == "贩卖毒品罪", "人员编号"]})
     cell = {}
     for r in persons:
         kind, pid = r["role"], r["person_id"]
@@ -184,16 +185,22 @@ def _truth(cast: Cast, arrests: pd.DataFrame, params: dict) -> dict:
         "phones": phone_user,
         "accounts": accounts,
         "replacements": repl,
+        "person_ids": dict(sorted(id_truth.items())),
+        "cases": sorted(set(arrests["案件编号"])),
     }
 
 
 def generate(out: str | Path, seed: int = 1, people: int = 50, background: int | None = None,
-             days: int = 90, target_calls: int | None = None, progress=None) -> GeneratedCase:
+             days: int = 90, target_calls: int | None = None, variants: bool = False,
+             progress=None) -> GeneratedCase:
     """Generate a case into folder ``out`` (created; existing generated files are replaced).
 
     ``people`` is the size of the trafficking network with its customers; ``background`` the
     number of ordinary callers (default: four per person, at least 200); ``days`` the span of the
     records; ``target_calls`` an exact number of call records (ordinary callers fill up to it).
+    With ``variants`` the same person is recorded differently in different files (case-local ids,
+    pinyin and misspelt names, missing ID numbers, a second unit's attribution sheet), as real
+    records are; ``ground_truth.json`` then maps every id written anywhere to the true person.
     """
     if people < 20:
         raise ValueError("people must be at least 20 (a source, two branches and their dealers)")
@@ -214,6 +221,15 @@ def generate(out: str | Path, seed: int = 1, people: int = 50, background: int |
 
     arrests, arrest_day = _arrests(cast, rng, days, phone_at_day)
     holders = _holders(cast, rng)
+    id_truth = {pid: pid for pid in holders["人员编号"]} | {pid: pid for pid in arrests["人员编号"]}
+    holders_b = None
+    if variants:
+        vrng = np.random.default_rng(seed + 7919)  # variants never change the rest of the case
+        truth_arrests = arrests
+        arrests, local = case_local_ids(arrests, vrng)
+        holders_b, unit_b = unit_b_holders(holders, vrng)
+        id_truth = {pid: pid for pid in holders["人员编号"]} | local | unit_b
+        del truth_arrests
     say("calls")
     calls = call_events(cast, rel, rng, days, arrest_day, target_calls)
     say("transfers")
@@ -221,8 +237,9 @@ def generate(out: str | Path, seed: int = 1, people: int = 50, background: int |
     say("writing files")
     call_files = write_calls(out, cast, calls, CASE_START)
     bank_files = write_statements(out, cast, transfers, CASE_START)
-    case_files = write_case_files(out, arrests, holders)
-    params = {"seed": seed, "people": people, "background": background, "days": days, "target_calls": target_calls}
+    case_files = write_case_files(out, arrests, holders, holders_b)
+    params = {"seed": seed, "people": people, "background": background, "days": days, "target_calls": target_calls,
+              "variants": variants}
     manifest = {
         "generator": "netinv.synth",
         "params": params,
@@ -233,7 +250,7 @@ def generate(out: str | Path, seed: int = 1, people: int = 50, background: int |
             {"kind": "transfers", "profile": "bank-cn", "files": bank_files},
         ],
     }
-    truth = _truth(cast, arrests, params)
+    truth = _truth(cast, arrests, params, id_truth)
     write_json(out / "manifest.json", manifest)
     write_json(out / "ground_truth.json", truth)
     return GeneratedCase(out, manifest, truth, len(calls), len(transfers))

@@ -27,7 +27,7 @@ def true_person(node_id: str, truth: dict) -> str | None:
     """The true person behind a typed node id (None for ordinary callers and hubs)."""
     kind, _, key = node_id.partition(":")
     if kind == "person":
-        return key
+        return truth.get("person_ids", {}).get(key, key)
     if kind == "phone":
         return truth["phones"].get(key)
     if kind == "account":

@@ -6,7 +6,8 @@
 - ``bank/<bank>_<account>.csv``: one GBK statement per investigated account (``bank-cn``); a
   transfer between two investigated accounts appears in both statements;
 - ``case/arrests.csv``: GBK arrest records (``case-cn``);
-- ``case/holders.xlsx``: phone and account attribution (``holders-cn``);
+- ``case/holders.xlsx``: phone and account attribution (``holders-cn``); with identity variants
+  also ``case/holders_unit_b.csv``, a second unit's sheet;
 - ``manifest.json``: which profile reads which files; ``ground_truth.json``: who is who.
 """
 
@@ -118,13 +119,18 @@ def write_statements(out: Path, cast: Cast, ev: pd.DataFrame, start: pd.Timestam
     return files
 
 
-def write_case_files(out: Path, arrests: pd.DataFrame, holders: pd.DataFrame) -> dict[str, list[str]]:
+def write_case_files(out: Path, arrests: pd.DataFrame, holders: pd.DataFrame,
+                     holders_b: pd.DataFrame | None = None) -> dict[str, list[str]]:
     d = out / "case"
     d.mkdir(parents=True, exist_ok=True)
     arrests.to_csv(d / "arrests.csv", index=False, encoding="gbk")
     with pd.ExcelWriter(d / "holders.xlsx", engine="openpyxl") as xw:
         holders.to_excel(xw, index=False, sheet_name="人员关联")
-    return {"arrests": ["case/arrests.csv"], "holders": ["case/holders.xlsx"]}
+    files = {"arrests": ["case/arrests.csv"], "holders": ["case/holders.xlsx"]}
+    if holders_b is not None and len(holders_b):
+        holders_b.to_csv(d / "holders_unit_b.csv", index=False, encoding="gbk")
+        files["holders"].append("case/holders_unit_b.csv")
+    return files
 
 
 def write_json(path: Path, data) -> None:

@@ -1,0 +1,128 @@
+"""Identity and case-linkage commands: resolve, decide, undo, decisions, successors, link-cases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import pandas as pd
+import typer
+
+from ..errors import NetinvError
+from ..store import open_store
+from .common import STORE, frame_table, handle_errors, out, progress
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    @handle_errors
+    def resolve(
+        threshold: float = typer.Option(0.95, "--threshold", help="Merge pairs at least this likely automatically."),
+        review_threshold: float = typer.Option(0.5, "--review-threshold", help="Pairs from here up go to review."),
+        out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Write every scored pair to this CSV."),
+        store: Optional[str] = STORE,
+    ):
+        """Person resolution: which person ids are the same person (merged, and to review), with reasons."""
+        from .analyse import _write_csv
+
+        with progress("resolving"), open_store(store) as st:
+            res = st.resolution(threshold=threshold, review_threshold=review_threshold)
+        groups = res.groups()
+        out.print(frame_table(groups, title=f"{len(groups)} merged group(s) (threshold {threshold})"))
+        rev = res.review[["a", "b", "probability", "reasons"]]
+        out.print(frame_table(rev, title=f"{len(rev)} pair(s) to review: decide with netinv decide A B "
+                                          "--same / --different"))
+        for n in res.notes:
+            out.print(f"note: {n}", markup=False)
+        if out_file is not None:
+            _write_csv(res.pairs.rename(columns={"a": "id"}), out_file)
+
+    @app.command()
+    @handle_errors
+    def decide(
+        a: str = typer.Argument(..., help="A person id."),
+        b: str = typer.Argument(..., help="Another person id."),
+        same: bool = typer.Option(..., "--same/--different", help="The same person, or not."),
+        by: Optional[str] = typer.Option(None, "--by", help="Who decides (kept in the log)."),
+        note: Optional[str] = typer.Option(None, "--note", help="Why (kept in the log)."),
+        store: Optional[str] = STORE,
+    ):
+        """Record an analyst's decision on two person ids; every later resolution respects it."""
+        with open_store(store) as st:
+            known = set(st.persons()["person_id"])
+            missing = [x for x in (a, b) if x not in known]
+            if missing:
+                raise NetinvError(f"no person id {', '.join(missing)} in the workspace")
+            did = st.record_decision(a, b, same, by=by, note=note)
+        out.print(f"recorded {did}: {a} and {b} are {'the same person' if same else 'different people'}", markup=False)
+
+    @app.command()
+    @handle_errors
+    def undo(decision_id: str = typer.Argument(..., help="The decision to withdraw (netinv decisions)."),
+             store: Optional[str] = STORE):
+        """Withdraw a decision (a merge or a separation); the log keeps it, marked undone."""
+        with open_store(store) as st:
+            st.undo_decision(decision_id)
+        out.print(f"undone {decision_id}", markup=False)
+
+    @app.command()
+    @handle_errors
+    def decisions(all_: bool = typer.Option(False, "--all", help="Include undone decisions."),
+                  store: Optional[str] = STORE):
+        """The log of identity decisions."""
+        with open_store(store) as st:
+            df = st.decisions(active=not all_)
+        out.print(frame_table(df, title="decisions"))
+
+    @app.command()
+    @handle_errors
+    def successors(
+        phone: List[str] = typer.Option([], "--phone", help="Only for these old numbers (repeatable)."),
+        top: int = typer.Option(3, "--top", help="Candidates per old number."),
+        out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Also write the table to this CSV."),
+        store: Optional[str] = STORE,
+    ):
+        """Replacement phones: likely successors of numbers that went quiet, with the evidence."""
+        from .. import analysis as an
+        from ..linkage import successors as find
+        from .analyse import _write_csv
+
+        with progress("successors"), open_store(store) as st:
+            calls = st.records("calls")
+            hubs = [h.split(":", 1)[1] for h in an.hub_ids(st.network(layers=("calls",), level="phone"))]
+        wanted = None
+        if phone:
+            from ..normalize import phones as norm
+
+            wanted = [v if v is not None else p for v, p in zip(norm(pd.Series(phone), "CN")[0].tolist(), phone)]
+        df = find(calls, phones=wanted, top=top, exclude=hubs)
+        out.print(frame_table(df[["old", "candidate", "rank", "score", "reasons"]], title="successors"))
+        if out_file is not None:
+            _write_csv(df.rename(columns={"old": "id"}), out_file)
+
+    @app.command("link-cases")
+    @handle_errors
+    def link_cases_cmd(
+        hops: int = typer.Option(3, "--hops", help="Cases whose people are this close in the network are linked "
+                                                   "(0: only shared identifiers)."),
+        out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Write every link to this CSV."),
+        store: Optional[str] = STORE,
+    ):
+        """Linked case groups (串并): cases sharing people, phones, accounts, handsets, contacts or a path."""
+        from .. import analysis as an
+        from ..linkage import link_cases
+
+        with progress("linking cases"), open_store(store) as st:
+            res = st.resolution()
+            net = st.network(level="resolved", resolution=res)
+            hubs = an.hub_ids(net)
+            groups = link_cases(st.records("arrests"), st.records("calls"), res.entities,
+                                exclude=[h.split(":", 1)[1] for h in hubs], network=net if hops else None,
+                                hops=hops, network_exclude=hubs)
+        out.print(frame_table(groups, title=f"{len(groups)} linked case group(s)"))
+        if out_file is not None:
+            links = groups.attrs["links"].rename(columns={"case_a": "id"})
+            links.to_csv(out_file, index=False, encoding="utf-8")
+            out.print(f"wrote {len(links):,} links to {out_file}", markup=False)

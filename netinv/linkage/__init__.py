@@ -1,0 +1,12 @@
+"""Case linkage and identity: person resolution, replacement phones, linked cases.
+
+- :mod:`~netinv.linkage.resolution`: which person ids are one person (Splink on DuckDB);
+- :mod:`~netinv.linkage.successors`: which new phone replaced one that went quiet;
+- :mod:`~netinv.linkage.cases`: which cases are one network (串并).
+"""
+
+from .cases import case_links, link_cases
+from .resolution import Resolution, profiles, resolve
+from .successors import successors
+
+__all__ = ["Resolution", "profiles", "resolve", "successors", "case_links", "link_cases"]

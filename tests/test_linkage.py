@@ -1,0 +1,167 @@
+"""Identity and case linkage: person resolution, decisions on both stores, successors, linked cases."""
+
+from __future__ import annotations
+
+import itertools
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from netinv import analysis as an
+from netinv.cli import app
+from netinv.linkage import link_cases, profiles, resolve, successors
+from netinv.synth import generate
+from netinv.synth.variants import pinyin_name
+from netinv.workflow import load_files, load_generated
+
+from .conftest import write_csv
+
+
+@pytest.fixture(scope="module")
+def variant_cases(tmp_path_factory):
+    out = {}
+    for people, seed in ((50, 1), (50, 2), (150, 3)):
+        d = tmp_path_factory.mktemp(f"variants{people}-{seed}")
+        out[(people, seed)] = generate(d, seed=seed, people=people, variants=True)
+    return out
+
+
+def pair_scores(entities: pd.Series, truth_ids: dict) -> tuple[float, float]:
+    ids = sorted(entities.index)
+    pred = {(a, b) for a, b in itertools.combinations(ids, 2) if entities[a] == entities[b]}
+    true = {(a, b) for a, b in itertools.combinations(ids, 2) if truth_ids.get(a, a) == truth_ids.get(b, b)}
+    tp = len(pred & true)
+    return (tp / len(pred) if pred else 1.0), (tp / len(true) if true else 1.0)
+
+
+def test_pinyin_names():
+    assert pinyin_name("魏英") == "Wei Ying"
+    prof = profiles(pd.DataFrame({"person_id": ["X"], "name": ["魏英"], "id_number": [None],
+                                  "id_number_valid": pd.array([None], dtype="boolean"), "phone": ["1"],
+                                  "account": [None]}),
+                    pd.DataFrame(columns=["person_id", "name", "id_number", "id_number_valid", "phone", "account",
+                                          "case_id"]))
+    assert prof["name_pinyin"].iloc[0] == "weiying"
+
+
+@pytest.mark.slow
+def test_resolution_precision_recall_on_generated_cases(variant_cases, embedded, tmp_path):
+    for (people, seed), case in variant_cases.items():
+        from netinv.store import EmbeddedStore
+
+        with EmbeddedStore(tmp_path / f"{people}-{seed}.duckdb") as st:
+            load_generated(case.path, st)
+            res = st.resolution()
+        precision, recall = pair_scores(res.entities, case.truth["person_ids"])
+        assert precision >= 0.95 and recall >= 0.8, (people, seed, precision, recall)
+
+
+@pytest.mark.slow
+def test_successor_detection_on_generated_cases(variant_cases, tmp_path):
+    from netinv.store import EmbeddedStore
+
+    hits = total = 0
+    for (people, seed), case in variant_cases.items():
+        with EmbeddedStore(tmp_path / f"s{people}-{seed}.duckdb") as st:
+            load_files(st, "calls", [case.path / f for f in case.manifest["loads"][2]["files"]], profile="cdr-cn")
+            calls = st.records("calls")
+            hubs = [h.split(":", 1)[1] for h in an.hub_ids(st.network(layers=("calls",), level="phone"))]
+        top1 = successors(calls, exclude=hubs, top=1).set_index("old")["candidate"]
+        for r in case.truth["replacements"]:
+            total += 1
+            hits += top1.get(r["old"]) == r["new"]
+    assert total > 0 and hits / total >= 0.8, (hits, total)
+
+
+def test_successor_hand_checked():
+    t0 = pd.Timestamp("2024-01-01", tz="UTC")
+    rows = []
+    for d in range(10):  # old phone A talks to c1..c4 for ten days, then goes quiet
+        for c in ("c1", "c2", "c3", "c4"):
+            rows.append(("A", c, t0 + pd.Timedelta(days=d), "111", "t1"))
+    for d in range(12, 30):  # B starts two days later with the same contacts and handset
+        for c in ("c1", "c2", "c3"):
+            rows.append(("B", c, t0 + pd.Timedelta(days=d), "111", "t1"))
+        rows.append(("Z", "c9", t0 + pd.Timedelta(days=d), "999", "t9"))  # unrelated newcomer
+        rows.append(("c4", "c5", t0 + pd.Timedelta(days=d), None, None))
+    calls = pd.DataFrame(rows, columns=["caller", "callee", "start", "imei", "cell_id"])
+    s = successors(calls)
+    first = s[(s["old"] == "A") & (s["rank"] == 1)].iloc[0]
+    assert first["candidate"] == "B" and first["same_imei"] and first["shared_contacts"] == 3
+    assert "same handset" in first["reasons"]
+    assert "Z" not in set(s["candidate"])
+
+
+HOLDERS = "person_id,name,id_number,phone\nP1,张伟,11010519491231002X,13800138000\nP2,李娜,,13900139000\n"
+ARRESTS = ("case_id,person_id,name,id_number,date,phone\n"
+           "K1,K1-1,Zhang Wei,11010519491231002X,2024-02-01,13800138000\n"
+           "K2,K2-1,李娜,,2024-02-02,13700137000\n")
+
+
+def test_decisions_are_respected_and_undone_on_every_store(store, tmp_path):
+    load_files(store, "holders", [write_csv(tmp_path / "h.csv", HOLDERS)], region="CN")
+    load_files(store, "arrests", [write_csv(tmp_path / "a.csv", ARRESTS)], region="CN")
+    res = store.resolution()
+    assert res.entities["K1-1"] == res.entities["P1"]            # same ID number, pinyin name, phone
+    assert res.entities["K2-1"] != res.entities["P2"]            # same name only: not enough
+    d1 = store.record_decision("P2", "K2-1", True, by="analyst A", note="same face in the photos")
+    d2 = store.record_decision("P1", "K1-1", False, by="analyst A")
+    res = store.resolution()
+    assert res.entities["K2-1"] == res.entities["P2"]
+    assert res.entities["K1-1"] != res.entities["P1"]
+    log = store.decisions()
+    assert set(log["decision_id"]) == {d1, d2} and (log["by"] == "analyst A").all()
+    store.undo_decision(d2)
+    assert set(store.decisions()["decision_id"]) == {d1}
+    assert len(store.decisions(active=False)) == 2
+    res = store.resolution()
+    assert res.entities["K1-1"] == res.entities["P1"]            # back to the model's verdict
+    net = store.network(level="resolved")
+    persons = net.nodes[net.nodes["kind"] == "person"]
+    assert len(persons) == 2 and any("person ids are 2 people" in n for n in net.notes)
+    with pytest.raises(Exception, match="no active decision"):
+        store.undo_decision(d2)
+
+
+@pytest.mark.slow
+def test_retail_cases_link_into_the_network(variant_cases, tmp_path):
+    from netinv.store import EmbeddedStore
+
+    case = variant_cases[(150, 3)]
+    with EmbeddedStore(tmp_path / "l.duckdb") as st:
+        load_generated(case.path, st)
+        res = st.resolution()
+        net = st.network(level="resolved", resolution=res)
+        hubs = an.hub_ids(net)
+        groups = link_cases(st.records("arrests"), st.records("calls"), res.entities,
+                            exclude=[h.split(":", 1)[1] for h in hubs], network=net, network_exclude=hubs)
+        shared_only = link_cases(st.records("arrests"), st.records("calls"), res.entities,
+                                 exclude=[h.split(":", 1)[1] for h in hubs])
+    retail_cases = set(st_cases := case.truth["cases"])
+    assert groups["size"].iloc[0] == len(retail_cases) and set(groups["cases"].iloc[0]) == set(st_cases)
+    assert "network" in groups["links"].iloc[0]
+    assert shared_only["size"].iloc[0] >= 2  # shared contacts alone already join some cases
+
+
+def test_identity_commands(tmp_path):
+    ws = f"embedded:{tmp_path / 'w.duckdb'}"
+    runner = CliRunner()
+
+    def run(*args):
+        r = runner.invoke(app, [*args, "--store", ws])
+        assert r.exit_code == 0, r.output
+        return r.output
+
+    run("load", "holders", str(write_csv(tmp_path / "h.csv", HOLDERS)), "--region", "CN")
+    run("load", "arrests", str(write_csv(tmp_path / "a.csv", ARRESTS)), "--region", "CN")
+    assert "K1-1, P1" in run("resolve")
+    out = run("decide", "P2", "K2-1", "--same", "--by", "me")
+    did = out.split()[1].rstrip(":")
+    assert did in run("decisions")
+    run("undo", did)
+    assert did not in run("decisions")
+    assert did in run("decisions", "--all")
+    run("link-cases")
+    r = runner.invoke(app, ["decide", "P2", "NOBODY", "--same", "--store", ws])
+    assert r.exit_code == 1 and "no person id NOBODY" in r.output
