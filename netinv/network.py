@@ -123,6 +123,19 @@ class Network:
         return Network(self.nodes, self.edges.loc[keep].reset_index(drop=True), self.level,
                        tuple(layers), self.window, list(self.notes), dict(self.owner))
 
+    def subnetwork(self, vertices: np.ndarray) -> "Network":
+        """The network induced by some vertex indices (rows of ``nodes``), renumbered from 0."""
+        vertices = np.unique(np.asarray(vertices, dtype=np.int64))
+        new = np.full(len(self.nodes), -1, dtype=np.int64)
+        new[vertices] = np.arange(len(vertices))
+        e = self.edges
+        keep = (new[e["s"].to_numpy()] >= 0) & (new[e["t"].to_numpy()] >= 0)
+        edges = e.loc[keep].copy()
+        edges["s"] = new[edges["s"].to_numpy()]
+        edges["t"] = new[edges["t"].to_numpy()]
+        return Network(self.nodes.iloc[vertices].reset_index(drop=True), edges.reset_index(drop=True), self.level,
+                       self.layers, self.window, list(self.notes), dict(self.owner))
+
     def node_of(self, identifiers: pd.Series) -> pd.Series:
         """The node standing for each typed identifier: itself, or the person it was collapsed onto."""
         if self.level not in ("person", "resolved") or not self.owner:

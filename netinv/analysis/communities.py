@@ -37,11 +37,13 @@ def _seeded(seed: int):
         ig.set_random_number_generator(random)
 
 
-def _membership(g: ig.Graph, method: str, resolution: float, seed: int) -> list[int]:
+def _membership(g: ig.Graph, method: str, resolution: float, seed: int, iterations: int = 2) -> list[int]:
     with _seeded(seed):
         if method == "leiden":
+            # two iterations (igraph's default): iterating to a fixed point costs ~20x the time on a
+            # million edges for a modularity gain in the third decimal
             part = g.community_leiden(objective_function="modularity", weights="weight", resolution=resolution,
-                                      n_iterations=-1)
+                                      n_iterations=iterations)
         elif method == "louvain":
             part = g.community_multilevel(weights="weight", resolution=resolution)
         else:
@@ -60,11 +62,13 @@ def _relabel(membership: np.ndarray, weight: np.ndarray) -> np.ndarray:
 
 
 def communities(net: Network, *, method: str = "leiden", resolution: float = 1.0, seed: int = 0,
-                layers: Sequence[str] | None = None, exclude: Iterable[str] | None = None) -> pd.DataFrame:
+                layers: Sequence[str] | None = None, exclude: Iterable[str] | None = None,
+                iterations: int = 2) -> pd.DataFrame:
     """``id, label, kind, community`` for every node; excluded and isolated nodes get community 0."""
     g = igraph_view(net, layers, "count", False, exclude)
     iso = np.asarray(g.degree()) == 0
-    memb = np.asarray(_membership(g, method, resolution, seed), dtype=np.int64) if g.vcount() else np.zeros(0, int)
+    memb = (np.asarray(_membership(g, method, resolution, seed, iterations), dtype=np.int64) if g.vcount()
+            else np.zeros(0, int))
     out = np.zeros(len(memb), dtype=np.int64)
     keep = ~iso & ~exclude_mask(net, exclude)
     if keep.any():

@@ -21,6 +21,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from ..network import Network
 from .graphs import adjacency, exclude_mask, frame_of
@@ -57,27 +58,24 @@ def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int
     # how many seeds reach each node within `hops`, and the nearest distance
     reach = np.zeros(n, dtype=np.int64)
     dist = np.full(n, np.inf)
+    near = np.zeros(n, dtype=bool)
     for s in seed_idx:
-        seen = np.zeros(n, dtype=bool)
-        seen[s] = True
-        frontier = seen.copy()
-        for h in range(1, hops + 1):
-            nxt = (a @ frontier.astype(np.float64)) > 0
-            new = nxt & ~seen
-            if not new.any():
-                break
-            dist[new] = np.minimum(dist[new], h)
-            seen |= new
-            frontier = new
+        lv = _levels(a, s, hops + 1)
+        seen = lv <= hops
         seen[s] = False
+        near |= lv <= hops + 1
+        dist = np.minimum(dist, np.where(seen, lv, np.inf))
         reach += seen
     calls = adjacency(net, ("calls",), "count", False, out_ids)
     contact = np.asarray(calls[seed_idx].sum(axis=0)).ravel() if len(seed_idx) else np.zeros(n)
     money = adjacency(net, ("money",), "amount", True, out_ids)
     from_seeds = np.asarray(money[seed_idx].sum(axis=0)).ravel() if len(seed_idx) else np.zeros(n)
     to_seeds = np.asarray(money[:, seed_idx].sum(axis=1)).ravel() if len(seed_idx) else np.zeros(n)
-    h = hierarchy(net, exclude=list(out_ids)).set_index("id").reindex(net.nodes["id"])
-    score_h = h["score"].to_numpy(dtype=float)
+    # the hierarchy of the seeds' surroundings (one hop beyond the leads): local, and quick
+    local = np.flatnonzero(near & ~gone)
+    sub = net.subnetwork(local)
+    h = hierarchy(sub, exclude=[]).set_index("id")["score"].reindex(net.nodes["id"])
+    score_h = h.to_numpy(dtype=float)
     above = score_h - (np.nanmean(score_h[seed_idx]) if len(seed_idx) else 0)
     seed_cases = set()
     cases = net.nodes["cases"].tolist() if "cases" in net.nodes else [[]] * n
@@ -116,3 +114,19 @@ def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int
     df.attrs["left_out"] = pd.DataFrame(left, columns=["id", "label", "why"])
     df.attrs["seeds"] = seed_ids
     return df
+
+
+def _levels(a: sp.csr_matrix, source: int, depth: int) -> np.ndarray:
+    """Hop distance from ``source`` up to ``depth`` (larger: farther), by frontier expansion."""
+    n = a.shape[0]
+    lv = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    lv[source] = 0
+    frontier = np.array([source])
+    for h in range(1, depth + 1):
+        if len(frontier) == 0:
+            break
+        nb = a[frontier].indices
+        nb = np.unique(nb[lv[nb] > h])
+        lv[nb] = h
+        frontier = nb
+    return lv

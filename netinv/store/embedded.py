@@ -82,6 +82,7 @@ class EmbeddedStore(GraphStore):
         except duckdb.Error as e:
             raise StoreUnavailable(f"cannot open workspace {self.path}: {e}") from e
         self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute("SET enable_progress_bar = false")
         if not read_only:
             self._init_schema()
 
