@@ -78,24 +78,30 @@ def profiles(holders: pd.DataFrame, arrests: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["unique_id", "name", "name_pinyin", "id_number", "dob", "phones", "accounts",
                                      "sources", "cases"])
     recs["id_number"] = recs["id_number"].where(recs["id_number_valid"].fillna(False).astype(bool))
-    g = recs.groupby("person_id", sort=True)
+    recs["person_id"] = recs["person_id"].astype(str)
+    ids = pd.Index(sorted(recs["person_id"].unique()), name="person_id")
+    names = recs[["person_id", "name"]].dropna().value_counts().reset_index(name="n")
+    names = names.sort_values(["person_id", "n", "name"], ascending=[True, False, True]).drop_duplicates("person_id")
+    idn = recs[["person_id", "id_number"]].dropna().sort_values(["person_id", "id_number"]).drop_duplicates("person_id")
 
-    def uniq(s):
-        return sorted({v for v in s.tolist() if isinstance(v, str) and v})
+    def lists(col):
+        sub = recs[["person_id", col]].dropna()
+        sub = sub[sub[col].astype(str) != ""].drop_duplicates().sort_values(["person_id", col])
+        got = {k: list(g) for k, g in sub.groupby("person_id", sort=False)[col]}
+        return pd.Series([got.get(i, []) for i in ids], index=ids, dtype=object)
 
-    out = pd.DataFrame({
-        "name": g["name"].agg(lambda s: s.value_counts().index[0] if s.notna().any() else None),
-        "id_number": g["id_number"].agg(lambda s: s.dropna().iloc[0] if s.notna().any() else None),
-        "phones": g["phone"].apply(uniq),
-        "accounts": g["account"].apply(uniq),
-        "sources": g["source"].apply(uniq),
-        "cases": g["case_id"].apply(uniq),
-    }).reset_index().rename(columns={"person_id": "unique_id"})
-    out["name_pinyin"] = out["name"].map(_pinyin)
+    out = pd.DataFrame(index=ids)
+    out["name"] = names.set_index("person_id")["name"].reindex(ids)
+    out["id_number"] = idn.set_index("person_id")["id_number"].reindex(ids)
+    out["phones"], out["accounts"] = lists("phone"), lists("account")
+    out["sources"], out["cases"] = lists("source"), lists("case_id")
+    out = out.reset_index().rename(columns={"person_id": "unique_id"})
+    uniq_names = {n: _pinyin(n) for n in out["name"].dropna().unique()}
+    out["name_pinyin"] = out["name"].map(uniq_names)
     idn = out["id_number"].astype("string")
     out["dob"] = idn.where(idn.str.len() == 18).str.slice(6, 14)
     for c in ("phones", "accounts"):
-        out[c] = out[c].map(lambda v: list(v) if v is not None and len(v) else None).astype(object)
+        out[c] = pd.Series([v if len(v) else None for v in out[c]], index=out.index, dtype=object)
     return out[["unique_id", "name", "name_pinyin", "id_number", "dob", "phones", "accounts", "sources", "cases"]]
 
 
@@ -136,7 +142,7 @@ def _settings(n: int):
             level(cll.ElseLevel(), 0.4, 1 - 1e-6),
         ]),
     ]
-    blocking = [block_on("id_number"), block_on("name_pinyin"), block_on("dob"),
+    blocking = [block_on("id_number"), block_on("name_pinyin", "dob"),
                 "list_has_any(l.phones, r.phones)", "list_has_any(l.accounts, r.accounts)"]
     return SettingsCreator(
         link_type="dedupe_only", comparisons=comparisons, blocking_rules_to_generate_predictions=blocking,
