@@ -128,27 +128,25 @@ class Neo4jStore(GraphStore):
         return StoreUnavailable(f"Neo4j at {self.uri} failed while {during}: {type(e).__name__}")
 
     def _run(self, name: str, **params: Any):
-        q = self.q[name]
-        q.check(params)
-        ex = self._neo4j.exceptions
-        try:
-            return self.driver.execute_query(q.text, params, database_=self.database,
-                                             routing_=self._neo4j.RoutingControl.WRITE)
-        except ex.Neo4jError as e:
-            if isinstance(e, (ex.ServiceUnavailable, ex.SessionExpired)):
-                raise self._unavailable(e, f"running {name}") from e
-            raise QueryError(name, q.location, f"{e.code}: {e.message}") from e
-        except (ex.DriverError, OSError) as e:
-            raise self._unavailable(e, f"running {name}") from e
+        """Run a named query in a managed transaction (retried by the driver on transient errors)."""
+        return self._call(name, params, lambda q: self.driver.execute_query(
+            q.text, params, database_=self.database, routing_=self._neo4j.RoutingControl.WRITE))
 
     def _run_auto(self, name: str, **params: Any) -> None:
         """Run a query in an auto-commit transaction (needed by CALL ... IN TRANSACTIONS)."""
+        def auto(q):
+            with self.driver.session(database=self.database) as session:
+                session.run(q.text, params).consume()
+
+        self._call(name, params, auto)
+
+    def _call(self, name: str, params: dict, fn):
+        """Check the parameters, run ``fn(query)``, and translate the driver's errors."""
         q = self.q[name]
         q.check(params)
         ex = self._neo4j.exceptions
         try:
-            with self.driver.session(database=self.database) as session:
-                session.run(q.text, params).consume()
+            return fn(q)
         except ex.Neo4jError as e:
             if isinstance(e, (ex.ServiceUnavailable, ex.SessionExpired)):
                 raise self._unavailable(e, f"running {name}") from e
