@@ -142,8 +142,10 @@ def _settings(n: int):
             level(cll.ElseLevel(), 0.4, 1 - 1e-6),
         ]),
     ]
+    # equi-joins only (a list_has_any condition would compare every pair): lists are exploded
     blocking = [block_on("id_number"), block_on("name_pinyin", "dob"),
-                "list_has_any(l.phones, r.phones)", "list_has_any(l.accounts, r.accounts)"]
+                block_on("phones", arrays_to_explode=["phones"]),
+                block_on("accounts", arrays_to_explode=["accounts"])]
     return SettingsCreator(
         link_type="dedupe_only", comparisons=comparisons, blocking_rules_to_generate_predictions=blocking,
         probability_two_random_records_match=min(1e-3, 2.0 / max(n, 2)), retain_intermediate_calculation_columns=True,
