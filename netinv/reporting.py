@@ -108,6 +108,27 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
                                 f"Seeds: {seed_labels}. Contacts shared by several seeds, who receives their money, "
                                 "who stands above them, who was arrested elsewhere.",
                                 table_from_frame(leads, ["rank", "label", "id", "score", "reasons"])))
+    say("identity and case linkage")
+    from .linkage import link_cases, successors
+
+    res = store.resolution()
+    groups = res.groups()
+    sections.append(Section("identity", "One person, several ids",
+                            f"Person resolution (Splink, threshold {res.threshold}): {len(groups)} group(s) of person ids "
+                            f"taken to be one person; {len(res.review)} pair(s) await an analyst's decision "
+                            "(netinv resolve / decide).",
+                            table_from_frame(groups, ["entity", "person_ids"], top)))
+    bare_hubs = [h.split(":", 1)[1] for h in hub_list if h.startswith("phone:")]
+    succ = successors(store.records("calls"), top=1, exclude=bare_hubs)
+    sections.append(Section("successors", "Replacement phones",
+                            "Numbers that went quiet and the new number most likely to have replaced each.",
+                            table_from_frame(succ, ["old", "candidate", "score", "reasons"], top)))
+    linked = link_cases(store.records("arrests"), store.records("calls"), res.entities, exclude=bare_hubs,
+                        network=net, network_exclude=hub_list)
+    sections.append(Section("linked-cases", "Linked cases (串并)",
+                            "Cases whose records share people, phones, accounts, handsets or contacts, or whose people "
+                            "are within 3 hops of each other in the network.",
+                            table_from_frame(linked, ["group", "size", "cases", "links"])))
     if len(hubs):
         sections.append(Section("hubs", "High-volume numbers left out",
                                 "Detected from the data (many one-way contacts), not from a list.",

@@ -87,7 +87,7 @@ def test_synth_load_case_report_view(tmp_path):
     run("report", "--out", tmp_path / "r.html", "--store", ws)
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     for section in ("Key players", "Community split", "Upstream candidates", "Supply routes", "Leads from widening",
-                    "Activity over time", "Run manifest"):
+                    "Replacement phones", "Linked cases", "Activity over time", "Run manifest"):
         assert section in html
     run("view", "--out", tmp_path / "v.html", "--store", ws, "--layer", "calls", "--level", "phone")
     assert (tmp_path / "v.html").stat().st_size > 100_000
