@@ -82,7 +82,10 @@ class EmbeddedStore(GraphStore):
         except duckdb.Error as e:
             raise StoreUnavailable(f"cannot open workspace {self.path}: {e}") from e
         self.con.execute("SET TimeZone = 'UTC'")
-        self.con.execute("SET enable_progress_bar = false")
+        try:  # no progress bars in the terminal; inside Jupyter DuckDB refuses the setting without ipywidgets
+            self.con.execute("SET enable_progress_bar = false")
+        except duckdb.Error:
+            pass
         if not read_only:
             self._init_schema()
 
