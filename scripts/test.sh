@@ -38,7 +38,8 @@ export OMP_WAIT_POLICY=PASSIVE
 if [ -x scripts/neo4j-local ]; then
   log "starting Neo4j (scripts/neo4j-local)"
   export NETINV_NEO4J_HOME=${NETINV_NEO4J_HOME:-$ROOT/.neo4j}
-  eval "$(scripts/neo4j-local start)"
+  neo4j_env=$(scripts/neo4j-local start) || { echo "scripts/neo4j-local could not start Neo4j (see above)" >&2; exit 1; }
+  eval "$neo4j_env"
   trap 'scripts/neo4j-local stop >/dev/null 2>&1 || true' EXIT
   export NETINV_TEST_NEO4J_URI=$NETINV_NEO4J_URI
   export NETINV_REQUIRE_NEO4J=1
