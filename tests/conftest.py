@@ -13,6 +13,13 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# CI explores the same examples every run, so that a landing never depends on a random draw;
+# run without NETINV_REQUIRE_BROWSER (plain pytest) for fresh random examples.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+if os.environ.get("NETINV_REQUIRE_BROWSER") == "1" or os.environ.get("CI"):
+    settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASETS = Path(os.environ.get("NETINV_DATASETS", ROOT.parent / "shared" / "datasets"))
