@@ -67,7 +67,6 @@ def main() -> None:
     with EmbeddedStore(ws, read_only=True) as st:
         net, t_build = timed(lambda: st.network(layers=("calls",), level="phone"))
     hubs = an.hub_ids(net)
-    rng = np.random.default_rng(0)
     persons = {p["person_id"]: p for p in truth["persons"]}
     seeds = ["phone:" + persons[p]["phones"][0] for p in truth["arrested_retailers"]][:10]
     while len(seeds) < 10:

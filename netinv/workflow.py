@@ -7,13 +7,11 @@ logic of their own beyond the order of the steps.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Sequence
 
 import pandas as pd
 
-from . import __version__
 from .adapters import Batch, read_records, write_quarantine
 from .network import Network
 from .store import GraphStore, LoadResult, open_store

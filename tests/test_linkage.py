@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from netinv import analysis as an
 from netinv.cli import app
-from netinv.linkage import link_cases, profiles, resolve, successors
+from netinv.linkage import link_cases, profiles, successors
 from netinv.synth import generate
 from netinv.synth.variants import pinyin_name
 from netinv.workflow import load_files, load_generated
@@ -46,7 +46,7 @@ def test_pinyin_names():
 
 
 @pytest.mark.slow
-def test_resolution_precision_recall_on_generated_cases(variant_cases, embedded, tmp_path):
+def test_resolution_precision_recall_on_generated_cases(variant_cases, tmp_path):
     for (people, seed), case in variant_cases.items():
         from netinv.store import EmbeddedStore
 
@@ -138,8 +138,8 @@ def test_retail_cases_link_into_the_network(variant_cases, tmp_path):
                             exclude=[h.split(":", 1)[1] for h in hubs], network=net, network_exclude=hubs)
         shared_only = link_cases(st.records("arrests"), st.records("calls"), res.entities,
                                  exclude=[h.split(":", 1)[1] for h in hubs])
-    retail_cases = set(st_cases := case.truth["cases"])
-    assert groups["size"].iloc[0] == len(retail_cases) and set(groups["cases"].iloc[0]) == set(st_cases)
+    cases = set(case.truth["cases"])
+    assert groups["size"].iloc[0] == len(cases) and set(groups["cases"].iloc[0]) == cases
     assert "network" in groups["links"].iloc[0]
     assert shared_only["size"].iloc[0] >= 2  # shared contacts alone already join some cases
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import networkx as nx
-import pandas as pd
 import pytest
 
 from netinv.errors import NetinvError, NodeNotFound

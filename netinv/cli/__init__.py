@@ -16,7 +16,7 @@ from ..profiles import BUILTIN_PROFILES
 from ..store import Window, open_store
 from . import analyse, identity
 from . import load as load_cmd
-from .common import STORE, err, frame_table, handle_errors, out, progress
+from .common import STORE, frame_table, handle_errors, out, progress
 
 __all__ = ["app", "main"]
 

@@ -7,7 +7,7 @@ never queries a store.  :func:`netinv.workflow.make_report` gathers them from a 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
