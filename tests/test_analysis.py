@@ -116,11 +116,52 @@ def test_two_cliques_split_and_stable():
     assert summary["size"].tolist() == [5, 5] and summary["calls_across"].sum() == 2
 
 
+def two_branches():
+    """A supply trio (S, M, C) and two branches: wholesaler W, two distributors D, three dealers R each.
+
+    Dealers call their distributor often (12) and know a few other dealers; wholesalers call their
+    distributors (10) and the supply trio (2 each).
+    """
+    e = [("S", "M", 3), ("S", "C", 3), ("M", "C", 3)]
+    for k in (1, 2):
+        w, ds = f"W{k}", [f"D{k}1", f"D{k}2"]
+        e += [(w, "S", 2), (w, "M", 2), (w, "C", 2), (w, ds[0], 10), (w, ds[1], 10), (ds[0], ds[1], 2)]
+        for d, other in ((ds[0], ds[1]), (ds[1], ds[0])):
+            rs = [f"R{d[1:]}{i}" for i in range(3)]
+            e += [(r, d, 12) for r in rs] + [(rs[0], rs[1], 1), (rs[1], rs[2], 1), (rs[0], other, 1)]
+    return net_of(e)
+
+
+def _groups(split):
+    return sorted(sorted(i.removeprefix("person:") for i in ids) for _, ids in split.groupby("community")["id"])
+
+
+def test_cohesive_ties_find_branches_and_contact_ties_find_crews():
+    net = two_branches()
+    branch = lambda k: sorted([f"W{k}", f"D{k}1", f"D{k}2"] + [f"R{k}{j}{i}" for j in (1, 2) for i in range(3)])
+    # cohesive: the branches (each wholesaler placed with the distributors it calls most) and the trio
+    assert _groups(an.communities(net, seed=1)) == sorted([branch(1), branch(2), ["C", "M", "S"]])
+    # contacts: each distributor's crew apart (a wholesaler goes with one of its two crews)
+    crews = _groups(an.communities(net, seed=1, ties="contacts"))
+    assert ["C", "M", "S"] in crews and len(crews) == 5
+    for k in (1, 2):
+        for j in (1, 2):
+            assert any({f"D{k}{j}", f"R{k}{j}0", f"R{k}{j}1", f"R{k}{j}2"} <= set(g) for g in crews)
+    # without the placement pass a wholesaler would sit with the trio it shares contacts with
+    from netinv.analysis.communities import _SplitGraph
+    sg = _SplitGraph(net, None, None, "cohesive")
+    idx = net.index
+    raw = sg.g.community_leiden(objective_function="modularity", weights="weight", n_iterations=-1).membership
+    assert raw[idx["person:W1"]] == raw[idx["person:S"]]
+    with pytest.raises(Exception, match="unknown ties"):
+        an.communities(net, ties="loud")
+
+
 @settings(max_examples=40, deadline=None)
-@given(graphs(), st.integers(0, 5), st.sampled_from(["leiden", "louvain"]))
-def test_communities_partition_the_nodes_and_repeat_with_the_seed(net, seed, method):
-    a = an.communities(net, seed=seed, method=method)
-    b = an.communities(net, seed=seed, method=method)
+@given(graphs(), st.integers(0, 5), st.sampled_from(["leiden", "louvain"]), st.sampled_from(an.TIES))
+def test_communities_partition_the_nodes_and_repeat_with_the_seed(net, seed, method, ties):
+    a = an.communities(net, seed=seed, method=method, ties=ties)
+    b = an.communities(net, seed=seed, method=method, ties=ties)
     assert a["id"].tolist() == net.nodes["id"].tolist() and a["id"].is_unique
     assert (a["community"] == b["community"]).all()
     connected = set(net.edges["s"]) | set(net.edges["t"])

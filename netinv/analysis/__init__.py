@@ -4,7 +4,8 @@ They never touch a store.  Stochastic ones take ``seed`` and give the same answe
 
 - :mod:`~netinv.analysis.centrality`: degree, strength, net money flow, PageRank, betweenness
   (exact or sampled with its error), eigenvector, harmonic closeness;
-- :mod:`~netinv.analysis.communities`: Leiden / Louvain splits, their stability, summaries;
+- :mod:`~netinv.analysis.communities`: Leiden / Louvain splits (cohesive or contact-weighted ties),
+  their stability, summaries;
 - :mod:`~netinv.analysis.brokerage`: Gould-Fernandez brokerage roles;
 - :mod:`~netinv.analysis.hierarchy`: SpringRank hierarchy and upstream candidates;
 - :mod:`~netinv.analysis.routes`: k best supply routes, optionally time-respecting;
@@ -14,7 +15,7 @@ They never touch a store.  Stochastic ones take ``seed`` and give the same answe
 
 from .brokerage import ROLES, brokerage
 from .centrality import MEASURES, betweenness, centrality, degree, pagerank
-from .communities import community_summary, communities, stability
+from .communities import TIES, community_summary, communities, stability
 from .expand import expand
 from .hierarchy import hierarchy, springrank, upstream
 from .hubs import detect_hubs, hub_ids
@@ -22,7 +23,7 @@ from .routes import routes
 
 __all__ = [
     "degree", "centrality", "pagerank", "betweenness", "MEASURES",
-    "communities", "stability", "community_summary",
+    "communities", "stability", "community_summary", "TIES",
     "brokerage", "ROLES",
     "hierarchy", "springrank", "upstream",
     "routes", "expand", "detect_hubs", "hub_ids",

@@ -28,6 +28,9 @@ SINCE = typer.Option(None, "--since", help="Start of the time window, e.g. 2024-
 UNTIL = typer.Option(None, "--until", help="End of the time window (exclusive).")
 OUT = typer.Option(None, "--out", "-o", help="Also write the table to this CSV file (column 'id' first).")
 TOP = typer.Option(20, "--top", help="Rows to show (the CSV has them all).")
+TIES = typer.Option("cohesive", "--ties", help="How ties weigh in the split: cohesive (by the contacts the two ends "
+                                               "share; finds organisational groups) or contacts (by the number of "
+                                               "contacts; finds day-to-day crews).")
 
 
 def _network(store: str | None, level: str, layer: list[str], since: str | None, until: str | None) -> Network:
@@ -90,6 +93,7 @@ def register(app: typer.Typer) -> None:
     def communities(
         method: str = typer.Option("leiden", "--method", help="leiden or louvain."),
         resolution: float = typer.Option(1.0, "--resolution", help="Higher: more, smaller communities."),
+        ties: str = TIES,
         seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same split)."),
         runs: int = typer.Option(10, "--runs", help="Seeds to rerun for the stability of the split (0: skip)."),
         level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
@@ -99,11 +103,12 @@ def register(app: typer.Typer) -> None:
         net = _network(store, level, layer, since, until)
         hubs = an.hub_ids(net)
         with progress("communities"):
-            split = an.communities(net, method=method, resolution=resolution, seed=seed, exclude=hubs)
+            split = an.communities(net, method=method, resolution=resolution, seed=seed, exclude=hubs, ties=ties)
             pr = an.centrality(net, measures=("pagerank",), exclude=hubs).set_index("id")["pagerank"]
             summary = an.community_summary(net, split, scores=pr)
             if runs:
-                stab = an.stability(net, runs=runs, method=method, resolution=resolution, seed=seed, exclude=hubs)
+                stab = an.stability(net, runs=runs, method=method, resolution=resolution, seed=seed, exclude=hubs,
+                                    ties=ties)
                 node_stab = stab.attrs["nodes"].set_index("id")["stability"]
                 split["stability"] = split["id"].map(node_stab)
                 summary["stability"] = [node_stab.reindex(m).mean() for m in summary["members"]]
@@ -119,6 +124,7 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def brokers(
         resolution: float = typer.Option(1.0, "--resolution", help="Resolution of the Leiden split used."),
+        ties: str = TIES,
         seed: int = typer.Option(0, "--seed", help="Seed of the split."),
         level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
         out_file: Optional[Path] = OUT, top: int = TOP, store: Optional[str] = STORE,
@@ -126,7 +132,7 @@ def register(app: typer.Typer) -> None:
         """Brokerage roles (Gould-Fernandez) relative to the community split: who connects groups."""
         net = _network(store, level, layer, since, until)
         hubs = an.hub_ids(net)
-        split = an.communities(net, resolution=resolution, seed=seed, exclude=hubs)
+        split = an.communities(net, resolution=resolution, seed=seed, exclude=hubs, ties=ties)
         df = an.brokerage(net, split, exclude=hubs)
         df.insert(0, "rank", range(1, len(df) + 1))
         _emit(df, out_file, ["rank", "id", "label", "community", *an.ROLES, "across_groups"], "brokers", top)
