@@ -64,6 +64,21 @@ def open_test_store(kind: str, tmp_path: Path):
     return st
 
 
+def neo4j_home() -> str:
+    return os.environ.get("NETINV_NEO4J_HOME", str(ROOT / ".neo4j"))
+
+
+def neo4j_local(*args: str, check: bool = True):
+    """Run scripts/neo4j-local on the test server's home, keeping its ports across a restart."""
+    import subprocess
+
+    env_file = Path(neo4j_home()) / "run.env"
+    env = dict(line.split("=", 1) for line in env_file.read_text().split() if "=" in line)
+    return subprocess.run([str(ROOT / "scripts" / "neo4j-local"), *args], check=check, capture_output=True, text=True,
+                          env={**os.environ, "NETINV_NEO4J_HOME": neo4j_home(), "NETINV_NEO4J_BOLT_PORT": env["BOLT_PORT"],
+                               "NETINV_NEO4J_HTTP_PORT": env["HTTP_PORT"]})
+
+
 @pytest.fixture(params=STORE_KINDS)
 def store(request, tmp_path):
     """An empty store, once per engine."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import subprocess
 import threading
 import time
 
@@ -19,7 +18,7 @@ from netinv.store.neo4j import Neo4jStore
 from netinv.synth import generate
 from netinv.workflow import load_files
 
-from .conftest import ROOT, open_test_store
+from .conftest import neo4j_home, neo4j_local, open_test_store
 
 pytestmark = pytest.mark.neo4j
 
@@ -51,18 +50,6 @@ def test_wrong_password(tmp_path):
     assert "wrong-password-123" not in str(e.value)
 
 
-def _home():
-    return os.environ.get("NETINV_NEO4J_HOME", str(ROOT / ".neo4j"))
-
-
-def _restart_same_ports():
-    env_file = os.path.join(_home(), "run.env")
-    env = dict(line.split("=", 1) for line in open(env_file).read().split() if "=" in line)
-    return subprocess.run([str(ROOT / "scripts" / "neo4j-local"), "start"], check=True, capture_output=True, text=True,
-                          env={**os.environ, "NETINV_NEO4J_HOME": _home(), "NETINV_NEO4J_BOLT_PORT": env["BOLT_PORT"],
-                               "NETINV_NEO4J_HTTP_PORT": env["HTTP_PORT"]})
-
-
 @pytest.mark.slow
 def test_killed_during_a_load_then_loaded_again_equals_a_clean_load(tmp_path):
     st = open_test_store("neo4j", tmp_path)
@@ -91,7 +78,7 @@ def test_killed_during_a_load_then_loaded_again_equals_a_clean_load(tmp_path):
             break
         time.sleep(0.2)
     probe.close()
-    pid = int(open(os.path.join(_home(), "run", "netinv-neo4j.pid")).read())
+    pid = int(open(os.path.join(neo4j_home(), "run", "netinv-neo4j.pid")).read())
     os.kill(pid, signal.SIGKILL)
     t.join(120)
     assert "error" in outcome, "the load should have been cut off"
@@ -99,7 +86,7 @@ def test_killed_during_a_load_then_loaded_again_equals_a_clean_load(tmp_path):
     assert "run the same command again" in str(outcome["error"])
     st.close()
 
-    _restart_same_ports()
+    neo4j_local("start")
     st = Neo4jStore(os.environ["NETINV_TEST_NEO4J_URI"])
     try:
         partial = st.counts()["calls"]

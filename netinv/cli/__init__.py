@@ -268,5 +268,25 @@ def push(
               f"{counts['holders']:,} holder records, {counts['arrests']:,} arrest records", markup=False)
 
 
+@app.command("import-files")
+@handle_errors
+def import_files(
+    out_dir: Path = typer.Option(..., "--out", "-o", help="New or empty folder for the CSV files and import.args."),
+    store: Optional[str] = STORE,
+):
+    """Write the workspace as neo4j-admin import files: a fast first load into an EMPTY Neo4j database.
+
+    Then run: scripts/neo4j-local import OUT --replace-database (it replaces the whole database).
+    The graph is the one netinv push builds; use push to add to a database that holds data.
+    """
+    from ..store.neo4j_bulk import write_import_files
+
+    with open_store(store) as src, progress("writing import files") as step:
+        files = write_import_files(src, out_dir, progress=step)
+    rows = ", ".join(f"{n:,} {k}" for k, n in files.rows.items())
+    out.print(f"wrote {rows} to {files.folder}", markup=False)
+    out.print(f"next: scripts/neo4j-local import {files.folder} --replace-database", markup=False)
+
+
 def main() -> None:
     app()
