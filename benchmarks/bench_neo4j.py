@@ -138,6 +138,7 @@ def main() -> None:
         "bulk_neo4j_admin_import_and_restart_s": round(import_s, 2),
         "bulk_first_connect_constraints_s": round(schema_s, 2),
         "bulk_total_s": round(bulk_s, 2),
+        "bulk_import_log": [ln for ln in proc.stderr.splitlines() if ln.startswith("neo4j-local")],
         "bulk_records_per_s": round(n / bulk_s),
         "bulk_counts_after": {k: bulk_counts[k] for k in ("calls", "phones", "devices", "provenance")},
         "bulk_meets_target": n / bulk_s >= 50_000,

@@ -19,8 +19,10 @@ def test_upstream_from_arrested_dealers_finds_the_chain(tmp_path, people, seed):
     r = score_case(tmp_path, seed, people)
     assert r["source_in_top5"], r
     assert r["wholesalers_in_top10"] >= r["wholesalers"] - 1, r
-    # the split follows the true cells (each distributor's crew); the scorecard reports the figures
-    assert r["nmi_cells"] >= 0.6, r
+    # cohesive ties recover the true groups (branches, the supply group) where contact counts find
+    # the crews inside them; the scorecard reports the figures over more seeds and sizes
+    assert r["nmi_groups"] >= 0.8 and r["nmi_groups"] > r["contacts_nmi_groups"], r
+    assert r["contacts_nmi_cells"] >= 0.6, r
 
 
 def test_krebs_atta_leads_by_degree_and_betweenness():

@@ -26,13 +26,13 @@ from .evaluate import community_nmi, upstream_hits
 __all__ = ["score_case", "scorecard"]
 
 
-def score_case(case_dir: Path, seed: int, people: int) -> dict:
+def score_case(case_dir: Path, seed: int, people: int, level: str = "person") -> dict:
     from ..workflow import load_generated
 
     case = generate(case_dir / "case", seed=seed, people=people)
     with EmbeddedStore(case_dir / "ws.duckdb") as st:
         load_generated(case.path, st)
-        net = st.network(level="person")
+        net = st.network(level=level)
     truth = case.truth
     seeds = ["person:" + p for p in truth["arrested_retailers"]]
     hubs = hub_ids(net)
@@ -40,7 +40,8 @@ def score_case(case_dir: Path, seed: int, people: int) -> dict:
     split = communities(net, seed=0, exclude=hubs)  # cohesive ties, the default
     crews = communities(net, seed=0, exclude=hubs, ties="contacts")
     return {
-        "people": people, "seed": seed, "arrested_retailers": len(seeds), "hubs_left_out": len(hubs),
+        "people": people, "seed": seed, "level": level, "arrested_retailers": len(seeds),
+        "hubs_left_out": len(hubs),
         "source_rank": hits["source_rank"], "source_in_top5": hits["source_in_top5"],
         "wholesalers_in_top10": hits["wholesalers_in_top10"], "wholesalers": hits["wholesalers"],
         "nmi_groups": round(community_nmi(split, truth, "groups"), 3),
@@ -51,13 +52,13 @@ def score_case(case_dir: Path, seed: int, people: int) -> dict:
     }
 
 
-def scorecard(seeds, sizes) -> pd.DataFrame:
+def scorecard(seeds, sizes, level: str = "person") -> pd.DataFrame:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for people in sizes:
             for seed in seeds:
                 d = Path(tmp) / f"{people}-{seed}"
-                rows.append(score_case(d, seed, people))
+                rows.append(score_case(d, seed, people, level))
     return pd.DataFrame(rows)
 
 
@@ -65,15 +66,23 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
     ap.add_argument("--people", type=int, nargs="+", default=[50, 200])
+    ap.add_argument("--level", default="person", choices=["person", "resolved"],
+                    help="Network level: person, or resolved (identities and replacement phones merged).")
     ap.add_argument("--json", type=Path, help="Also write the rows to this JSON file.")
     args = ap.parse_args()
-    df = scorecard(args.seeds, args.people)
+    df = scorecard(args.seeds, args.people, args.level)
     print(df.to_string(index=False))
     print(f"\nsource in top 5: {df['source_in_top5'].sum()}/{len(df)}; all wholesalers in top 10: "
           f"{(df['wholesalers_in_top10'] == df['wholesalers']).sum()}/{len(df)}; NMI >= 0.8: groups "
           f"{(df['nmi_groups'] >= 0.8).sum()}/{len(df)}, cells {(df['nmi_cells'] >= 0.8).sum()}/{len(df)} "
           f"(ties=contacts: groups {(df['contacts_nmi_groups'] >= 0.8).sum()}/{len(df)}, "
           f"cells {(df['contacts_nmi_cells'] >= 0.8).sum()}/{len(df)})")
+    if df["people"].nunique() > 1:
+        by = df.assign(all_w=df["wholesalers_in_top10"] == df["wholesalers"], g8=df["nmi_groups"] >= 0.8,
+                       c8=df["contacts_nmi_groups"] >= 0.8).groupby("people")
+        print(by.agg(cases=("seed", "size"), source_top5=("source_in_top5", "sum"), all_wholesalers_top10=("all_w", "sum"),
+                     nmi_groups_ge_08=("g8", "sum"), nmi_groups_min=("nmi_groups", "min"),
+                     contacts_nmi_groups_ge_08=("c8", "sum")).to_string())
     if args.json:
         args.json.write_text(json.dumps(df.to_dict("records"), indent=1), encoding="utf-8")
 
