@@ -144,7 +144,7 @@ def main() -> None:
         "bulk_meets_target": n / bulk_s >= 50_000,
         "target_records_per_s": 50_000,
     }
-    path = save("neo4j", result)
+    path = save("neo4j" if args.calls == 1_000_000 else f"neo4j-{args.calls}", result)
     print(json.dumps(result, indent=2))
     print(f"saved {path}", file=sys.stderr)
 
