@@ -79,6 +79,19 @@ def neo4j_local(*args: str, check: bool = True):
                                "NETINV_NEO4J_HTTP_PORT": env["HTTP_PORT"]})
 
 
+def assert_same_network(a, b) -> None:
+    """Two stores give the same layer edges, people, holdings and person-level network."""
+    import pandas as pd
+
+    for layer in ("calls", "money", "co_arrest"):
+        pd.testing.assert_frame_equal(a.layer_edges(layer), b.layer_edges(layer), check_exact=False)
+    pd.testing.assert_frame_equal(a.persons(), b.persons())
+    pd.testing.assert_frame_equal(a.holdings(), b.holdings())
+    na, nb = a.network(level="person"), b.network(level="person")
+    pd.testing.assert_frame_equal(na.edges, nb.edges, check_exact=False)
+    pd.testing.assert_frame_equal(na.nodes.drop(columns=["cases", "members"]), nb.nodes.drop(columns=["cases", "members"]))
+
+
 @pytest.fixture(params=STORE_KINDS)
 def store(request, tmp_path):
     """An empty store, once per engine."""

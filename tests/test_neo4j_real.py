@@ -10,7 +10,7 @@ import pytest
 from netinv.profiles import Profile
 from netinv.workflow import load_files, load_generated, push
 
-from .conftest import dataset, open_test_store
+from .conftest import assert_same_network, dataset, open_test_store
 
 pytestmark = pytest.mark.neo4j
 
@@ -42,13 +42,7 @@ def test_generated_case_same_network(neo, embedded, small_case):
     for st in (embedded, neo):
         load_generated(small_case.path, st, authority="test")
     assert neo.counts() == embedded.counts()
-    for layer in ("calls", "money", "co_arrest"):
-        pd.testing.assert_frame_equal(neo.layer_edges(layer), embedded.layer_edges(layer), check_exact=False)
-    pd.testing.assert_frame_equal(neo.persons(), embedded.persons())
-    pd.testing.assert_frame_equal(neo.holdings(), embedded.holdings())
-    a, b = neo.network(level="person"), embedded.network(level="person")
-    pd.testing.assert_frame_equal(a.edges, b.edges, check_exact=False)
-    pd.testing.assert_frame_equal(a.nodes.drop(columns=["cases", "members"]), b.nodes.drop(columns=["cases", "members"]))
+    assert_same_network(neo, embedded)
     pa = neo.provenance()[["record_id", "file_sha256", "row", "row_sha256"]]
     pb = embedded.provenance()[["record_id", "file_sha256", "row", "row_sha256"]]
     pd.testing.assert_frame_equal(pa.sort_values(list(pa.columns)).reset_index(drop=True),
