@@ -67,8 +67,11 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
     summary = an.community_summary(net, split, scores=c.set_index("id")["pagerank"])
     summary["stability"] = [stab.reindex(m).mean() for m in summary["members"]]
     sections.append(Section("communities", "Community split",
-                            f"{split.attrs['method']}, modularity {split.attrs['modularity']:.3f}. Stability: the share "
-                            "of 10 reruns with other seeds in which members keep the same neighbours (1 = firm).",
+                            f"{split.attrs['method']}, modularity {split.attrs['modularity']:.3f} (on contact counts). "
+                            "Cohesive ties weigh by the contacts two people share, so that personal contacts do not "
+                            "glue groups together; each person is then placed with the group they are in contact "
+                            "with most. Stability: the share of 10 reruns with other seeds in which members keep the "
+                            "same neighbours (1 = firm).",
                             table_from_frame(summary, ["community", "size", "persons", "arrested", "leading",
                                                        "stability", "calls_inside", "calls_across", "money_inside",
                                                        "money_across"], top)))
