@@ -10,8 +10,8 @@ validated batch is written, in one run:
 2. to an emptied Neo4j database over Bolt (Neo4jStore.write: UNWIND batches, uniqueness checked);
 3. the same batches sent with a query that only counts them: the client's share of (2);
 4. the offline bulk route for a first load: the embedded workspace of (1) written as import files
-   (netinv import-files), `scripts/neo4j-local import` (stop, neo4j-admin import, start) and the
-   first connection, which creates the constraints on the imported records.  Its total counts
+   (netinv import-files), `scripts/neo4j-local import` (neo4j-admin import, then swap and restart)
+   and the first connection, which creates the constraints on the imported records.  Its total counts
    everything from the validated batch to a database that answers with its constraints in place.
 
 Results go to benchmarks/results/neo4j.json.  The database named by NETINV_NEO4J_URI is emptied and

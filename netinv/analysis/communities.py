@@ -63,9 +63,10 @@ class _SplitGraph:
         self.contacts = a
         coo = sp.triu(a, k=1).tocoo()
         self.edges = np.column_stack([coo.row, coo.col]).astype(np.int64)
+        self.counts = coo.data.astype(np.float64)
         self.g = ig.Graph(n=a.shape[0], edges=self.edges.tolist(), directed=False)
         if ties == "contacts":
-            w = coo.data.astype(np.float64)
+            w = self.counts
         else:
             # a small floor keeps ties with no shared contact in the graph (a tree stays connected)
             w = np.asarray(self.g.similarity_jaccard(pairs=self.edges.tolist()), dtype=np.float64) + 1e-3
@@ -101,8 +102,7 @@ class _SplitGraph:
         """Modularity of a split on the contact counts (comparable across ``ties``)."""
         if not len(self.edges):
             return 0.0
-        g = ig.Graph(n=self.g.vcount(), edges=self.edges.tolist(), directed=False)
-        return float(g.modularity(memb.tolist(), weights=sp.triu(self.contacts, k=1).tocoo().data.tolist()))
+        return float(self.g.modularity(memb.tolist(), weights=self.counts.tolist()))
 
 
 def _relabel(membership: np.ndarray, weight: np.ndarray) -> np.ndarray:

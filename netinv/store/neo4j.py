@@ -75,6 +75,15 @@ def _micros(s: pd.Series) -> list:
     return [None if m else int(v) for v, m in zip(arr.tolist(), s.isna().tolist())]
 
 
+def provenance_entries(p: pd.DataFrame, load_id: str | None = None) -> tuple[pd.Series, pd.Series]:
+    """A provenance frame's entries ``file_sha256|row|row_sha256|load_id`` and their keys (without
+    the load), as records carry them; ``load_id`` stands in where the frame has no such column."""
+    lid = p["load_id"].astype("string") if "load_id" in p else pd.Series(load_id, index=p.index, dtype="string")
+    prefix = (p["file_sha256"].astype("string") + "|" + p["row"].astype("string") + "|"
+              + p["row_sha256"].astype("string"))
+    return prefix, prefix + "|" + lid
+
+
 def _chunks(n: int, size: int) -> Iterator[slice]:
     for i in range(0, n, size):
         yield slice(i, min(n, i + size))
@@ -282,10 +291,7 @@ class Neo4jStore(GraphStore):
     def _provenance_lists(record_ids: pd.Series, provenance: pd.DataFrame, load_id: str | None):
         """Per record (in the order of ``record_ids``): its provenance entries and their keys."""
         p = provenance
-        lid = p["load_id"].astype("string") if "load_id" in p else pd.Series(load_id, index=p.index, dtype="string")
-        prefix = (p["file_sha256"].astype("string") + "|" + p["row"].astype("string") + "|" +
-                  p["row_sha256"].astype("string"))
-        entries = prefix + "|" + lid
+        prefix, entries = provenance_entries(p, load_id)
         ids = p["record_id"].astype("string")
         if ids.is_unique:  # the usual case: one entry per record
             e = pd.Series(entries.to_numpy(), index=ids.to_numpy()).reindex(record_ids.to_numpy())

@@ -36,6 +36,7 @@ import pyarrow.csv as pacsv
 
 from ..errors import StoreError
 from .base import GraphStore, new_load_id
+from .neo4j import provenance_entries
 
 __all__ = ["ImportFiles", "write_import_files", "ARRAY_DELIMITER"]
 
@@ -52,15 +53,15 @@ class ImportFiles:
     args: list[str] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
 
-    @property
-    def relationships(self) -> int:
-        return sum(n for k, n in self.rows.items() if k.isupper())
-
 
 def _utc(s: pd.Series) -> pa.Array:
     """ISO-8601 text of a timestamp column (UTC, microseconds), nulls kept."""
     a = pa.array(pd.to_datetime(s, utc=True).astype("datetime64[us, UTC]"))
     return pc.strftime(a, format="%Y-%m-%dT%H:%M:%SZ")
+
+
+def _const(value: str, n: int) -> pa.Array:
+    return pa.array([value] * n, pa.string())
 
 
 def _text(s: pd.Series) -> pa.Array:
@@ -71,23 +72,12 @@ def _text(s: pd.Series) -> pa.Array:
         return pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.string())
 
 
-def _table(cols: dict[str, pa.Array | pd.Series]) -> pa.Table:
-    out = {}
-    for name, v in cols.items():
-        if isinstance(v, pd.Series):
-            v = pa.array(v.to_numpy(dtype=object, na_value=None) if v.dtype == object or str(v.dtype) == "string"
-                         else v, from_pandas=True)
-        out[name] = v
-    return pa.table(out)
-
-
 def _provenance_entries(prov: pd.DataFrame, record_ids: pd.Series) -> pa.Array:
     """Per record: its entries ``file_sha256|row|row_sha256|load_id`` joined by ARRAY_DELIMITER."""
     if prov.empty:
         return pa.nulls(len(record_ids), pa.string())
     p = prov.drop_duplicates(["record_id", "file_sha256", "row"])
-    entry = (p["file_sha256"].astype("string") + "|" + p["row"].astype("string") + "|"
-             + p["row_sha256"].astype("string") + "|" + p["load_id"].astype("string"))
+    _, entry = provenance_entries(p)
     bad = entry.str.contains(ARRAY_DELIMITER, regex=False).fillna(False)
     if bad.any():
         raise StoreError(f"a provenance entry contains {ARRAY_DELIMITER!r}: {entry[bad].iloc[0]!r}")
@@ -117,10 +107,9 @@ class _Writer:
 
     def nodes(self, label: str, key: str, keys: pd.Series, extra: dict | None = None) -> None:
         keys = keys.dropna().drop_duplicates().reset_index(drop=True)
-        cols = {f"{key}:ID({label})": _text(keys), "created_by": pa.array([self.import_id] * len(keys), pa.string())}
-        for k, v in (extra or {}).items():
-            cols[k] = v
-        self.write("nodes", label, _table(cols))
+        cols = {f"{key}:ID({label})": _text(keys), "created_by": _const(self.import_id, len(keys)),
+                **(extra or {})}
+        self.write("nodes", label, pa.table(cols))
 
 
 def write_import_files(source: GraphStore, folder: str | Path,
@@ -138,7 +127,7 @@ def write_import_files(source: GraphStore, folder: str | Path,
     say = progress or (lambda m: None)
     import_id = "import-" + new_load_id()
     w = _Writer(folder, import_id, say)
-    lid = lambda n: pa.array([import_id] * n, pa.string())  # noqa: E731
+    lid = lambda n: _const(import_id, n)  # noqa: E731
 
     say("reading the workspace")
     recs = {k: source.records(k) for k in ("holders", "arrests", "calls", "transfers")}
@@ -157,20 +146,20 @@ def write_import_files(source: GraphStore, folder: str | Path,
 
     loads = source.loads()
     if len(loads):
-        w.write("nodes", "Load", _table({
+        w.write("nodes", "Load", pa.table({
             "load_id:ID(Load)": _text(loads["load_id"]), "kind": _text(loads["kind"]),
             "started_at:datetime": _utc(loads["started_at"]), "finished_at:datetime": _utc(loads["finished_at"]),
-            "status": pa.array(["complete"] * len(loads)), "profile": _text(loads["profile"]),
+            "status": _const("complete", len(loads)), "profile": _text(loads["profile"]),
             "authority": _text(loads["authority"]), "netinv_version": _text(loads["netinv_version"]),
             "options": _text(loads["options"]),
             **{f"{c}:long": pa.array(loads[c].astype("int64")) for c in
                ("files", "records_read", "records_new", "provenance_new", "rejected")},
-            "copied_from": pa.array([source.uri] * len(loads), pa.string()),
+            "copied_from": _const(source.uri, len(loads)),
         }))
     src = source.sources()
     if len(src):
         src = src.assign(source_key=src["file_sha256"] + ":" + src["kind"]).drop_duplicates("source_key")
-        w.write("nodes", "Source", _table({
+        w.write("nodes", "Source", pa.table({
             "source_key:ID(Source)": _text(src["source_key"]), "file_sha256": _text(src["file_sha256"]),
             "path": _text(src["path"]), "size:long": pa.array(src["size"].astype("int64")),
             "encoding": _text(src["encoding"]), "kind": _text(src["kind"]), "profile": _text(src["profile"]),
@@ -182,21 +171,22 @@ def write_import_files(source: GraphStore, folder: str | Path,
     say("joining provenance")
     by_kind = {k: prov[prov["kind"] == k] for k in recs}
     if len(calls):
-        w.write("relationships", "CALLED", _table({
+        w.write("relationships", "CALLED", pa.table({
             ":START_ID(Phone)": _text(calls["caller"]), ":END_ID(Phone)": _text(calls["callee"]),
             "record_id": _text(calls["record_id"]), "start:datetime": _utc(calls["start"]),
             "duration_s:long": pa.array(calls["duration_s"].astype("Int64"), from_pandas=True),
             "kind": _text(calls["kind"]), "cell_id": _text(calls["cell_id"]), "imei": _text(calls["imei"]),
-            "load_id": lid(len(calls)), "provenance:string[]": _provenance_entries(by_kind["calls"], calls["record_id"]),
+            "load_id": lid(len(calls)),
+            "provenance:string[]": _provenance_entries(by_kind["calls"], calls["record_id"]),
         }))
         for col, rel, label in (("cell_id", "SEEN_AT", "Location"), ("imei", "INSERTED_IN", "Device")):
             pairs = calls[["caller", col]].dropna().drop_duplicates()
-            w.write("relationships", rel, _table({
+            w.write("relationships", rel, pa.table({
                 ":START_ID(Phone)": _text(pairs["caller"]), f":END_ID({label})": _text(pairs[col]),
                 "created_by": lid(len(pairs))}))
     if len(transfers):
         t = transfers
-        w.write("relationships", "PAID", _table({
+        w.write("relationships", "PAID", pa.table({
             ":START_ID(Account)": _text(t["payer_account"]), ":END_ID(Account)": _text(t["payee_account"]),
             "record_id": _text(t["record_id"]), "amount:double": pa.array(t["amount"].astype("float64")),
             "currency": _text(t["currency"]), "time:datetime": _utc(t["time"]), "channel": _text(t["channel"]),
@@ -230,13 +220,13 @@ def _write_person_links(w: _Writer, holders: pd.DataFrame, arrests: pd.DataFrame
             continue
         ident = _identity(h)
         w.write("relationships", rel, pa.concat_tables([
-            _table({":START_ID(Person)": _text(h["person_id"]), f":END_ID({label})": _text(h[col]),
-                    "record_id": ident["record_id"], "origin": pa.array(["holders"] * n_h, pa.string()),
+            pa.table({":START_ID(Person)": _text(h["person_id"]), f":END_ID({label})": _text(h[col]),
+                    "record_id": ident["record_id"], "origin": _const("holders", n_h),
                     "name": ident["name"], "id_number": ident["id_number"],
                     "id_number_valid:boolean": ident["id_number_valid:boolean"], "load_id": lid(n_h),
                     "provenance:string[]": _provenance_entries(by_kind["holders"], h["record_id"])}),
-            _table({":START_ID(Person)": _text(a["person_id"]), f":END_ID({label})": _text(a[col]),
-                    "record_id": _text(a["record_id"]), "origin": pa.array(["arrests"] * n_a, pa.string()),
+            pa.table({":START_ID(Person)": _text(a["person_id"]), f":END_ID({label})": _text(a[col]),
+                    "record_id": _text(a["record_id"]), "origin": _const("arrests", n_a),
                     "name": pa.nulls(n_a, pa.string()), "id_number": pa.nulls(n_a, pa.string()),
                     "id_number_valid:boolean": pa.nulls(n_a, pa.bool_()), "load_id": lid(n_a),
                     "provenance:string[]": pa.nulls(n_a, pa.string())}),
@@ -244,7 +234,7 @@ def _write_person_links(w: _Writer, holders: pd.DataFrame, arrests: pd.DataFrame
     if len(arrests):
         a = arrests.reset_index(drop=True)
         ident = _identity(a)
-        w.write("relationships", "ARRESTED_IN", _table({
+        w.write("relationships", "ARRESTED_IN", pa.table({
             ":START_ID(Person)": _text(a["person_id"]), ":END_ID(Case)": _text(a["case_id"]), **ident,
             "date:date": pc.strftime(pa.array(pd.to_datetime(a["date"]).astype("datetime64[s]")), format="%Y-%m-%d"),
             "charge": _text(a["charge"]), "drug": _text(a["drug"]),
