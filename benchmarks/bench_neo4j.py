@@ -14,7 +14,9 @@ validated batch is written, in one run:
    and the first connection, which creates the constraints on the imported records.  Its total counts
    everything from the validated batch to a database that answers with its constraints in place.
 
-Results go to benchmarks/results/neo4j.json.  The database named by NETINV_NEO4J_URI is emptied and
+Results go to benchmarks/results/neo4j.json (neo4j-bolt.json, neo4j-bulk.json with --skip-bulk,
+--skip-bolt; other sizes add their size to the name).  ``--writers`` sets the concurrent write
+transactions of the Bolt route (default 2, as Neo4jStore).  The database named by NETINV_NEO4J_URI is emptied and
 replaced: use a server started by scripts/neo4j-local from this repository (NETINV_NEO4J_HOME).
 """
 
@@ -32,11 +34,53 @@ from pathlib import Path
 from _common import CACHE, machine, save
 
 
+def bulk_route(emb, emb_s: float, emb_counts: dict, uri: str, n: int) -> dict:
+    """The offline bulk route, from the embedded workspace written by the baseline."""
+    from netinv.store.neo4j import Neo4jStore
+    from netinv.store.neo4j_bulk import write_import_files
+
+    folder = CACHE / "bench-neo4j-import"
+    shutil.rmtree(folder, ignore_errors=True)
+    t = time.perf_counter()
+    write_import_files(emb, folder)
+    files_s = time.perf_counter() - t
+    script = Path(__file__).resolve().parent.parent / "scripts" / "neo4j-local"
+    t = time.perf_counter()
+    proc = subprocess.run([str(script), "import", str(folder), "--replace-database"], capture_output=True, text=True)
+    import_s = time.perf_counter() - t
+    if proc.returncode:
+        sys.exit(proc.stderr)
+    t = time.perf_counter()
+    st = Neo4jStore(uri)  # creates the constraints and waits for their indexes
+    schema_s = time.perf_counter() - t
+    bulk_counts = st.counts()
+    st.clear_all(confirm=True)
+    st.close()
+    shutil.rmtree(folder, ignore_errors=True)
+    bulk_s = emb_s + files_s + import_s + schema_s
+    assert {k: bulk_counts[k] for k in ("calls", "phones", "devices", "provenance")} == \
+        {k: emb_counts[k] for k in ("calls", "phones", "devices", "provenance")}, bulk_counts
+
+    return {
+        "bulk_embedded_write_s": round(emb_s, 2),
+        "bulk_import_files_s": round(files_s, 2),
+        "bulk_neo4j_admin_import_and_restart_s": round(import_s, 2),
+        "bulk_first_connect_constraints_s": round(schema_s, 2),
+        "bulk_total_s": round(bulk_s, 2),
+        "bulk_import_log": [ln for ln in proc.stderr.splitlines() if ln.startswith("neo4j-local")],
+        "bulk_records_per_s": round(n / bulk_s),
+        "bulk_counts_after": {k: bulk_counts[k] for k in ("calls", "phones", "devices", "provenance")},
+        "bulk_meets_target": n / bulk_s >= 50_000,
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--calls", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=3)
     ap.add_argument("--batch", type=int, default=20_000)
+    ap.add_argument("--writers", type=int, default=2, help="Concurrent write transactions over Bolt.")
+    ap.add_argument("--skip-bulk", action="store_true", help="Only the Bolt route.")
     ap.add_argument("--skip-bolt", action="store_true", help="Only the bulk route (the Bolt load takes ~100 s).")
     args = ap.parse_args()
     uri = os.environ.get("NETINV_NEO4J_URI")
@@ -66,7 +110,7 @@ def main() -> None:
     emb_s = time.perf_counter() - t
     emb_counts = emb.counts()
 
-    st = Neo4jStore(uri, batch_size=args.batch)
+    st = Neo4jStore(uri, batch_size=args.batch, writers=args.writers)
     st.clear_all(confirm=True)
     bolt: dict = {}
     if not args.skip_bolt:
@@ -98,53 +142,25 @@ def main() -> None:
         }
     st.close()
 
-    # the offline bulk route, from the embedded workspace written above
-    from netinv.store.neo4j_bulk import write_import_files
-
-    folder = CACHE / "bench-neo4j-import"
-    shutil.rmtree(folder, ignore_errors=True)
-    t = time.perf_counter()
-    write_import_files(emb, folder)
-    files_s = time.perf_counter() - t
+    bulk = {} if args.skip_bulk else bulk_route(emb, emb_s, emb_counts, uri, n)
     emb.close()
-    script = Path(__file__).resolve().parent.parent / "scripts" / "neo4j-local"
-    t = time.perf_counter()
-    proc = subprocess.run([str(script), "import", str(folder), "--replace-database"], capture_output=True, text=True)
-    import_s = time.perf_counter() - t
-    if proc.returncode:
-        sys.exit(proc.stderr)
-    t = time.perf_counter()
-    st = Neo4jStore(uri)  # creates the constraints and waits for their indexes
-    schema_s = time.perf_counter() - t
-    bulk_counts = st.counts()
-    st.clear_all(confirm=True)
-    st.close()
-    shutil.rmtree(folder, ignore_errors=True)
-    bulk_s = emb_s + files_s + import_s + schema_s
-    assert {k: bulk_counts[k] for k in ("calls", "phones", "devices", "provenance")} == \
-        {k: emb_counts[k] for k in ("calls", "phones", "devices", "provenance")}, bulk_counts
 
     result = {
         "benchmark": "write 1M validated call records: Neo4j over Bolt and by offline import vs the embedded store",
         "machine": machine(),
         "calls": n,
         "batch_size": args.batch,
+        "writers": args.writers,
         "read_and_validate_s": round(read_s, 2),
         "embedded_write_s": round(emb_s, 2),
         "embedded_records_per_s": round(n / emb_s),
         **bolt,
-        "bulk_embedded_write_s": round(emb_s, 2),
-        "bulk_import_files_s": round(files_s, 2),
-        "bulk_neo4j_admin_import_and_restart_s": round(import_s, 2),
-        "bulk_first_connect_constraints_s": round(schema_s, 2),
-        "bulk_total_s": round(bulk_s, 2),
-        "bulk_import_log": [ln for ln in proc.stderr.splitlines() if ln.startswith("neo4j-local")],
-        "bulk_records_per_s": round(n / bulk_s),
-        "bulk_counts_after": {k: bulk_counts[k] for k in ("calls", "phones", "devices", "provenance")},
-        "bulk_meets_target": n / bulk_s >= 50_000,
+        **bulk,
         "target_records_per_s": 50_000,
     }
-    path = save("neo4j" if args.calls == 1_000_000 else f"neo4j-{args.calls}", result)
+    name = "neo4j" if args.calls == 1_000_000 else f"neo4j-{args.calls}"
+    name += "-bolt" if args.skip_bulk else "-bulk" if args.skip_bolt else ""
+    path = save(name, result)
     print(json.dumps(result, indent=2))
     print(f"saved {path}", file=sys.stderr)
 

@@ -79,8 +79,9 @@ def created_all(params):
     return Result([{"created": n, "entries": entries}])
 
 
-def store(driver, batch_size=10):
-    return Neo4jStore("bolt://127.0.0.1:1", password="not-printed-secret", driver=driver, batch_size=batch_size)
+def store(driver, batch_size=10, writers=1):
+    return Neo4jStore("bolt://127.0.0.1:1", password="not-printed-secret", driver=driver, batch_size=batch_size,
+                      writers=writers)
 
 
 @pytest.fixture
@@ -138,6 +139,31 @@ def test_existing_records_fall_back_to_the_checked_path(calls_batch):
     assert names.count("create_calls_new") == 1  # once refused, the rest go straight to the checked path
     assert names.count("create_calls") == 3 and names.count("append_call_provenance") == 3
     assert res.records_new == 0 and res.records_existing == 25
+
+
+def test_concurrent_writers_write_every_batch_once(calls_batch):
+    d = FakeDriver({"create_calls_new": created_all})
+    res = store(d, batch_size=3, writers=2).write(calls_batch)
+    batches = [p for n, p in d.calls if n == "create_calls_new"]
+    ids = [r[0] for b in batches for p in b["pairs"] for r in p[2]]
+    assert len(batches) == 8 and len(ids) == 25 and len(set(ids)) == 25
+    assert res.records_new == 25 and d.names()[-1] == "finish_load"
+
+
+def test_a_failing_concurrent_batch_stops_the_load(calls_batch):
+    seen = []
+
+    def fail_third(params):
+        seen.append(1)
+        if len(seen) == 3:
+            raise neo4j.exceptions.ServiceUnavailable("connection lost")
+        return created_all(params)
+
+    d = FakeDriver({"create_calls_new": fail_third})
+    with pytest.raises(StoreUnavailable, match="lost the connection"):
+        store(d, batch_size=2, writers=2).write(calls_batch)
+    assert d.names().count("create_calls_new") < 13  # the batches after the failure are not sent
+    assert "finish_load" not in d.names()
 
 
 def test_unwritable_records_undo_the_load(calls_batch):

@@ -92,12 +92,14 @@ def _chunks(n: int, size: int) -> Iterator[slice]:
 class Neo4jStore(GraphStore):
     """A case graph in Neo4j (``bolt://`` or ``neo4j://``).
 
-    ``driver`` replaces the official driver (unit tests pass a recording fake; everything else,
+    Calls and transfers are written by ``writers`` concurrent transactions (the server creates
+    relationships on more than one core while the next batches are prepared); ``writers=1``
+    writes batch after batch.  ``driver`` replaces the official driver (unit tests pass a recording fake; everything else,
     the conformance suite included, runs against a real server).
     """
 
     def __init__(self, uri: str, *, user: str | None = None, password: str | None = None,
-                 database: str | None = None, batch_size: int = 20_000, queries: QueryBook | None = None,
+                 database: str | None = None, batch_size: int = 20_000, writers: int = 2, queries: QueryBook | None = None,
                  driver=None):
         import neo4j
 
@@ -105,6 +107,7 @@ class Neo4jStore(GraphStore):
         self.uri = _redact(uri)
         self.database = database or os.environ.get("NETINV_NEO4J_DATABASE") or None
         self.batch_size = batch_size
+        self.writers = max(1, int(writers))
         self.q = queries or default_book()
         user = user or os.environ.get("NETINV_NEO4J_USER", "neo4j")
         password = password if password is not None else os.environ.get("NETINV_NEO4J_PASSWORD")
@@ -257,17 +260,21 @@ class Neo4jStore(GraphStore):
         payload.append(prov)
         items = [list(t) for t in zip(*payload)]
         a, b = _column(recs[ka]), _column(recs[kb])
-        created = entries = 0
-        i, n = 0, len(items)
-        while i < n:
-            pairs, size, start = [], 0, i
-            while i < n and size < self.batch_size:
-                j = i + 1
-                while j < n and a[j] == a[i] and b[j] == b[i] and j - i < self.batch_size:
-                    j += 1
-                pairs.append([a[i], b[i], items[i:j]])
-                size += j - i
-                i = j
+
+        def batches() -> Iterator[tuple[list, int, int]]:
+            """Pair-grouped batches of about ``batch_size`` records: (pairs, first row, end row)."""
+            i, n = 0, len(items)
+            while i < n:
+                pairs, start = [], i
+                while i < n and i - start < self.batch_size:
+                    j = i + 1
+                    while j < n and a[j] == a[i] and b[j] == b[i] and j - i < self.batch_size:
+                        j += 1
+                    pairs.append([a[i], b[i], items[i:j]])
+                    i = j
+                yield pairs, start, i
+
+        def write(pairs: list, start: int, end: int) -> tuple[int, int]:
             rec = None
             if self._fast_path:
                 try:
@@ -278,13 +285,47 @@ class Neo4jStore(GraphStore):
                     self._fast_path = False  # records of this load exist already: check each from now on
             if rec is None:
                 rec = self._run(create, pairs=pairs, load_id=load_id).records[0]
-            created += int(rec["created"])
-            entries += int(rec["entries"])
-            if int(rec["created"]) < size:
-                rows = [[items[k][0], prov[k], keys[k]] for k in range(start, i)]
+            made, added = int(rec["created"]), int(rec["entries"])
+            if made < end - start:
+                rows = [[items[k][0], prov[k], keys[k]] for k in range(start, end)]
                 res = self._run(append, rows=rows).records[0]
-                entries += int(res["appended"])
-                self._check_written(create, size - int(res["found"]))
+                added += int(res["appended"])
+                self._check_written(create, end - start - int(res["found"]))
+            return made, added
+
+        return self._in_parallel(write, batches())
+
+    def _in_parallel(self, fn, jobs: Iterator[tuple]) -> tuple[int, int]:
+        """Run ``fn(*job)`` for every job on ``writers`` concurrent transactions; sum the (created,
+        entries) pairs.  Batches are prepared while earlier ones are written (at most ``2 * writers``
+        in flight), and the first error stops the rest and is raised."""
+        created = entries = 0
+        if self.writers <= 1:
+            for job in jobs:
+                c, e = fn(*job)
+                created, entries = created + c, entries + e
+            return created, entries
+        from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+
+        pending: set = set()
+        with ThreadPoolExecutor(self.writers, thread_name_prefix="netinv-neo4j") as pool:
+            try:
+                for job in jobs:
+                    pending.add(pool.submit(fn, *job))
+                    while len(pending) >= 2 * self.writers:
+                        done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                        for f in done:
+                            c, e = f.result()
+                            created, entries = created + c, entries + e
+                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                for f in done:
+                    c, e = f.result()
+                    created, entries = created + c, entries + e
+                for f in pending:  # only left when one failed
+                    f.result()
+            finally:
+                for f in pending:
+                    f.cancel()
         return created, entries
 
     @staticmethod
