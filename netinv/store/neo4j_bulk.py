@@ -2,11 +2,11 @@
 
 Writing over Bolt (:class:`~netinv.store.neo4j.Neo4jStore`, ``netinv push``) checks every record
 against the uniqueness constraints, one transaction per batch: safe for a live, shared database,
-and 10,000-15,000 call records a second on a 2-core machine.  Neo4j's offline importer writes the
-store files directly.  It only builds a *new* database, which replaces the old one while the server
-is stopped, and its fixed costs (JVM starts, a restart, building the indexes) make it pay most for
-large cases: about 16,000 records a second all told for 1M call records, 33,000 for 3M
-(``benchmarks/bench_neo4j.py``).  This module writes a workspace as the importer's CSV files,
+and 16,000-18,000 call records a second for 1M records on a 2-core machine.  Neo4j's offline importer
+writes the store files directly.  It only builds a *new* database, which replaces the old one while
+the server is stopped, and its fixed costs (JVM starts, a restart, building the indexes) make it pay
+only for large cases: 15,000-16,000 records a second all told for 1M call records (no better than
+Bolt), 33,000 for 3M (``benchmarks/bench_neo4j.py``).  This module writes a workspace as the importer's CSV files,
 describing exactly the graph that ``netinv push`` builds (the same labels, relationship types,
 properties, provenance entries and audit log), so that every netinv command reads it back the
 same way.
