@@ -150,6 +150,19 @@ def test_concurrent_writers_write_every_batch_once(calls_batch):
     assert res.records_new == 25 and d.names()[-1] == "finish_load"
 
 
+def test_writers_come_from_the_environment(monkeypatch):
+    def make():
+        return Neo4jStore("bolt://127.0.0.1:1", password="x", driver=FakeDriver())
+
+    monkeypatch.delenv("NETINV_NEO4J_WRITERS", raising=False)
+    assert make().writers == 2
+    monkeypatch.setenv("NETINV_NEO4J_WRITERS", "4")
+    assert make().writers == 4
+    monkeypatch.setenv("NETINV_NEO4J_WRITERS", "two")
+    with pytest.raises(StoreError, match="NETINV_NEO4J_WRITERS must be a whole number"):
+        make()
+
+
 def test_a_failing_concurrent_batch_stops_the_load(calls_batch):
     seen = []
 

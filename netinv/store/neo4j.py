@@ -92,21 +92,26 @@ def _chunks(n: int, size: int) -> Iterator[slice]:
 class Neo4jStore(GraphStore):
     """A case graph in Neo4j (``bolt://`` or ``neo4j://``).
 
-    Calls and transfers are written by ``writers`` concurrent transactions (the server creates
-    relationships on more than one core while the next batches are prepared); ``writers=1``
-    writes batch after batch.  ``driver`` replaces the official driver (unit tests pass a recording fake; everything else,
+    Calls and transfers are written by ``writers`` concurrent transactions (default: the
+    ``NETINV_NEO4J_WRITERS`` environment variable, else 2): the server creates relationships on more
+    than one core while the next batches are prepared; ``writers=1`` writes batch after batch.  ``driver`` replaces the official driver (unit tests pass a recording fake; everything else,
     the conformance suite included, runs against a real server).
     """
 
     def __init__(self, uri: str, *, user: str | None = None, password: str | None = None,
-                 database: str | None = None, batch_size: int = 20_000, writers: int = 2, queries: QueryBook | None = None,
-                 driver=None):
+                 database: str | None = None, batch_size: int = 20_000, writers: int | None = None,
+                 queries: QueryBook | None = None, driver=None):
         import neo4j
 
         self._neo4j = neo4j
         self.uri = _redact(uri)
         self.database = database or os.environ.get("NETINV_NEO4J_DATABASE") or None
         self.batch_size = batch_size
+        if writers is None:
+            env = os.environ.get("NETINV_NEO4J_WRITERS", "2")
+            if not env.isdigit() or int(env) < 1:
+                raise StoreError(f"NETINV_NEO4J_WRITERS must be a whole number from 1 up, not {env!r}")
+            writers = int(env)
         self.writers = max(1, int(writers))
         self.q = queries or default_book()
         user = user or os.environ.get("NETINV_NEO4J_USER", "neo4j")
