@@ -6,7 +6,9 @@ For each case: generate, load into a fresh embedded workspace, build the person-
 rank upstream candidates from the arrested retail dealers alone, split communities, and compare
 with ``ground_truth.json``.  The split is scored against the true ``groups`` (the supply group and
 each wholesaler's branch) and ``cells`` (each distributor's crew), with cohesive ties (the
-default) and with contact-count ties.
+default) and with contact-count ties.  Besides the source's rank and the wholesalers in the top 10, each row
+says how many distinct true upstream people (source, money handler, couriers, wholesalers) the top
+10 names, how many entries repeat one of them, and how many name nobody upstream.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ def score_case(case_dir: Path, seed: int, people: int, level: str = "person") ->
         "hubs_left_out": len(hubs),
         "source_rank": hits["source_rank"], "source_in_top5": hits["source_in_top5"],
         "wholesalers_in_top10": hits["wholesalers_in_top10"], "wholesalers": hits["wholesalers"],
+        "upstream_in_top10": hits["upstream_people_in_top10"], "repeats_in_top10": hits["upstream_repeats_in_top10"],
+        "others_in_top10": hits["others_in_top10"], "upstream_people": hits["upstream_people"],
         "nmi_groups": round(community_nmi(split, truth, "groups"), 3),
         "nmi_cells": round(community_nmi(split, truth, "cells"), 3),
         "communities": int(split["community"].max()),
@@ -81,6 +85,7 @@ def main() -> None:
         by = df.assign(all_w=df["wholesalers_in_top10"] == df["wholesalers"], g8=df["nmi_groups"] >= 0.8,
                        c8=df["contacts_nmi_groups"] >= 0.8).groupby("people")
         print(by.agg(cases=("seed", "size"), source_top5=("source_in_top5", "sum"), all_wholesalers_top10=("all_w", "sum"),
+                     upstream_in_top10=("upstream_in_top10", "mean"), others_in_top10=("others_in_top10", "mean"),
                      nmi_groups_ge_08=("g8", "sum"), nmi_groups_min=("nmi_groups", "min"),
                      contacts_nmi_groups_ge_08=("c8", "sum")).to_string())
     if args.json:
