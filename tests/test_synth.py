@@ -98,12 +98,13 @@ def test_manifest_names_profiles(small_case):
 def test_upstream_hits_count_people_not_entries():
     from netinv.synth.evaluate import upstream_hits
 
-    truth = {"source": "S", "money_handler": "M", "couriers": ["C"], "wholesalers": ["W1", "W2"],
+    truth = {"source": "S", "money_handler": "M", "couriers": ["C"], "wholesalers": ["W1", "W2"], "distributors": ["D"],
              "person_ids": {}, "phones": {"+1": "M", "+2": "S", "+3": "Z"},
              "accounts": {"A1": {"holder": "R", "user": "S"}}}
-    ranked = ["person:M", "phone:+1", "phone:+2", "person:W1", "phone:+3", "account:A1", "person:Q", "person:W2"]
+    ranked = ["person:M", "phone:+1", "phone:+2", "person:W1", "phone:+3", "account:A1", "person:Q", "person:W2",
+              "person:D"]
     hits = upstream_hits(ranked, truth)
     assert hits["source_rank"] == 3 and hits["wholesaler_ranks"] == [4, 8] and hits["wholesalers_in_top10"] == 2
     # M twice and S twice (its own phone, and the card it uses) are repeats; Z and Q are nobody upstream
-    assert hits["upstream_people_in_top10"] == 4 and hits["upstream_repeats_in_top10"] == 2
-    assert hits["others_in_top10"] == 2 and hits["upstream_people"] == 5
+    assert hits["upstream_people_in_top10"] == 5 and hits["upstream_repeats_in_top10"] == 2
+    assert hits["others_in_top10"] == 2 and hits["upstream_people"] == 6

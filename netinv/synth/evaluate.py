@@ -45,7 +45,8 @@ def upstream_hits(candidate_ids: Iterable[str], truth: dict) -> dict:
             first[p] = rank
     wholesalers = truth["wholesalers"]
     w_ranks = [first.get(w) for w in wholesalers]
-    upper = {truth["source"], truth["money_handler"], *truth.get("couriers", []), *wholesalers}
+    upper = {truth["source"], truth["money_handler"], *truth.get("couriers", []), *wholesalers,
+             *truth.get("distributors", [])}
     top10 = people[:10]
     return {
         "source_rank": first.get(truth["source"]),
@@ -53,9 +54,9 @@ def upstream_hits(candidate_ids: Iterable[str], truth: dict) -> dict:
         "source_in_top5": first.get(truth["source"], 99) <= 5,
         "wholesalers_in_top10": sum(1 for r in w_ranks if r is not None and r <= 10),
         "wholesalers": len(wholesalers),
-        # the top 10 entries: how many distinct true upstream people (source, money handler,
-        # couriers, wholesalers) they name, how many entries repeat one of them (a second phone
-        # of the same person), and how many name nobody upstream
+        # the top 10 entries: how many distinct true people above the retail dealers (source,
+        # money handler, couriers, wholesalers, distributors) they name, how many entries repeat
+        # one of them (a second phone of the same person), and how many name nobody above them
         "upstream_people_in_top10": len({p for p in top10 if p in upper}),
         "upstream_repeats_in_top10": sum(1 for p in top10 if p in upper) - len({p for p in top10 if p in upper}),
         "others_in_top10": sum(1 for p in top10 if p not in upper),

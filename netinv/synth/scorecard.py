@@ -7,8 +7,9 @@ rank upstream candidates from the arrested retail dealers alone, split communiti
 with ``ground_truth.json``.  The split is scored against the true ``groups`` (the supply group and
 each wholesaler's branch) and ``cells`` (each distributor's crew), with cohesive ties (the
 default) and with contact-count ties.  Besides the source's rank and the wholesalers in the top 10, each row
-says how many distinct true upstream people (source, money handler, couriers, wholesalers) the top
-10 names, how many entries repeat one of them, and how many name nobody upstream.
+says how many distinct true people above the retail dealers (source, money handler, couriers,
+wholesalers, distributors) the top 10 names, how many entries repeat one of them, and how many name
+nobody above them (relatives, landlords, friends).
 """
 
 from __future__ import annotations
