@@ -16,8 +16,9 @@ validated batch is written, in one run:
 
 Results go to benchmarks/results/neo4j.json (neo4j-bolt.json, neo4j-bulk.json with --skip-bulk,
 --skip-bolt; other sizes add their size to the name).  ``--writers`` sets the concurrent write
-transactions of the Bolt route (default 2, as Neo4jStore).  The database named by NETINV_NEO4J_URI is emptied and
-replaced: use a server started by scripts/neo4j-local from this repository (NETINV_NEO4J_HOME).
+transactions of the Bolt route (default: Neo4jStore's, NETINV_NEO4J_WRITERS or 2).  The database
+named by NETINV_NEO4J_URI is emptied and replaced: use a server started by scripts/neo4j-local from
+this repository (NETINV_NEO4J_HOME).
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def main() -> None:
     ap.add_argument("--calls", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=3)
     ap.add_argument("--batch", type=int, default=20_000)
-    ap.add_argument("--writers", type=int, default=2, help="Concurrent write transactions over Bolt.")
+    ap.add_argument("--writers", type=int, help="Concurrent write transactions over Bolt (default: Neo4jStore's).")
     ap.add_argument("--skip-bulk", action="store_true", help="Only the Bolt route.")
     ap.add_argument("--skip-bolt", action="store_true", help="Only the bulk route (the Bolt load takes ~100 s).")
     args = ap.parse_args()
@@ -111,6 +112,7 @@ def main() -> None:
     emb_counts = emb.counts()
 
     st = Neo4jStore(uri, batch_size=args.batch, writers=args.writers)
+    writers = st.writers
     st.clear_all(confirm=True)
     bolt: dict = {}
     if not args.skip_bolt:
@@ -150,7 +152,7 @@ def main() -> None:
         "machine": machine(),
         "calls": n,
         "batch_size": args.batch,
-        "writers": args.writers,
+        "writers": writers,
         "read_and_validate_s": round(read_s, 2),
         "embedded_write_s": round(emb_s, 2),
         "embedded_records_per_s": round(n / emb_s),

@@ -94,7 +94,9 @@ class Neo4jStore(GraphStore):
 
     Calls and transfers are written by ``writers`` concurrent transactions (default: the
     ``NETINV_NEO4J_WRITERS`` environment variable, else 2): the server creates relationships on more
-    than one core while the next batches are prepared; ``writers=1`` writes batch after batch.  ``driver`` replaces the official driver (unit tests pass a recording fake; everything else,
+    than one core while the next batches are prepared; ``writers=1`` writes batch after batch.
+
+    ``driver`` replaces the official driver (unit tests pass a recording fake; everything else,
     the conformance suite included, runs against a real server).
     """
 
@@ -303,35 +305,26 @@ class Neo4jStore(GraphStore):
     def _in_parallel(self, fn, jobs: Iterator[tuple]) -> tuple[int, int]:
         """Run ``fn(*job)`` for every job on ``writers`` concurrent transactions; sum the (created,
         entries) pairs.  Batches are prepared while earlier ones are written (at most ``2 * writers``
-        in flight), and the first error stops the rest and is raised."""
-        created = entries = 0
+        in flight); the first error met, in submission order, stops the rest and is raised."""
         if self.writers <= 1:
-            for job in jobs:
-                c, e = fn(*job)
-                created, entries = created + c, entries + e
-            return created, entries
-        from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+            results = [fn(*job) for job in jobs]
+        else:
+            from collections import deque
+            from concurrent.futures import ThreadPoolExecutor
 
-        pending: set = set()
-        with ThreadPoolExecutor(self.writers, thread_name_prefix="netinv-neo4j") as pool:
-            try:
-                for job in jobs:
-                    pending.add(pool.submit(fn, *job))
-                    while len(pending) >= 2 * self.writers:
-                        done, pending = wait(pending, return_when=FIRST_EXCEPTION)
-                        for f in done:
-                            c, e = f.result()
-                            created, entries = created + c, entries + e
-                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
-                for f in done:
-                    c, e = f.result()
-                    created, entries = created + c, entries + e
-                for f in pending:  # only left when one failed
-                    f.result()
-            finally:
-                for f in pending:
-                    f.cancel()
-        return created, entries
+            results, inflight = [], deque()
+            with ThreadPoolExecutor(self.writers, thread_name_prefix="netinv-neo4j") as pool:
+                try:
+                    for job in jobs:
+                        inflight.append(pool.submit(fn, *job))
+                        if len(inflight) >= 2 * self.writers:
+                            results.append(inflight.popleft().result())
+                    while inflight:
+                        results.append(inflight.popleft().result())
+                finally:
+                    for f in inflight:
+                        f.cancel()
+        return sum(r[0] for r in results), sum(r[1] for r in results)
 
     @staticmethod
     def _provenance_lists(record_ids: pd.Series, provenance: pd.DataFrame, load_id: str | None):

@@ -48,6 +48,7 @@ def upstream_hits(candidate_ids: Iterable[str], truth: dict) -> dict:
     upper = {truth["source"], truth["money_handler"], *truth.get("couriers", []), *wholesalers,
              *truth.get("distributors", [])}
     top10 = people[:10]
+    named = [p for p in top10 if p in upper]
     return {
         "source_rank": first.get(truth["source"]),
         "wholesaler_ranks": w_ranks,
@@ -57,9 +58,9 @@ def upstream_hits(candidate_ids: Iterable[str], truth: dict) -> dict:
         # the top 10 entries: how many distinct true people above the retail dealers (source,
         # money handler, couriers, wholesalers, distributors) they name, how many entries repeat
         # one of them (a second phone of the same person), and how many name nobody above them
-        "upstream_people_in_top10": len({p for p in top10 if p in upper}),
-        "upstream_repeats_in_top10": sum(1 for p in top10 if p in upper) - len({p for p in top10 if p in upper}),
-        "others_in_top10": sum(1 for p in top10 if p not in upper),
+        "upstream_people_in_top10": len(set(named)),
+        "upstream_repeats_in_top10": len(named) - len(set(named)),
+        "others_in_top10": len(top10) - len(named),
         "upstream_people": len(upper),
     }
 

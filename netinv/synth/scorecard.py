@@ -6,10 +6,10 @@ For each case: generate, load into a fresh embedded workspace, build the person-
 rank upstream candidates from the arrested retail dealers alone, split communities, and compare
 with ``ground_truth.json``.  The split is scored against the true ``groups`` (the supply group and
 each wholesaler's branch) and ``cells`` (each distributor's crew), with cohesive ties (the
-default) and with contact-count ties.  Besides the source's rank and the wholesalers in the top 10, each row
-says how many distinct true people above the retail dealers (source, money handler, couriers,
-wholesalers, distributors) the top 10 names, how many entries repeat one of them, and how many name
-nobody above them (relatives, landlords, friends).
+default) and with contact-count ties.  Besides the source's rank and the wholesalers in the top
+10, each row says how many distinct true people above the retail dealers (source, money handler,
+couriers, wholesalers, distributors) the top 10 names, how many entries repeat one of them, and how
+many name nobody above them (relatives, landlords, friends).
 """
 
 from __future__ import annotations
