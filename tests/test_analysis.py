@@ -139,8 +139,18 @@ def _groups(split):
 def test_cohesive_ties_find_branches_and_contact_ties_find_crews():
     net = two_branches()
     branch = lambda k: sorted([f"W{k}", f"D{k}1", f"D{k}2"] + [f"R{k}{j}{i}" for j in (1, 2) for i in range(3)])
-    # cohesive: the branches (each wholesaler placed with the distributors it calls most) and the trio
-    assert _groups(an.communities(net, seed=1)) == sorted([branch(1), branch(2), ["C", "M", "S"]])
+    # cohesive, resolution 1: the branches (each wholesaler placed with the distributors it calls
+    # most) and the trio
+    assert _groups(an.communities(net, seed=1, resolution=1.0)) == sorted([branch(1), branch(2), ["C", "M", "S"]])
+    # cohesive at the default resolution (2.0): finer; in this sparse example each branch's two crews
+    # know each other only through their wholesaler, so the crews come apart; the trio stays whole
+    crews = _groups(an.communities(net, seed=1))
+    crew = lambda k, j: [f"D{k}{j}"] + [f"R{k}{j}{i}" for i in range(3)]
+    assert crews == sorted([["C", "M", "S"], sorted(crew(1, 1) + ["W1"]), crew(1, 2),
+                            sorted(crew(2, 1) + ["W2"]), crew(2, 2)])
+    assert an.communities(net, seed=1).attrs["method"] == "leiden (cohesive ties, resolution 2.0, seed 1)"
+    with pytest.raises(Exception, match="resolution must be a positive number"):
+        an.communities(net, resolution=0)
     # contacts: each distributor's crew apart (a wholesaler goes with one of its two crews)
     crews = _groups(an.communities(net, seed=1, ties="contacts"))
     assert ["C", "M", "S"] in crews and len(crews) == 5

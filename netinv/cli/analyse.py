@@ -92,7 +92,9 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def communities(
         method: str = typer.Option("leiden", "--method", help="leiden or louvain."),
-        resolution: float = typer.Option(1.0, "--resolution", help="Higher: more, smaller communities."),
+        resolution: Optional[float] = typer.Option(
+            None, "--resolution", help="Higher: more, smaller communities. Default: 2.0 with cohesive ties, 1.0 with "
+            "contact ties."),
         ties: str = TIES,
         seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same split)."),
         runs: int = typer.Option(10, "--runs", help="Seeds to rerun for the stability of the split (0: skip)."),
@@ -123,7 +125,9 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @handle_errors
     def brokers(
-        resolution: float = typer.Option(1.0, "--resolution", help="Resolution of the Leiden split used."),
+        resolution: Optional[float] = typer.Option(
+            None, "--resolution", help="Resolution of the Leiden split used. Default: 2.0 with cohesive ties, 1.0 "
+            "with contact ties."),
         ties: str = TIES,
         seed: int = typer.Option(0, "--seed", help="Seed of the split."),
         level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
