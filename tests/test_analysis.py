@@ -217,6 +217,33 @@ def test_upstream_from_retail_dealers():
     assert all(r for r in up["reasons"])
 
 
+def test_small_payment_out_of_a_large_income_does_not_carry_the_walk_up():
+    # s collects 500,000 from w and pays 2,000 rent to a landlord: the landlord is "above" s by the
+    # direction of money, but s passes on almost nothing, so the walk stops at s, not at the landlord
+    rent = pd.DataFrame({"source": ["s"], "target": ["landlord"], "count": [1], "layer": "money", "amount": [2e3]})
+    net = Network.from_edges(pd.concat([chain().edges[["source", "target", "count", "layer", "amount"]], rent],
+                                       ignore_index=True))
+    up = an.upstream(net, ["r1", "r2"], exclude=[]).set_index("id")
+    assert up.index[0] == "person:s"
+    assert up.loc["person:landlord", "upward_flow"] < 0.01 * up.loc["person:s", "upward_flow"]
+    walk = an.upward_walk(net, exclude=[])
+    s, landlord = net.index["person:s"], net.index["person:landlord"]
+    assert walk[s, landlord] == pytest.approx(2e3 / 5e5)  # paid out of what s handles
+    assert np.asarray(walk.sum(axis=1)).max() <= 1 + 1e-12
+
+
+def test_pagerank_of_a_substochastic_walk_restarts_the_missing_share():
+    import scipy.sparse as sp
+    pers = np.array([1.0, 0.0, 0.0])
+    walk = sp.csr_matrix(np.array([[0, 0.5, 0], [0, 0, 0.25], [0, 0, 0]]))
+    # the same walk with each row's missing share sent back to the seed (node 0) explicitly
+    explicit = sp.csr_matrix(np.array([[0.5, 0.5, 0], [0.75, 0, 0.25], [1.0, 0, 0]]))
+    ours = an.pagerank(walk, personalization=pers, normalize=False)
+    assert ours == pytest.approx(an.pagerank(explicit, personalization=pers), abs=1e-9)
+    with pytest.raises(Exception, match="sum to at most 1"):
+        an.pagerank(sp.csr_matrix(np.array([[0, 2.0], [0, 0]])), normalize=False)
+
+
 def test_routes_follow_money_direction_and_time():
     net = chain()
     r = an.routes(net, ["r1"], ["s"], k=3, exclude=[])

@@ -15,16 +15,16 @@ They never touch a store.  Stochastic ones take ``seed`` and give the same answe
 
 from .brokerage import ROLES, brokerage
 from .centrality import MEASURES, betweenness, centrality, degree, pagerank
-from .communities import TIES, community_summary, communities, stability
+from .communities import DEFAULT_RESOLUTION, TIES, community_summary, communities, stability
 from .expand import expand
-from .hierarchy import hierarchy, springrank, upstream
+from .hierarchy import hierarchy, springrank, upstream, upward_walk
 from .hubs import detect_hubs, hub_ids
 from .routes import routes
 
 __all__ = [
     "degree", "centrality", "pagerank", "betweenness", "MEASURES",
-    "communities", "stability", "community_summary", "TIES",
+    "communities", "stability", "community_summary", "TIES", "DEFAULT_RESOLUTION",
     "brokerage", "ROLES",
-    "hierarchy", "springrank", "upstream",
+    "hierarchy", "springrank", "upstream", "upward_walk",
     "routes", "expand", "detect_hubs", "hub_ids",
 ]

@@ -71,24 +71,33 @@ def degree(net: Network, layers: Sequence[str] | None = None, exclude: Iterable[
 
 
 def pagerank(a: sp.csr_matrix, damping: float = 0.85, tol: float = 1e-10, max_iter: int = 1000,
-             personalization: np.ndarray | None = None) -> np.ndarray:
+             personalization: np.ndarray | None = None, normalize: bool = True) -> np.ndarray:
     """PageRank of a weighted adjacency (row = source) by power iteration; sums to 1.
 
     Converges when the L1 change between iterations is below ``tol`` (a fixed accuracy, unlike
     networkx's ``N * tol`` rule).  Dangling nodes and the teleport follow ``personalization``
-    (uniform if None).
+    (uniform if None).  With ``normalize=False``, ``a`` is already a transition matrix whose rows
+    sum to at most 1: the share missing from a row ends the walk there, and it restarts from
+    ``personalization`` as from a dangling node.
     """
     n = a.shape[0]
     if n == 0:
         return np.zeros(0)
     out = np.asarray(a.sum(axis=1)).ravel()
-    dangling = out == 0
-    inv = np.where(dangling, 0.0, 1.0 / np.where(dangling, 1.0, out))
-    pt = (sp.diags(inv) @ a).T.tocsr()  # column-stochastic transpose
+    if normalize:
+        dangling = out == 0
+        inv = np.where(dangling, 0.0, 1.0 / np.where(dangling, 1.0, out))
+        pt = (sp.diags(inv) @ a).T.tocsr()  # column-stochastic transpose
+        stop = dangling.astype(np.float64)
+    else:
+        if (out > 1 + 1e-9).any() or (a.data < 0).any():
+            raise NetinvError("a transition matrix needs non-negative rows that sum to at most 1")
+        pt = a.T.tocsr()
+        stop = np.clip(1.0 - out, 0.0, 1.0)
     v = np.full(n, 1.0 / n) if personalization is None else personalization / personalization.sum()
     x = v.copy()
     for _ in range(max_iter):
-        x_new = damping * (pt @ x + x[dangling].sum() * v) + (1 - damping) * v
+        x_new = damping * (pt @ x + (x @ stop) * v) + (1 - damping) * v
         x_new /= x_new.sum()
         if np.abs(x_new - x).sum() < tol:
             return x_new

@@ -137,18 +137,31 @@ def _rownorm(m: sp.csr_matrix) -> sp.csr_matrix:
 
 
 def upward_walk(net: Network, exclude: Iterable[str] | None = None, money_share: float = 0.3) -> sp.csr_matrix:
-    """Transition matrix of a walk that only goes up the chain.
+    """Transition matrix of a walk that only goes up the chain (rows sum to at most 1).
 
-    From each node it follows money in its direction, in proportion to the amounts paid (share
-    ``money_share``), and calls towards the side that receives more of them, in proportion to
-    that surplus (the rest).  A node with only one kind of evidence follows that kind.
+    From each node it follows money in its direction (share ``money_share``) and calls towards
+    the side that receives more of them, in proportion to that surplus (the rest); a node with
+    only one kind of evidence follows that kind.  Money moves the walk in proportion to the amount
+    paid, out of what the node handles: the larger of what it pays and what it receives.  A node
+    that passes on what it receives sends its whole money share up; one that keeps most of it
+    (the account that collects a supplier's takings and pays some rent from it) sends only the
+    part it pays, and the walk ends there for the rest (:func:`pagerank` with
+    ``normalize=False``).  So a small payment out of a large income does not carry the walk off
+    to a landlord.
     """
-    money = adjacency(net, ("money",), "amount", True, exclude)
+    money = adjacency(net, ("money",), "amount", True, exclude).tocsr()
     calls = adjacency(net, ("calls",), "count", True, exclude)
     surplus = (calls - calls.T).tocsr()
     surplus.data[surplus.data < 0] = 0
     surplus.eliminate_zeros()
-    return _rownorm((money_share * _rownorm(money) + (1 - money_share) * _rownorm(surplus)).tocsr())
+    paid = np.asarray(money.sum(axis=1)).ravel()
+    handled = np.maximum(paid, np.asarray(money.sum(axis=0)).ravel())
+    money_step = (sp.diags(np.where(handled > 0, 1.0 / np.where(handled > 0, handled, 1.0), 0.0)) @ money).tocsr()
+    has_money = paid > 0
+    has_calls = np.asarray(surplus.sum(axis=1)).ravel() > 0
+    w_money = np.where(has_money, np.where(has_calls, money_share, 1.0), 0.0)
+    w_calls = np.where(has_calls, np.where(has_money, 1.0 - money_share, 1.0), 0.0)
+    return (sp.diags(w_money) @ money_step + sp.diags(w_calls) @ _rownorm(surplus)).tocsr()
 
 
 def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20, exclude: Iterable[str] | None = None,
@@ -170,7 +183,7 @@ def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20
     score = h["score"].to_numpy(dtype=float)
     pers = np.zeros(len(net.nodes))
     pers[seed_idx] = 1.0
-    flow = pagerank(upward_walk(net, exclude, money_share), damping=damping, personalization=pers)
+    flow = pagerank(upward_walk(net, exclude, money_share), damping=damping, personalization=pers, normalize=False)
     dist = _hops_from(net, seed_idx, exclude, hops)
     above = score - (np.nanmean(score[seed_idx]) if len(seed_idx) else 0.0)
     gone = exclude_mask(net, exclude)
