@@ -84,8 +84,10 @@ def register(app: typer.Typer) -> None:
             df = an.centrality(net, measures=tuple(measure) or an.MEASURES, weight=weight, exclude=hubs, seed=seed)
         df = df[~df["id"].isin(hubs)].reset_index(drop=True)
         df.insert(0, "rank", range(1, len(df) + 1))
+        sampled = "betweenness_se" in df and bool((df["betweenness_se"] > 0).any())
         _emit(df, out_file, ["rank", "id", "label", "degree", "calls", "transfers", "net_flow", "pagerank",
-                             "betweenness", "eigenvector", "harmonic"], "key players", top)
+                             "betweenness", *(["betweenness_se"] if sampled else []), "eigenvector", "harmonic"],
+              "key players", top)
         _notes(*df.attrs.get("notes", []), f"left out {len(hubs)} high-volume number(s)" if hubs else "")
 
     @app.command()
