@@ -131,8 +131,9 @@ def _hops_from(net: Network, seeds: np.ndarray, exclude: Iterable[str], max_hops
     return dist
 
 
-def _rownorm(m: sp.csr_matrix) -> sp.csr_matrix:
-    tot = np.asarray(m.sum(axis=1)).ravel()
+def _rownorm(m: sp.csr_matrix, total: np.ndarray | None = None) -> sp.csr_matrix:
+    """Each row divided by ``total`` (by default its own sum); rows with a zero total stay zero."""
+    tot = np.asarray(m.sum(axis=1)).ravel() if total is None else total
     return (sp.diags(np.where(tot > 0, 1.0 / np.where(tot > 0, tot, 1.0), 0.0)) @ m).tocsr()
 
 
@@ -156,7 +157,7 @@ def upward_walk(net: Network, exclude: Iterable[str] | None = None, money_share:
     surplus.eliminate_zeros()
     paid = np.asarray(money.sum(axis=1)).ravel()
     handled = np.maximum(paid, np.asarray(money.sum(axis=0)).ravel())
-    money_step = (sp.diags(np.where(handled > 0, 1.0 / np.where(handled > 0, handled, 1.0), 0.0)) @ money).tocsr()
+    money_step = _rownorm(money, handled)
     has_money = paid > 0
     has_calls = np.asarray(surplus.sum(axis=1)).ravel() > 0
     w_money = np.where(has_money, np.where(has_calls, money_share, 1.0), 0.0)
