@@ -232,6 +232,24 @@ def test_small_payment_out_of_a_large_income_does_not_carry_the_walk_up():
     assert np.asarray(walk.sum(axis=1)).max() <= 1 + 1e-12
 
 
+def test_money_kept_on_a_collection_account_follows_its_holders_calls():
+    # w pays the takings onto a relative's card, which pays a little rent and keeps the rest; the
+    # supplier s never receives a payment, and calls run both ways between s and the card and
+    # between s and w: no money and no call surplus lead to s, only the card's calls do
+    money = pd.DataFrame({"source": ["r1", "r2", "d", "w", "card"], "target": ["d", "d", "w", "card", "landlord"],
+                          "count": [5, 5, 5, 5, 1], "layer": "money", "amount": [5e3, 5e3, 5e4, 5e5, 2e3]})
+    calls = pd.DataFrame({"source": ["r1", "r2", "d", "s", "card", "s", "w"], "target": ["d", "d", "w", "card", "s", "w", "s"],
+                          "count": [9, 9, 9, 3, 3, 5, 5], "layer": "calls"})
+    net = Network.from_edges(pd.concat([money, calls], ignore_index=True))
+    walk = an.upward_walk(net, exclude=[])
+    card, s, landlord = net.index["person:card"], net.index["person:s"], net.index["person:landlord"]
+    assert walk[card, s] == pytest.approx(1 - 2e3 / 5e5)  # what the card keeps goes to the one it calls
+    assert walk[card, landlord] == pytest.approx(2e3 / 5e5)
+    flow = an.upstream(net, ["r1", "r2"], exclude=[]).set_index("id")["upward_flow"]
+    assert flow["person:s"] > 10 * flow.get("person:landlord", 0.0)
+    assert np.asarray(walk.sum(axis=1)).max() <= 1 + 1e-12
+
+
 def test_pagerank_of_a_substochastic_walk_restarts_the_missing_share():
     import scipy.sparse as sp
     pers = np.array([1.0, 0.0, 0.0])

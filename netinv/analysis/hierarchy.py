@@ -138,31 +138,39 @@ def _rownorm(m: sp.csr_matrix, total: np.ndarray | None = None) -> sp.csr_matrix
 
 
 def upward_walk(net: Network, exclude: Iterable[str] | None = None, money_share: float = 0.3) -> sp.csr_matrix:
-    """Transition matrix of a walk that only goes up the chain (rows sum to at most 1).
+    """Transition matrix of a walk that goes up the chain (rows sum to at most 1).
 
-    From each node it follows money in its direction (share ``money_share``) and calls towards
-    the side that receives more of them, in proportion to that surplus (the rest); a node with
-    only one kind of evidence follows that kind.  Money moves the walk in proportion to the amount
-    paid, out of what the node handles: the larger of what it pays and what it receives.  A node
-    that passes on what it receives sends its whole money share up; one that keeps most of it
-    (the account that collects a supplier's takings and pays some rent from it) sends only the
-    part it pays, and the walk ends there for the rest (:func:`pagerank` with
-    ``normalize=False``).  So a small payment out of a large income does not carry the walk off
-    to a landlord.
+    From each node it follows money (share ``money_share``) and calls towards the side that
+    receives more of them, in proportion to that surplus (the rest); a node with only one kind of
+    evidence follows that kind.  The money share is split by what the node does with what it
+    handles (the larger of what it pays and what it receives):
+
+    - the part it pays on follows the payments, in proportion to the amounts;
+    - the part it keeps follows its calls in both directions, in proportion to their counts:
+      money that stays on an account is for someone its holder talks to.  The card of a relative
+      that collects a supplier's takings keeps nearly all of it, and the walk goes on to the
+      supplier who calls the relative, not to the landlord the card pays a little rent.
+
+    A node with neither payments nor calls ends the walk, which restarts from the seeds
+    (:func:`pagerank` with ``normalize=False``).
     """
     money = adjacency(net, ("money",), "amount", True, exclude).tocsr()
-    calls = adjacency(net, ("calls",), "count", True, exclude)
+    calls = adjacency(net, ("calls",), "count", True, exclude).tocsr()
     surplus = (calls - calls.T).tocsr()
     surplus.data[surplus.data < 0] = 0
     surplus.eliminate_zeros()
     paid = np.asarray(money.sum(axis=1)).ravel()
     handled = np.maximum(paid, np.asarray(money.sum(axis=0)).ravel())
-    money_step = _rownorm(money, handled)
+    kept = np.where(handled > 0, (handled - paid) / np.where(handled > 0, handled, 1.0), 0.0)
+    contacts = (calls + calls.T).tocsr()
     has_money = paid > 0
     has_calls = np.asarray(surplus.sum(axis=1)).ravel() > 0
     w_money = np.where(has_money, np.where(has_calls, money_share, 1.0), 0.0)
     w_calls = np.where(has_calls, np.where(has_money, 1.0 - money_share, 1.0), 0.0)
-    return (sp.diags(w_money) @ money_step + sp.diags(w_calls) @ _rownorm(surplus)).tocsr()
+    # a node that only receives (pays nothing) and has no call surplus: all it has is what it keeps
+    w_keep = w_money * kept + np.where(~has_money & ~has_calls, kept, 0.0)
+    return (sp.diags(w_money) @ _rownorm(money, handled) + sp.diags(w_calls) @ _rownorm(surplus)
+            + sp.diags(w_keep) @ _rownorm(contacts)).tocsr()
 
 
 def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20, exclude: Iterable[str] | None = None,
