@@ -11,7 +11,8 @@ level, calls layer, weights = call counts).  networkx equivalents:
 - Leiden: ``nx.community.louvain_communities`` (networkx has no Leiden);
 - sampled betweenness: ``nx.betweenness_centrality(k=256)``, both sides with the detected
   high-volume numbers left out, as netinv's commands do; the standard error of netinv's estimate
-  is reported for its top 10 and top 100, and how much of its top 10 a second run shares;
+  (linear scaling) is reported for its top 10 and top 100, and how much of its top 10 and top 100
+  a second run shares, next to the same figures for plain pivot sampling (igraph) as a baseline;
 - expand from 10 seeds: networkx has no equivalent; for reference only, the time networkx takes
   for the breadth-first part alone (``single_source_shortest_path_length``, cutoff 2) is
   recorded, not compared;
@@ -95,17 +96,22 @@ def main() -> None:
     und_nohub.remove_nodes_from([net.index[h] for h in hubs])
     (b, se, how), t = timed(lambda: an.betweenness(net, samples=256, seed=1, exclude=hubs))
     (b2, _, _) = an.betweenness(net, samples=256, seed=2, exclude=hubs)
+    # baseline: plain pivot sampling (igraph, each path counted whole from its sampled end), same pivots
+    (pb, pse, _), t_plain = timed(lambda: an.betweenness(net, samples=256, seed=1, exclude=hubs, scaled=False))
+    (pb2, _, _) = an.betweenness(net, samples=256, seed=2, exclude=hubs, scaled=False)
 
-    def rel_se(k):
-        top = np.argsort(-b)[:k]
-        return float(np.median(se[top] / np.maximum(b[top], 1e-9)))
+    def quality(v, v_se, v2):
+        def rel_se(k):
+            top = np.argsort(-v)[:k]
+            return float(np.median(v_se[top] / np.maximum(v[top], 1e-9)))
+        return {"median_relative_se_top10": rel_se(10), "median_relative_se_top100": rel_se(100),
+                # how many of seed 1's top 10 (top 100) another run (seed 2) also puts there
+                "top10_shared_with_seed2": int(len(set(np.argsort(-v)[:10]) & set(np.argsort(-v2)[:10]))),
+                "top100_shared_with_seed2": int(len(set(np.argsort(-v)[:100]) & set(np.argsort(-v2)[:100])))}
 
-    top10 = np.argsort(-b)[:10]
-    results["betweenness_sampled"] = {
-        "netinv_s": t, "method": how, "hubs_left_out": len(hubs),
-        "median_relative_se_top10": rel_se(10), "median_relative_se_top100": rel_se(100),
-        # how many of seed 1's top 10 another run (seed 2) also puts in its top 10
-        "top10_shared_with_seed2": int(len(set(top10) & set(np.argsort(-b2)[:10])))}
+    results["betweenness_sampled"] = {"netinv_s": t, "method": how, "hubs_left_out": len(hubs), **quality(b, se, b2),
+                                      "plain_pivots_s": t_plain,
+                                      "plain_pivots": quality(pb, pse, pb2)}
     if not args.skip_networkx_betweenness:
         _, t_ref = timed(lambda: nx.betweenness_centrality(und_nohub, k=256, seed=1))
         results["betweenness_sampled"]["networkx_s"] = t_ref

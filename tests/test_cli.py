@@ -147,3 +147,5 @@ def test_analysis_commands_write_ranked_csv(tmp_path, small_case):
     assert "left out" in run("expand", "--seed", seeds[0], "--store", ws).output
     r = run("upstream", "--from", "nobody", "--store", ws, ok=False)
     assert r.exit_code == 1 and "not found" in r.output
+    r = run("centrality", "--samples", "4", "--store", ws, ok=False)
+    assert r.exit_code == 2 and "--samples" in r.output

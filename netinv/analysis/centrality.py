@@ -4,9 +4,9 @@ The heavy measures run on igraph's C core or on scipy sparse matrices, never on 
 
 - ``pagerank``: power iteration on a scipy CSR matrix until the L1 change is below ``tol``
   (dangling nodes spread their rank uniformly, as in igraph's PRPACK and networkx);
-- ``betweenness``: exact (igraph, Brandes) up to ``exact_limit`` nodes; above that, the pivot
-  estimator from ``betweenness_samples`` random sources, with its standard error from groups of
-  pivots (column ``betweenness_se``);
+- ``betweenness``: exact (igraph, Brandes) up to ``exact_limit`` nodes; above that, estimated
+  from ``betweenness_samples`` random pivots with linear scaling (:mod:`.pivots`), with its
+  standard error from groups of pivots (column ``betweenness_se``);
 - ``eigenvector`` (igraph, undirected, weighted) and ``harmonic`` closeness (igraph; above
   ``harmonic_limit`` nodes it is limited to paths of ``harmonic_cutoff`` hops and says so).
 
@@ -26,6 +26,7 @@ import scipy.sparse as sp
 from ..errors import NetinvError
 from ..network import Network
 from .graphs import adjacency, edge_mask, frame_of, igraph_view
+from .pivots import scaled_pivot_sum
 
 __all__ = ["degree", "centrality", "pagerank", "betweenness", "MEASURES"]
 
@@ -106,30 +107,37 @@ def pagerank(a: sp.csr_matrix, damping: float = 0.85, tol: float = 1e-10, max_it
 
 
 def betweenness(net: Network, *, layers=None, exclude=None, directed: bool = False, samples: int | None = None,
-                seed: int = 0, groups: int = 8) -> tuple[np.ndarray, np.ndarray, str]:
+                seed: int = 0, groups: int = 8, scaled: bool = True) -> tuple[np.ndarray, np.ndarray, str]:
     """Shortest-path betweenness (hop count) and its standard error; exact when ``samples`` is None.
 
-    The sampled estimate sums the dependencies of ``samples`` random source vertices and scales
-    by n / samples (an unbiased estimator of the exact value); its standard error comes from the
-    spread of ``groups`` independent sub-estimates.  Returns (values, standard errors, method).
+    The sampled estimate takes ``samples`` random pivots and counts each shortest path through a
+    node from both of its ends, by the share already behind the node (linear scaling,
+    :mod:`netinv.analysis.pivots`); scaled by n / samples it is an unbiased estimator of the exact
+    value.  ``scaled=False`` counts each path whole from its sampled end instead (plain pivot
+    sampling, igraph): also unbiased, but noisier.  The standard error comes from the spread of
+    ``groups`` independent sub-estimates.  Returns (values, standard errors, method).
     """
-    g = igraph_view(net, layers, "count", directed, exclude)
-    n = g.vcount()
-    if n == 0:
-        return np.zeros(0), np.zeros(0), "exact"
-    if samples is None or samples >= n:
-        return np.asarray(g.betweenness(directed=directed), dtype=float), np.zeros(n), "exact"
+    if samples is None:
+        g = igraph_view(net, layers, "count", directed, exclude)
+        return np.asarray(g.betweenness(directed=directed), dtype=float), np.zeros(g.vcount()), "exact"
+    adj = adjacency(net, layers, "count", directed, exclude)
+    n = adj.shape[0]
+    if n == 0 or samples >= n:
+        return betweenness(net, layers=layers, exclude=exclude, directed=directed)
+    if samples < 2 * groups:
+        raise NetinvError(f"betweenness needs at least {2 * groups} samples for {groups} groups, got {samples}")
     rng = np.random.default_rng(seed)
     pivots = rng.choice(n, size=samples, replace=False)
     parts = np.array_split(pivots, groups)
-    estimates = []
-    for part in parts:
-        b = np.asarray(g.betweenness(directed=directed, sources=part.tolist()), dtype=float)
-        estimates.append(b * n / len(part))
-    est = np.vstack(estimates)
+    if scaled:
+        est = np.vstack([scaled_pivot_sum(adj, part, directed) * n / len(part) for part in parts])
+    else:
+        g = igraph_view(net, layers, "count", directed, exclude)
+        est = np.vstack([np.asarray(g.betweenness(directed=directed, sources=part.tolist()), dtype=float) * n / len(part)
+                         for part in parts])
     value = np.average(est, axis=0, weights=[len(p) for p in parts])
     se = est.std(axis=0, ddof=1) / np.sqrt(len(parts))
-    return value, se, f"sampled ({samples} pivots)"
+    return value, se, f"sampled ({samples} pivots{', linear scaling' if scaled else ''})"
 
 
 def centrality(

@@ -74,6 +74,8 @@ def register(app: typer.Typer) -> None:
         include_hubs: bool = typer.Option(False, "--include-hubs", help="Keep high-volume numbers in."),
         weight: str = typer.Option("count", "--weight", help="Edge weight: count, duration or amount."),
         seed: int = typer.Option(0, "--seed", help="Seed of the sampled betweenness (large networks)."),
+        samples: int = typer.Option(256, "--samples", min=16, help="Pivots of the sampled betweenness (networks "
+                                    "of over 5,000 nodes): four times as many halve its standard error."),
         level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
         out_file: Optional[Path] = OUT, top: int = TOP, store: Optional[str] = STORE,
     ):
@@ -81,7 +83,8 @@ def register(app: typer.Typer) -> None:
         net = _network(store, level, layer, since, until)
         hubs = [] if include_hubs else an.hub_ids(net)
         with progress("centrality"):
-            df = an.centrality(net, measures=tuple(measure) or an.MEASURES, weight=weight, exclude=hubs, seed=seed)
+            df = an.centrality(net, measures=tuple(measure) or an.MEASURES, weight=weight, exclude=hubs, seed=seed,
+                                betweenness_samples=samples)
         df = df[~df["id"].isin(hubs)].reset_index(drop=True)
         df.insert(0, "rank", range(1, len(df) + 1))
         sampled = "betweenness_se" in df and bool((df["betweenness_se"] > 0).any())
