@@ -275,8 +275,12 @@ def test_money_kept_on_a_collection_account_follows_its_holders_calls():
     card, s, landlord = net.index["person:card"], net.index["person:s"], net.index["person:landlord"]
     assert walk[card, s] == pytest.approx(1 - 2e3 / 5e5)  # what the card keeps goes to the one it calls
     assert walk[card, landlord] == pytest.approx(2e3 / 5e5)
-    flow = an.upstream(net, ["r1", "r2"], exclude=[]).set_index("id")["upward_flow"]
-    assert flow["person:s"] > 10 * flow.get("person:landlord", 0.0)
+    up = an.upstream(net, ["r1", "r2"], exclude=[]).set_index("id")
+    assert up.loc["person:s", "upward_flow"] > 10 * up["upward_flow"].get("person:landlord", 0.0)
+    # the evidence says how the walk got there
+    assert up.loc["person:s", ["reached_from", "reached_by"]].tolist() == ["person:card", "money kept"]
+    assert "reached mostly from card (person:card) by money kept" in up.loc["person:s", "reasons"]
+    assert up.loc["person:card", ["reached_from", "reached_by"]].tolist() == ["person:w", "payment"]
     assert np.asarray(walk.sum(axis=1)).max() <= 1 + 1e-12
 
 

@@ -31,7 +31,7 @@ from .centrality import pagerank
 from .graphs import adjacency, exclude_mask, frame_of
 from .hubs import hub_ids
 
-__all__ = ["springrank", "dominance", "hierarchy", "upstream", "upward_walk"]
+__all__ = ["springrank", "dominance", "hierarchy", "upstream", "upward_walk", "WALK_STEPS"]
 
 
 def springrank(a: sp.csr_matrix, alpha: float = 0.01, tol: float = 1e-10) -> np.ndarray:
@@ -137,6 +137,32 @@ def _rownorm(m: sp.csr_matrix, total: np.ndarray | None = None) -> sp.csr_matrix
     return (sp.diags(np.where(tot > 0, 1.0 / np.where(tot > 0, tot, 1.0), 0.0)) @ m).tocsr()
 
 
+#: the kinds of step the upward walk takes (see :func:`upward_walk`)
+WALK_STEPS = ("payment", "money kept", "call surplus")
+
+
+def _walk_steps(net: Network, exclude: Iterable[str] | None, money_share: float) -> dict[str, sp.csr_matrix]:
+    """The upward walk's transition matrix split by kind of step (:data:`WALK_STEPS`)."""
+    money = adjacency(net, ("money",), "amount", True, exclude).tocsr()
+    calls = adjacency(net, ("calls",), "count", True, exclude).tocsr()
+    surplus = (calls - calls.T).tocsr()
+    surplus.data[surplus.data < 0] = 0
+    surplus.eliminate_zeros()
+    paid = np.asarray(money.sum(axis=1)).ravel()
+    handled = np.maximum(paid, np.asarray(money.sum(axis=0)).ravel())
+    kept = np.where(handled > 0, (handled - paid) / np.where(handled > 0, handled, 1.0), 0.0)
+    contacts = (calls + calls.T).tocsr()
+    has_money = paid > 0
+    has_calls = np.asarray(surplus.sum(axis=1)).ravel() > 0
+    w_money = np.where(has_money, np.where(has_calls, money_share, 1.0), 0.0)
+    w_calls = np.where(has_calls, np.where(has_money, 1.0 - money_share, 1.0), 0.0)
+    # a node that only receives (pays nothing) and has no call surplus: all it has is what it keeps
+    w_keep = w_money * kept + np.where(~has_money & ~has_calls, kept, 0.0)
+    return {"payment": (sp.diags(w_money) @ _rownorm(money, handled)).tocsr(),
+            "money kept": (sp.diags(w_keep) @ _rownorm(contacts)).tocsr(),
+            "call surplus": (sp.diags(w_calls) @ _rownorm(surplus)).tocsr()}
+
+
 def upward_walk(net: Network, exclude: Iterable[str] | None = None, money_share: float = 0.3) -> sp.csr_matrix:
     """Transition matrix of a walk that goes up the chain (rows sum to at most 1).
 
@@ -154,23 +180,25 @@ def upward_walk(net: Network, exclude: Iterable[str] | None = None, money_share:
     A node with neither payments nor calls ends the walk, which restarts from the seeds
     (:func:`pagerank` with ``normalize=False``).
     """
-    money = adjacency(net, ("money",), "amount", True, exclude).tocsr()
-    calls = adjacency(net, ("calls",), "count", True, exclude).tocsr()
-    surplus = (calls - calls.T).tocsr()
-    surplus.data[surplus.data < 0] = 0
-    surplus.eliminate_zeros()
-    paid = np.asarray(money.sum(axis=1)).ravel()
-    handled = np.maximum(paid, np.asarray(money.sum(axis=0)).ravel())
-    kept = np.where(handled > 0, (handled - paid) / np.where(handled > 0, handled, 1.0), 0.0)
-    contacts = (calls + calls.T).tocsr()
-    has_money = paid > 0
-    has_calls = np.asarray(surplus.sum(axis=1)).ravel() > 0
-    w_money = np.where(has_money, np.where(has_calls, money_share, 1.0), 0.0)
-    w_calls = np.where(has_calls, np.where(has_money, 1.0 - money_share, 1.0), 0.0)
-    # a node that only receives (pays nothing) and has no call surplus: all it has is what it keeps
-    w_keep = w_money * kept + np.where(~has_money & ~has_calls, kept, 0.0)
-    return (sp.diags(w_money) @ _rownorm(money, handled) + sp.diags(w_calls) @ _rownorm(surplus)
-            + sp.diags(w_keep) @ _rownorm(contacts)).tocsr()
+    steps = _walk_steps(net, exclude, money_share)
+    return (steps["payment"] + steps["money kept"] + steps["call surplus"]).tocsr()
+
+
+def _main_inflow(steps: dict[str, sp.csr_matrix], flow: np.ndarray, targets: np.ndarray) -> list[tuple[int, str, float]]:
+    """For each target node: the node and kind of step that bring it most of its walk share, and that share."""
+    out = []
+    parts = {k: (sp.diags(flow) @ m[:, targets]).tocsc() for k, m in steps.items()}  # flow[i] * step[i, t]
+    for col in range(len(targets)):
+        best, total = (-1, "", 0.0), 0.0
+        for kind in WALK_STEPS:
+            c = parts[kind][:, col]
+            if c.nnz:
+                total += c.data.sum()
+                k = int(np.argmax(c.data))
+                if c.data[k] > best[2]:
+                    best = (int(c.indices[k]), kind, float(c.data[k]))
+        out.append((best[0], best[1], best[2] / total if total > 0 else 0.0))
+    return out
 
 
 def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20, exclude: Iterable[str] | None = None,
@@ -192,7 +220,9 @@ def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20
     score = h["score"].to_numpy(dtype=float)
     pers = np.zeros(len(net.nodes))
     pers[seed_idx] = 1.0
-    flow = pagerank(upward_walk(net, exclude, money_share), damping=damping, personalization=pers, normalize=False)
+    steps = _walk_steps(net, exclude, money_share)
+    walk = (steps["payment"] + steps["money kept"] + steps["call surplus"]).tocsr()
+    flow = pagerank(walk, damping=damping, personalization=pers, normalize=False)
     dist = _hops_from(net, seed_idx, exclude, hops)
     above = score - (np.nanmean(score[seed_idx]) if len(seed_idx) else 0.0)
     gone = exclude_mask(net, exclude)
@@ -205,10 +235,16 @@ def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20
         "payments_received": h["payments_received"].to_numpy(), "calls_received": h["calls_received"].to_numpy(),
     })
     df = df.loc[cand].sort_values(["upstream_score", "id"], ascending=[False, True]).head(top).copy()
+    ids, labels = net.nodes["id"].to_numpy(), net.nodes["label"].to_numpy()
+    inflow = _main_inflow(steps, flow, df.index.to_numpy())
+    df["reached_from"] = [ids[i] if i >= 0 else None for i, _, _ in inflow]
+    df["reached_by"] = [kind or None for _, kind, _ in inflow]
     reasons = []
-    for r in df.itertuples():
+    for r, (src, kind, share) in zip(df.itertuples(), inflow):
         parts = [f"{r.upward_flow:.1%} of the upward walk from the seeds ends here",
                  f"{int(r.hops)} hop(s) from a seed", f"{r.levels_above_seeds:.1f} levels above the seeds"]
+        if src >= 0:
+            parts.append(f"reached mostly from {labels[src]} ({ids[src]}) by {kind} ({share:.0%} of what reaches it)")
         if r.payments_received:
             parts.append(f"received {r.payments_received} payment(s), {r.money_received:,.0f} in all")
         if r.calls_received:
