@@ -82,8 +82,10 @@ def test_sampled_betweenness_estimates_with_error():
     g = nx.connected_watts_strogatz_graph(400, 6, 0.1, seed=3)
     net = net_of([(f"v{a}", f"v{b}", 1) for a, b in g.edges()])
     exact, _, _ = an.betweenness(net)
-    est, se, how = an.betweenness(net, samples=200, seed=1)
+    heard = []
+    est, se, how = an.betweenness(net, samples=200, seed=1, progress=heard.append)
     assert how.startswith("sampled") and (se > 0).any()
+    assert heard == [f"betweenness: {i}/8 groups of pivots" for i in range(1, 9)]
     # the estimate is within a few standard errors of the truth for nearly every node
     z = np.abs(est - exact) / np.maximum(se, 1e-9)
     assert np.mean(z < 4) > 0.95

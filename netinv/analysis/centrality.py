@@ -17,7 +17,7 @@ The heavy measures run on igraph's C core or on scipy sparse matrices, never on 
 from __future__ import annotations
 
 import warnings
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -107,7 +107,8 @@ def pagerank(a: sp.csr_matrix, damping: float = 0.85, tol: float = 1e-10, max_it
 
 
 def betweenness(net: Network, *, layers=None, exclude=None, directed: bool = False, samples: int | None = None,
-                seed: int = 0, groups: int = 8, scaled: bool = True) -> tuple[np.ndarray, np.ndarray, str]:
+                seed: int = 0, groups: int = 8, scaled: bool = True,
+                progress: Callable[[str], None] | None = None) -> tuple[np.ndarray, np.ndarray, str]:
     """Shortest-path betweenness (hop count) and its standard error; exact when ``samples`` is None.
 
     The sampled estimate takes ``samples`` random pivots and counts each shortest path through a
@@ -115,7 +116,8 @@ def betweenness(net: Network, *, layers=None, exclude=None, directed: bool = Fal
     :mod:`netinv.analysis.pivots`); scaled by n / samples it is an unbiased estimator of the exact
     value.  ``scaled=False`` counts each path whole from its sampled end instead (plain pivot
     sampling, igraph): also unbiased, but noisier.  The standard error comes from the spread of
-    ``groups`` independent sub-estimates.  Returns (values, standard errors, method).
+    ``groups`` independent sub-estimates, each of which is reported to ``progress`` when done.
+    Returns (values, standard errors, method).
     """
     if samples is None:
         g = igraph_view(net, layers, "count", directed, exclude)
@@ -129,12 +131,16 @@ def betweenness(net: Network, *, layers=None, exclude=None, directed: bool = Fal
     rng = np.random.default_rng(seed)
     pivots = rng.choice(n, size=samples, replace=False)
     parts = np.array_split(pivots, groups)
-    if scaled:
-        est = np.vstack([scaled_pivot_sum(adj, part, directed) * n / len(part) for part in parts])
-    else:
-        g = igraph_view(net, layers, "count", directed, exclude)
-        est = np.vstack([np.asarray(g.betweenness(directed=directed, sources=part.tolist()), dtype=float) * n / len(part)
-                         for part in parts])
+    g = None if scaled else igraph_view(net, layers, "count", directed, exclude)
+    rows = []
+    for i, part in enumerate(parts, start=1):
+        if scaled:
+            rows.append(scaled_pivot_sum(adj, part, directed) * n / len(part))
+        else:
+            rows.append(np.asarray(g.betweenness(directed=directed, sources=part.tolist()), dtype=float) * n / len(part))
+        if progress:
+            progress(f"betweenness: {i}/{groups} groups of pivots")
+    est = np.vstack(rows)
     value = np.average(est, axis=0, weights=[len(p) for p in parts])
     se = est.std(axis=0, ddof=1) / np.sqrt(len(parts))
     return value, se, f"sampled ({samples} pivots{', linear scaling' if scaled else ''})"
@@ -153,12 +159,16 @@ def centrality(
     harmonic_limit: int = 20000,
     harmonic_cutoff: int = 3,
     seed: int = 0,
+    progress: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """The chosen measures for every node, ranked by PageRank (or degree if PageRank is not asked).
 
     ``exclude`` leaves nodes out of the computation (for example detected hubs); they keep a row
-    with zeros.  The frame's ``attrs["notes"]`` say how each measure was computed.
+    with zeros.  The frame's ``attrs["notes"]`` say how each measure was computed.  ``progress``
+    (a callable taking a message) hears of each measure as it starts and of sampled betweenness
+    as it goes.
     """
+    say = progress or (lambda message: None)
     unknown = set(measures) - set(MEASURES)
     if unknown:
         raise NetinvError(f"unknown measure(s) {', '.join(sorted(unknown))}; choose from {', '.join(MEASURES)}")
@@ -168,15 +178,18 @@ def centrality(
     notes = []
     n = len(net.nodes)
     if "pagerank" in measures:
+        say("pagerank")
         df["pagerank"] = pagerank(adjacency(net, layers, weight, True, exclude), damping)
         notes.append(f"pagerank: weighted by {weight}, damping {damping}, L1 tolerance 1e-10")
     if "betweenness" in measures:
         samples = None if n <= exact_limit else betweenness_samples
-        b, se, how = betweenness(net, layers=layers, exclude=exclude, samples=samples, seed=seed)
+        say("betweenness" if samples is None else f"betweenness: {samples} pivots")
+        b, se, how = betweenness(net, layers=layers, exclude=exclude, samples=samples, seed=seed, progress=progress)
         df["betweenness"], df["betweenness_se"] = b, se
         notes.append(f"betweenness: {how}, undirected hops" + ("" if samples is None else
                                                                ", betweenness_se is the standard error"))
     if "eigenvector" in measures:
+        say("eigenvector")
         g = igraph_view(net, layers, weight, False, exclude)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # igraph warns on disconnected graphs
@@ -184,6 +197,7 @@ def centrality(
         if n and len(g.connected_components()) > 1:
             notes.append("eigenvector: near zero outside the largest connected part (not meaningful there)")
     if "harmonic" in measures:
+        say("harmonic closeness")
         g = igraph_view(net, layers, weight, False, exclude)
         if n <= harmonic_limit:
             df["harmonic"] = g.harmonic_centrality(mode="all", normalized=True) if n else []

@@ -82,9 +82,9 @@ def register(app: typer.Typer) -> None:
         """Key players: degree, strength, net money flow, PageRank, betweenness, eigenvector, harmonic."""
         net = _network(store, level, layer, since, until)
         hubs = [] if include_hubs else an.hub_ids(net)
-        with progress("centrality"):
+        with progress("centrality") as step:
             df = an.centrality(net, measures=tuple(measure) or an.MEASURES, weight=weight, exclude=hubs, seed=seed,
-                                betweenness_samples=samples)
+                                betweenness_samples=samples, progress=step)
         df = df[~df["id"].isin(hubs)].reset_index(drop=True)
         df.insert(0, "rank", range(1, len(df) + 1))
         sampled = "betweenness_se" in df and bool((df["betweenness_se"] > 0).any())
