@@ -187,7 +187,8 @@ def centrality(
         b, se, how = betweenness(net, layers=layers, exclude=exclude, samples=samples, seed=seed, progress=progress)
         df["betweenness"], df["betweenness_se"] = b, se
         notes.append(f"betweenness: {how}, undirected hops" + ("" if samples is None else
-                                                               ", betweenness_se is the standard error"))
+                                                               ", betweenness_se is its standard error"
+                                                               " (read it as a lower bound on the error)"))
     if "eigenvector" in measures:
         say("eigenvector")
         g = igraph_view(net, layers, weight, False, exclude)
