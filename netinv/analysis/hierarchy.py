@@ -163,6 +163,11 @@ def _walk_steps(net: Network, exclude: Iterable[str] | None, money_share: float)
             "call surplus": (sp.diags(w_calls) @ _rownorm(surplus)).tocsr()}
 
 
+def _walk_of(steps: dict[str, sp.csr_matrix]) -> sp.csr_matrix:
+    """The walk's transition matrix: the sum of its kinds of step."""
+    return (steps["payment"] + steps["money kept"] + steps["call surplus"]).tocsr()
+
+
 def upward_walk(net: Network, exclude: Iterable[str] | None = None, money_share: float = 0.3) -> sp.csr_matrix:
     """Transition matrix of a walk that goes up the chain (rows sum to at most 1).
 
@@ -180,8 +185,7 @@ def upward_walk(net: Network, exclude: Iterable[str] | None = None, money_share:
     A node with neither payments nor calls ends the walk, which restarts from the seeds
     (:func:`pagerank` with ``normalize=False``).
     """
-    steps = _walk_steps(net, exclude, money_share)
-    return (steps["payment"] + steps["money kept"] + steps["call surplus"]).tocsr()
+    return _walk_of(_walk_steps(net, exclude, money_share))
 
 
 def _main_inflow(steps: dict[str, sp.csr_matrix], flow: np.ndarray, targets: np.ndarray) -> list[tuple[int, str, float]]:
@@ -221,8 +225,7 @@ def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20
     pers = np.zeros(len(net.nodes))
     pers[seed_idx] = 1.0
     steps = _walk_steps(net, exclude, money_share)
-    walk = (steps["payment"] + steps["money kept"] + steps["call surplus"]).tocsr()
-    flow = pagerank(walk, damping=damping, personalization=pers, normalize=False)
+    flow = pagerank(_walk_of(steps), damping=damping, personalization=pers, normalize=False)
     dist = _hops_from(net, seed_idx, exclude, hops)
     above = score - (np.nanmean(score[seed_idx]) if len(seed_idx) else 0.0)
     gone = exclude_mask(net, exclude)
