@@ -249,6 +249,47 @@ def test_upstream_from_retail_dealers():
     assert all(r for r in up["reasons"])
 
 
+def supply_branches(dealers_a: int = 3):
+    # branch A: `dealers_a` arrested dealers under distributor dA; branch B: one dealer b0 under dB;
+    # each distributor pays its wholesaler, both wholesalers pay the source s; calls follow the money
+    ra = [f"a{i}" for i in range(dealers_a)]
+    src, dst = ra + ["b0", "dA", "dB", "wA", "wB"], ["dA"] * dealers_a + ["dB", "wA", "wB", "s", "s"]
+    money = pd.DataFrame({"source": src, "target": dst, "count": 5, "layer": "money",
+                          "amount": [5e3] * (dealers_a + 1) + [5e4, 5e4, 5e5, 5e5]})
+    calls = pd.DataFrame({"source": src, "target": dst, "count": 9, "layer": "calls"})
+    return Network.from_edges(pd.concat([money, calls], ignore_index=True)), ra + ["b0"]
+
+
+def test_a_wholesaler_above_one_dealer_is_not_outweighed_by_a_distributor_above_three():
+    net, seeds = supply_branches(3)
+    up = an.upstream(net, seeds, exclude=[])
+    assert up["id"].tolist() == ["person:s", "person:wA", "person:wB", "person:dA", "person:dB"]
+    reach = up.set_index("id")["seeds_reaching"]
+    # s's takings stay with s: they do not flow back down to the wholesalers who paid them in
+    assert reach["person:s"] == pytest.approx(4) and reach["person:wB"] == pytest.approx(1)
+    assert reach["person:wA"] == pytest.approx(3) and reach["person:dA"] == pytest.approx(3)
+    assert "reached by the walks of 1.0 of 4 seed(s)" in up.set_index("id").loc["person:wB", "reasons"]
+    # counting every seed in full (coverage_power=1, the sum of the walks) puts dA above wB
+    summed = an.upstream(net, seeds, exclude=[], coverage_power=1.0)["id"].tolist()
+    assert summed.index("person:dA") < summed.index("person:wB")
+
+
+def test_seed_walks_are_the_columns_of_a_joint_pagerank():
+    net, seeds = supply_branches(2)
+    walk = an.upward_walk(net, exclude=[])
+    idx = np.asarray(net.vertices(seeds))
+    mean, best = an.seed_walks(walk, idx, chunk=2)  # two chunks
+    cols = []
+    for i in idx:
+        pers = np.zeros(len(net))
+        pers[i] = 1.0
+        cols.append(an.pagerank(walk, personalization=pers, normalize=False))
+    cols = np.column_stack(cols)
+    assert mean == pytest.approx(cols.mean(axis=1), abs=1e-9) and best == pytest.approx(cols.max(axis=1), abs=1e-9)
+    both = an.pagerank(walk, personalization=np.eye(len(net))[:, idx], normalize=False)
+    assert both == pytest.approx(cols, abs=1e-9) and both.sum(axis=0) == pytest.approx(np.ones(len(idx)))
+
+
 def test_small_payment_out_of_a_large_income_does_not_carry_the_walk_up():
     # s collects 500,000 from w and pays 2,000 rent to a landlord: the landlord is "above" s by the
     # direction of money, but s passes on almost nothing, so the walk stops at s, not at the landlord
@@ -346,3 +387,4 @@ def test_hubs_are_detected_and_kept_out_of_leads():
     assert leads.attrs["left_out"]["id"].tolist() == ["phone:hotline"]
     capped = an.expand(net, ["s1", "s2"], hops=2, max_degree=2)
     assert "max-degree" in " ".join(capped.attrs["left_out"]["why"])
+

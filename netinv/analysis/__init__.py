@@ -17,7 +17,7 @@ from .brokerage import ROLES, brokerage
 from .centrality import MEASURES, betweenness, centrality, degree, pagerank
 from .communities import DEFAULT_RESOLUTION, TIES, community_summary, communities, stability
 from .expand import expand
-from .hierarchy import hierarchy, springrank, upstream, upward_walk
+from .hierarchy import hierarchy, seed_walks, springrank, upstream, upward_walk
 from .hubs import detect_hubs, hub_ids
 from .routes import routes
 
@@ -25,6 +25,6 @@ __all__ = [
     "degree", "centrality", "pagerank", "betweenness", "MEASURES",
     "communities", "stability", "community_summary", "TIES", "DEFAULT_RESOLUTION",
     "brokerage", "ROLES",
-    "hierarchy", "springrank", "upstream", "upward_walk",
+    "hierarchy", "springrank", "upstream", "upward_walk", "seed_walks",
     "routes", "expand", "detect_hubs", "hub_ids",
 ]

@@ -80,10 +80,14 @@ def pagerank(a: sp.csr_matrix, damping: float = 0.85, tol: float = 1e-10, max_it
     (uniform if None).  With ``normalize=False``, ``a`` is already a transition matrix whose rows
     sum to at most 1: the share missing from a row ends the walk there, and it restarts from
     ``personalization`` as from a dangling node.
+
+    ``personalization`` may also be an ``n x k`` matrix: then ``k`` walks run at once, one per
+    column (each restarting from its own column), and the result is ``n x k`` with columns that
+    each sum to 1.
     """
     n = a.shape[0]
     if n == 0:
-        return np.zeros(0)
+        return np.zeros(0) if personalization is None or np.ndim(personalization) == 1 else np.zeros((0, 0))
     out = np.asarray(a.sum(axis=1)).ravel()
     if normalize:
         dangling = out == 0
@@ -95,12 +99,19 @@ def pagerank(a: sp.csr_matrix, damping: float = 0.85, tol: float = 1e-10, max_it
             raise NetinvError("a transition matrix needs non-negative rows that sum to at most 1")
         pt = a.T.tocsr()
         stop = np.clip(1.0 - out, 0.0, 1.0)
-    v = np.full(n, 1.0 / n) if personalization is None else personalization / personalization.sum()
+    if personalization is None:
+        v = np.full(n, 1.0 / n)
+    else:
+        v = np.asarray(personalization, dtype=np.float64)
+        total = v.sum(axis=0)
+        if v.shape[0] != n or (v < 0).any() or (total <= 0).any():
+            raise NetinvError("personalization needs one non-negative row per node and a positive sum per walk")
+        v = v / total
     x = v.copy()
     for _ in range(max_iter):
-        x_new = damping * (pt @ x + (x @ stop) * v) + (1 - damping) * v
-        x_new /= x_new.sum()
-        if np.abs(x_new - x).sum() < tol:
+        x_new = damping * (pt @ x + (stop @ x) * v) + (1 - damping) * v
+        x_new /= x_new.sum(axis=0)
+        if np.abs(x_new - x).sum(axis=0).max() < tol:
             return x_new
         x = x_new
     raise NetinvError(f"PageRank did not converge to {tol} in {max_iter} iterations")

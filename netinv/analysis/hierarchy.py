@@ -31,7 +31,7 @@ from .centrality import pagerank
 from .graphs import adjacency, exclude_mask, frame_of
 from .hubs import hub_ids
 
-__all__ = ["springrank", "dominance", "hierarchy", "upstream", "upward_walk", "WALK_STEPS"]
+__all__ = ["springrank", "dominance", "hierarchy", "upstream", "upward_walk", "seed_walks", "WALK_STEPS"]
 
 
 def springrank(a: sp.csr_matrix, alpha: float = 0.01, tol: float = 1e-10) -> np.ndarray:
@@ -151,7 +151,10 @@ def _walk_steps(net: Network, exclude: Iterable[str] | None, money_share: float)
     paid = np.asarray(money.sum(axis=1)).ravel()
     handled = np.maximum(paid, np.asarray(money.sum(axis=0)).ravel())
     kept = np.where(handled > 0, (handled - paid) / np.where(handled > 0, handled, 1.0), 0.0)
+    # what a node keeps goes to the people it talks to, except those who paid it in (they are below it)
     contacts = (calls + calls.T).tocsr()
+    contacts = (contacts - contacts.multiply((money.T > 0).astype(np.float64))).tocsr()
+    contacts.eliminate_zeros()
     has_money = paid > 0
     has_calls = np.asarray(surplus.sum(axis=1)).ravel() > 0
     w_money = np.where(has_money, np.where(has_calls, money_share, 1.0), 0.0)
@@ -205,16 +208,47 @@ def _main_inflow(steps: dict[str, sp.csr_matrix], flow: np.ndarray, targets: np.
     return out
 
 
+def seed_walks(walk: sp.csr_matrix, seed_idx: np.ndarray, damping: float = 0.85,
+               chunk: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    """One upward walk per seed (each restarting from its own seed): the mean and the largest share per node.
+
+    The walks run ``chunk`` seeds at a time, so memory stays at ``n x chunk`` whatever the number
+    of seeds.
+    """
+    n = walk.shape[0]
+    total, best = np.zeros(n), np.zeros(n)
+    for start in range(0, len(seed_idx), chunk):
+        part = seed_idx[start:start + chunk]
+        pers = np.zeros((n, len(part)))
+        pers[part, np.arange(len(part))] = 1.0
+        f = pagerank(walk, damping=damping, personalization=pers, normalize=False)
+        total += f.sum(axis=1)
+        best = np.maximum(best, f.max(axis=1))
+    return total / max(len(seed_idx), 1), best
+
+
 def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20, exclude: Iterable[str] | None = None,
-             damping: float = 0.85, money_share: float = 0.3, depth_power: float = 1.5) -> pd.DataFrame:
+             damping: float = 0.85, money_share: float = 0.3, depth_power: float = 1.5,
+             coverage_power: float = 0.75) -> pd.DataFrame:
     """The people above ``seeds`` (for example arrested retail dealers), best candidates first.
 
     Candidates are nodes within ``hops`` of a seed that stand above the seeds in the hierarchy
-    (:func:`hierarchy`).  They are ranked by ``upstream_score``: the share of an upward walk from
-    the seeds (:func:`upward_walk`, a personalised PageRank) that reaches them, times their
-    distance from the seeds to the power ``depth_power``, so that the top of the chain comes
-    before the seeds' immediate suppliers.  Each row says why.  Detected high-volume numbers are
-    left out (``attrs["excluded"]``).
+    (:func:`hierarchy`).  An upward walk (:func:`upward_walk`, a personalised PageRank) runs from
+    each seed on its own.  A candidate's ``upstream_score`` is
+
+        best_flow * seeds_reaching ** coverage_power * hops ** depth_power
+
+    - ``best_flow``: the largest share of any one seed's walk that reaches it;
+    - ``seeds_reaching``: how many seeds' walks reach it, as an effective number (the sum of their
+      shares over the largest; 1 when one seed accounts for all of it, k when k seeds reach it
+      equally).  A person above several of the arrested dealers counts for more, but less than in
+      proportion: a wholesaler above one arrested dealer of his branch is not outweighed by a
+      distributor above two dealers of another;
+    - ``hops``: the distance from the seeds, so that the top of the chain comes before the seeds'
+      immediate suppliers.
+
+    ``upward_flow`` is the mean share over the seeds' walks.  Each row says why.  Detected
+    high-volume numbers are left out (``attrs["excluded"]``).
     """
     if exclude is None:
         exclude = hub_ids(net)
@@ -222,10 +256,9 @@ def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20
     seed_idx = net.vertices(seeds)
     h = hierarchy(net, exclude=exclude).set_index("id").reindex(net.nodes["id"])
     score = h["score"].to_numpy(dtype=float)
-    pers = np.zeros(len(net.nodes))
-    pers[seed_idx] = 1.0
     steps = _walk_steps(net, exclude, money_share)
-    flow = pagerank(_walk_of(steps), damping=damping, personalization=pers, normalize=False)
+    flow, best = seed_walks(_walk_of(steps), np.asarray(seed_idx, dtype=np.int64), damping)
+    reaching = np.where(best > 0, flow * len(seed_idx) / np.where(best > 0, best, 1.0), 0.0)
     dist = _hops_from(net, seed_idx, exclude, hops)
     above = score - (np.nanmean(score[seed_idx]) if len(seed_idx) else 0.0)
     gone = exclude_mask(net, exclude)
@@ -233,7 +266,8 @@ def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20
     depth = np.where(np.isfinite(dist), dist, 0.0)
     money_in = np.asarray(adjacency(net, ("money",), "amount", True, exclude).sum(axis=0)).ravel()
     df = frame_of(net, {
-        "upstream_score": flow * depth ** depth_power, "upward_flow": flow, "hops": dist,
+        "upstream_score": best * reaching ** coverage_power * depth ** depth_power, "upward_flow": flow,
+        "best_flow": best, "seeds_reaching": reaching, "hops": dist,
         "levels_above_seeds": above, "level": h["level"].to_numpy(), "money_received": money_in,
         "payments_received": h["payments_received"].to_numpy(), "calls_received": h["calls_received"].to_numpy(),
     })
@@ -244,7 +278,8 @@ def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20
     df["reached_by"] = [kind or None for _, kind, _ in inflow]
     reasons = []
     for r, (src, kind, share) in zip(df.itertuples(), inflow):
-        parts = [f"{r.upward_flow:.1%} of the upward walk from the seeds ends here",
+        parts = [f"{r.upward_flow:.1%} of the seeds' upward walks end here",
+                 f"reached by the walks of {r.seeds_reaching:.1f} of {len(seed_idx)} seed(s)",
                  f"{int(r.hops)} hop(s) from a seed", f"{r.levels_above_seeds:.1f} levels above the seeds"]
         if src >= 0:
             parts.append(f"reached mostly from {labels[src]} ({ids[src]}) by {kind} ({share:.0%} of what reaches it)")

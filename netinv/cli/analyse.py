@@ -171,8 +171,8 @@ def register(app: typer.Typer) -> None:
         """Upstream candidates (上家) above the given people, with the reasons for each rank."""
         net = _network(store, level, layer, since, until)
         df = an.upstream(net, from_, hops=hops, top=max(top, 50))
-        _emit(df, out_file, ["rank", "id", "label", "upstream_score", "hops", "levels_above_seeds", "reasons"],
-              "upstream candidates", top)
+        _emit(df, out_file, ["rank", "id", "label", "upstream_score", "seeds_reaching", "hops", "levels_above_seeds",
+                             "reasons"], "upstream candidates", top)
 
     @app.command()
     @handle_errors
