@@ -86,11 +86,12 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
         seed_labels = ", ".join(str(nodes.loc[s, "label"]) for s in seeds)
         up = an.upstream(net, seeds, top=top, exclude=hub_list)
         sections.append(Section("upstream", "Upstream candidates (上家)",
-                                f"Seeds: {seed_labels}. An upward walk (money in its direction, calls towards who is called "
-                                "more) runs from each seed; a candidate ranks by the largest share of one seed's walk "
-                                "that reaches it, how many seeds' walks reach it (seeds_reaching, counted less than in "
-                                "proportion) and its distance from them.",
-                                table_from_frame(up, ["rank", "label", "id", "upstream_score", "hops",
+                                f"Seeds: {seed_labels}. An upward walk (money in its direction, calls towards the side "
+                                "they show to be above) runs from each seed; a candidate ranks by the largest share of "
+                                "one seed's walk that reaches it, how many seeds' walks reach it (seeds_reaching, "
+                                "counted less than in proportion) and its distance from them. How calls were read: "
+                                f"{up.attrs['call_direction']}.",
+                                table_from_frame(up, ["rank", "label", "id", "upstream_score", "seeds_reaching", "hops",
                                                       "levels_above_seeds", "reasons"])))
         try:
             from .workflow import route_evidence

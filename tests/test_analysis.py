@@ -388,3 +388,39 @@ def test_hubs_are_detected_and_kept_out_of_leads():
     capped = an.expand(net, ["s1", "s2"], hops=2, max_degree=2)
     assert "max-degree" in " ".join(capped.attrs["left_out"]["why"])
 
+
+def _paying_pairs(n: int, payer_calls: int, payee_calls: int) -> Network:
+    # n dealers each pay their own boss, and calls between each pair run payer_calls one way and
+    # payee_calls the other
+    d, b = [f"d{i}" for i in range(n)], [f"b{i}" for i in range(n)]
+    money = pd.DataFrame({"source": d, "target": b, "count": 2, "layer": "money", "amount": 1e4})
+    calls = pd.DataFrame({"source": d + b, "target": b + d, "count": [payer_calls] * n + [payee_calls] * n,
+                          "layer": "calls"})
+    return Network.from_edges(pd.concat([money, calls], ignore_index=True))
+
+
+def test_call_direction_is_read_from_the_money():
+    up = an.call_direction(_paying_pairs(6, 9, 2))
+    assert (up.direction, up.decided_by, up.pairs, up.payer_calls_more) == ("up", "money", 6, 6)
+    down = an.call_direction(_paying_pairs(6, 2, 9))
+    assert (down.direction, down.decided_by, down.payer_calls_more) == ("down", "money", 0)
+    assert "calls run down" in down.note and "0 of the 6 pair(s)" in down.note
+    few = an.call_direction(_paying_pairs(3, 2, 9))  # too few pairs to tell: up, and the note says so
+    assert (few.direction, few.decided_by) == ("up", "default") and "too few" in few.note
+    assert an.call_direction(_paying_pairs(6, 9, 2), "down").direction == "down"
+    with pytest.raises(Exception, match="unknown call direction"):
+        an.call_direction(_paying_pairs(1, 1, 1), "sideways")
+
+
+def test_calls_running_down_turn_the_hierarchy_and_the_walk_round():
+    # calls only (no money): b0 calls d0 more than the reverse
+    net = net_of([("b0", "d0", 9), ("d0", "b0", 2)])
+    h_up = an.hierarchy(net, exclude=[], call_direction="up").set_index("id")["score"]
+    h_down = an.hierarchy(net, exclude=[], call_direction="down").set_index("id")["score"]
+    assert h_up["person:d0"] > h_up["person:b0"] and h_down["person:b0"] > h_down["person:d0"]
+    w_up, w_down = an.upward_walk(net, exclude=[]), an.upward_walk(net, exclude=[], calls_run="down")
+    b0, d0 = net.index["person:b0"], net.index["person:d0"]
+    assert w_up[b0, d0] == pytest.approx(1.0) and w_up[d0, b0] == 0
+    assert w_down[d0, b0] == pytest.approx(1.0) and w_down[b0, d0] == 0
+    assert an.upstream(net, ["d0"], exclude=[], call_direction="down")["id"].tolist() == ["person:b0"]
+    assert an.upstream(net, ["d0"], exclude=[], call_direction="up").empty

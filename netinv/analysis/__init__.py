@@ -8,6 +8,7 @@ They never touch a store.  Stochastic ones take ``seed`` and give the same answe
   their stability, summaries;
 - :mod:`~netinv.analysis.brokerage`: Gould-Fernandez brokerage roles;
 - :mod:`~netinv.analysis.hierarchy`: SpringRank hierarchy and upstream candidates;
+- :mod:`~netinv.analysis.direction`: which way calls run (up to the bosses, or down from them);
 - :mod:`~netinv.analysis.routes`: k best supply routes, optionally time-respecting;
 - :mod:`~netinv.analysis.expand`: widening the case from seeds;
 - :mod:`~netinv.analysis.hubs`: high-volume numbers to leave out.
@@ -15,6 +16,7 @@ They never touch a store.  Stochastic ones take ``seed`` and give the same answe
 
 from .brokerage import ROLES, brokerage
 from .centrality import MEASURES, betweenness, centrality, degree, pagerank
+from .direction import CALL_DIRECTIONS, CallDirection, call_direction
 from .communities import DEFAULT_RESOLUTION, TIES, community_summary, communities, stability
 from .expand import expand
 from .hierarchy import hierarchy, seed_walks, springrank, upstream, upward_walk
@@ -27,4 +29,5 @@ __all__ = [
     "brokerage", "ROLES",
     "hierarchy", "springrank", "upstream", "upward_walk", "seed_walks",
     "routes", "expand", "detect_hubs", "hub_ids",
+    "call_direction", "CallDirection", "CALL_DIRECTIONS",
 ]

@@ -25,6 +25,7 @@ import scipy.sparse as sp
 
 from ..network import Network
 from .graphs import adjacency, exclude_mask, frame_of
+from .direction import call_direction as _call_direction
 from .hierarchy import hierarchy
 from .hubs import detect_hubs
 
@@ -35,8 +36,13 @@ WEIGHTS = {"shared": 2.0, "contact": 1.0, "money": 1.5, "above": 1.0, "other_cas
 
 
 def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int | None = None, top: int = 30,
-           exclude: Iterable[str] | None = None, weights: dict | None = None) -> pd.DataFrame:
-    """Ranked leads with ``score``, the evidence columns and ``reasons``; best first."""
+           exclude: Iterable[str] | None = None, weights: dict | None = None,
+           call_direction: str = "auto") -> pd.DataFrame:
+    """Ranked leads with ``score``, the evidence columns and ``reasons``; best first.
+
+    ``call_direction`` is read as in :func:`~netinv.analysis.hierarchy.hierarchy`, decided on the
+    whole network (``attrs["call_direction"]``).
+    """
     w = {**WEIGHTS, **(weights or {})}
     seed_ids = net.resolve(seeds)
     seed_idx = np.array([net.index[s] for s in seed_ids])
@@ -74,7 +80,8 @@ def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int
     # the hierarchy of the seeds' surroundings (one hop beyond the leads): local, and quick
     local = np.flatnonzero(near & ~gone)
     sub = net.subnetwork(local)
-    h = hierarchy(sub, exclude=[]).set_index("id")["score"].reindex(net.nodes["id"])
+    direction = _call_direction(net, call_direction, exclude=out_ids)
+    h = hierarchy(sub, exclude=[], call_direction=direction.direction).set_index("id")["score"].reindex(net.nodes["id"])
     score_h = h.to_numpy(dtype=float)
     above = score_h - (np.nanmean(score_h[seed_idx]) if len(seed_idx) else 0)
     seed_cases = set()
@@ -113,6 +120,7 @@ def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int
     df = df.reset_index(drop=True)
     df.attrs["left_out"] = pd.DataFrame(left, columns=["id", "label", "why"])
     df.attrs["seeds"] = seed_ids
+    df.attrs["call_direction"] = direction.note
     return df
 
 

@@ -6,8 +6,10 @@ minimise the springs' energy (a sparse linear solve).  The evidence, per edge of
 
 - money: payments go up the chain, so the payee is above the payer (weight ``money_weight``
   per transfer);
-- calls: subordinates call their bosses more than the reverse, so the callee is above the
-  caller (weight ``call_weight`` per call; calls both ways largely cancel out);
+- calls: by default subordinates call their bosses more than the reverse, so the callee is above
+  the caller (weight ``call_weight`` per call; calls both ways largely cancel out).  Where bosses
+  give the orders by phone it is the other way round; ``call_direction`` says which, and
+  ``"auto"`` (the default) lets the money layer decide (:mod:`.direction`);
 - seizures: of two arrested people, the one caught with ten times more is about one level
   above (weight ``seizure_weight`` per factor of ten).
 
@@ -28,6 +30,7 @@ import scipy.sparse.linalg as spla
 
 from ..network import Network
 from .centrality import pagerank
+from .direction import call_direction as _call_direction
 from .graphs import adjacency, exclude_mask, frame_of
 from .hubs import hub_ids
 
@@ -57,11 +60,14 @@ def springrank(a: sp.csr_matrix, alpha: float = 0.01, tol: float = 1e-10) -> np.
 
 
 def dominance(net: Network, *, money_weight: float = 3.0, call_weight: float = 1.0, seizure_weight: float = 2.0,
-              exclude: Iterable[str] | None = None) -> sp.csr_matrix:
-    """The dominance evidence matrix used by :func:`hierarchy` (``[i, j]``: i is above j)."""
+              exclude: Iterable[str] | None = None, calls_run: str = "up") -> sp.csr_matrix:
+    """The dominance evidence matrix used by :func:`hierarchy` (``[i, j]``: i is above j).
+
+    ``calls_run``: ``"up"`` (the callee is above the caller) or ``"down"`` (the caller is above).
+    """
     money = adjacency(net, ("money",), "count", True, exclude)       # payer -> payee
     calls = adjacency(net, ("calls",), "count", True, exclude)       # caller -> callee
-    a = (money_weight * money.T + call_weight * calls.T).tocsr()
+    a = (money_weight * money.T + call_weight * (calls.T if calls_run == "up" else calls)).tocsr()
     n = len(net.nodes)
     if "arrested" in net.nodes and "max_quantity_g" in net.nodes:
         q = net.nodes["max_quantity_g"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
@@ -86,14 +92,17 @@ def dominance(net: Network, *, money_weight: float = 3.0, call_weight: float = 1
 
 
 def hierarchy(net: Network, *, exclude: Iterable[str] | None = None, alpha: float = 0.01,
-              **weights) -> pd.DataFrame:
+              call_direction: str = "auto", **weights) -> pd.DataFrame:
     """``score`` (higher = further up), ``level`` (1 = top) and the evidence behind them, per node.
 
     Detected high-volume numbers are left out unless ``exclude`` is given explicitly.
+    ``call_direction``: ``"up"``, ``"down"`` or ``"auto"`` (:func:`~netinv.analysis.direction.call_direction`);
+    ``attrs["call_direction"]`` says which was used and why.
     """
     if exclude is None:
         exclude = hub_ids(net)
-    a = dominance(net, exclude=exclude, **weights)
+    direction = _call_direction(net, call_direction, exclude=exclude)
+    a = dominance(net, exclude=exclude, calls_run=direction.direction, **weights)
     s = springrank(a, alpha)
     gone = exclude_mask(net, exclude)
     connected = (np.asarray(a.sum(axis=0)).ravel() + np.asarray(a.sum(axis=1)).ravel()) > 0
@@ -110,8 +119,10 @@ def hierarchy(net: Network, *, exclude: Iterable[str] | None = None, alpha: floa
     })
     if "max_quantity_g" in net.nodes:
         df["max_quantity_g"] = net.nodes["max_quantity_g"].to_numpy()
+    df = df.sort_values(["score", "id"], ascending=[False, True], na_position="last").reset_index(drop=True)
     df.attrs["excluded"] = list(exclude)
-    return df.sort_values(["score", "id"], ascending=[False, True], na_position="last").reset_index(drop=True)
+    df.attrs["call_direction"] = direction.note
+    return df
 
 
 def _hops_from(net: Network, seeds: np.ndarray, exclude: Iterable[str], max_hops: int) -> np.ndarray:
@@ -141,11 +152,13 @@ def _rownorm(m: sp.csr_matrix, total: np.ndarray | None = None) -> sp.csr_matrix
 WALK_STEPS = ("payment", "money kept", "call surplus")
 
 
-def _walk_steps(net: Network, exclude: Iterable[str] | None, money_share: float) -> dict[str, sp.csr_matrix]:
+def _walk_steps(net: Network, exclude: Iterable[str] | None, money_share: float,
+                calls_run: str = "up") -> dict[str, sp.csr_matrix]:
     """The upward walk's transition matrix split by kind of step (:data:`WALK_STEPS`)."""
     money = adjacency(net, ("money",), "amount", True, exclude).tocsr()
     calls = adjacency(net, ("calls",), "count", True, exclude).tocsr()
-    surplus = (calls - calls.T).tocsr()
+    up = calls if calls_run == "up" else calls.T  # [i, j]: calls that say j is above i
+    surplus = (up - up.T).tocsr()
     surplus.data[surplus.data < 0] = 0
     surplus.eliminate_zeros()
     paid = np.asarray(money.sum(axis=1)).ravel()
@@ -171,12 +184,14 @@ def _walk_of(steps: dict[str, sp.csr_matrix]) -> sp.csr_matrix:
     return (steps["payment"] + steps["money kept"] + steps["call surplus"]).tocsr()
 
 
-def upward_walk(net: Network, exclude: Iterable[str] | None = None, money_share: float = 0.3) -> sp.csr_matrix:
+def upward_walk(net: Network, exclude: Iterable[str] | None = None, money_share: float = 0.3,
+                calls_run: str = "up") -> sp.csr_matrix:
     """Transition matrix of a walk that goes up the chain (rows sum to at most 1).
 
     From each node it follows money (share ``money_share``) and calls towards the side that
-    receives more of them, in proportion to that surplus (the rest); a node with only one kind of
-    evidence follows that kind.  The money share is split by what the node does with what it
+    receives more of them (``calls_run="up"``; with ``"down"``, towards the side that places more),
+    in proportion to that surplus (the rest); a node with only one kind of evidence follows that
+    kind.  The money share is split by what the node does with what it
     handles (the larger of what it pays and what it receives):
 
     - the part it pays on follows the payments, in proportion to the amounts;
@@ -188,7 +203,7 @@ def upward_walk(net: Network, exclude: Iterable[str] | None = None, money_share:
     A node with neither payments nor calls ends the walk, which restarts from the seeds
     (:func:`pagerank` with ``normalize=False``).
     """
-    return _walk_of(_walk_steps(net, exclude, money_share))
+    return _walk_of(_walk_steps(net, exclude, money_share, calls_run))
 
 
 def _main_inflow(steps: dict[str, sp.csr_matrix], flow: np.ndarray, targets: np.ndarray) -> list[tuple[int, str, float]]:
@@ -229,7 +244,7 @@ def seed_walks(walk: sp.csr_matrix, seed_idx: np.ndarray, damping: float = 0.85,
 
 def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20, exclude: Iterable[str] | None = None,
              damping: float = 0.85, money_share: float = 0.3, depth_power: float = 1.5,
-             coverage_power: float = 0.75) -> pd.DataFrame:
+             coverage_power: float = 0.75, call_direction: str = "auto") -> pd.DataFrame:
     """The people above ``seeds`` (for example arrested retail dealers), best candidates first.
 
     Candidates are nodes within ``hops`` of a seed that stand above the seeds in the hierarchy
@@ -248,15 +263,17 @@ def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20
       immediate suppliers.
 
     ``upward_flow`` is the mean share over the seeds' walks.  Each row says why.  Detected
-    high-volume numbers are left out (``attrs["excluded"]``).
+    high-volume numbers are left out (``attrs["excluded"]``).  ``call_direction`` is read as in
+    :func:`hierarchy`; ``attrs["call_direction"]`` says which way and why.
     """
     if exclude is None:
         exclude = hub_ids(net)
     exclude = list(exclude)
     seed_idx = net.vertices(seeds)
-    h = hierarchy(net, exclude=exclude).set_index("id").reindex(net.nodes["id"])
+    direction = _call_direction(net, call_direction, exclude=exclude)
+    h = hierarchy(net, exclude=exclude, call_direction=direction.direction).set_index("id").reindex(net.nodes["id"])
     score = h["score"].to_numpy(dtype=float)
-    steps = _walk_steps(net, exclude, money_share)
+    steps = _walk_steps(net, exclude, money_share, direction.direction)
     flow, best = seed_walks(_walk_of(steps), np.asarray(seed_idx, dtype=np.int64), damping)
     reaching = np.where(best > 0, flow * len(seed_idx) / np.where(best > 0, best, 1.0), 0.0)
     dist = _hops_from(net, seed_idx, exclude, hops)
@@ -293,4 +310,5 @@ def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20
     df = df.reset_index(drop=True)
     df.attrs["excluded"] = exclude
     df.attrs["seeds"] = list(net.resolve(seeds))
+    df.attrs["call_direction"] = direction.note
     return df

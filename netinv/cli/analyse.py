@@ -28,6 +28,10 @@ SINCE = typer.Option(None, "--since", help="Start of the time window, e.g. 2024-
 UNTIL = typer.Option(None, "--until", help="End of the time window (exclusive).")
 OUT = typer.Option(None, "--out", "-o", help="Also write the table to this CSV file (column 'id' first).")
 TOP = typer.Option(20, "--top", help="Rows to show (the CSV has them all).")
+CALLS = typer.Option("auto", "--call-direction", help="How calls show rank: up (subordinates call their bosses; the "
+                                                     "callee is above), down (bosses call their people; the caller "
+                                                     "is above) or auto (decided from the pairs that both call and "
+                                                     "pay each other; up when too few do).")
 TIES = typer.Option("cohesive", "--ties", help="How ties weigh in the split: cohesive (by the contacts the two ends "
                                                "share; finds organisational groups) or contacts (by the number of "
                                                "contacts; finds day-to-day crews).")
@@ -149,15 +153,16 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @handle_errors
     def hierarchy(
-        level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
-        out_file: Optional[Path] = OUT, top: int = TOP, store: Optional[str] = STORE,
+        call_direction: str = CALLS, level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE,
+        until: Optional[str] = UNTIL, out_file: Optional[Path] = OUT, top: int = TOP, store: Optional[str] = STORE,
     ):
         """A level for everyone (1 = top) from money direction, call patterns and seizure sizes (SpringRank)."""
         net = _network(store, level, layer, since, until)
-        df = an.hierarchy(net)
+        df = an.hierarchy(net, call_direction=call_direction)
         df.insert(0, "rank", range(1, len(df) + 1))
         _emit(df, out_file, ["rank", "id", "label", "score", "level", "payments_received", "payments_made",
                              "calls_received", "calls_made", "max_quantity_g"], "hierarchy", top)
+        _notes(df.attrs["call_direction"])
         _notes(f"left out {len(df.attrs['excluded'])} high-volume number(s)" if df.attrs["excluded"] else "")
 
     @app.command()
@@ -165,14 +170,16 @@ def register(app: typer.Typer) -> None:
     def upstream(
         from_: List[str] = typer.Option(..., "--from", help="Seed people, phones or accounts (repeatable)."),
         hops: int = typer.Option(4, "--hops", help="How far from the seeds candidates may be."),
-        level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
+        call_direction: str = CALLS, level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE,
+        until: Optional[str] = UNTIL,
         out_file: Optional[Path] = OUT, top: int = TOP, store: Optional[str] = STORE,
     ):
         """Upstream candidates (上家) above the given people, with the reasons for each rank."""
         net = _network(store, level, layer, since, until)
-        df = an.upstream(net, from_, hops=hops, top=max(top, 50))
+        df = an.upstream(net, from_, hops=hops, top=max(top, 50), call_direction=call_direction)
         _emit(df, out_file, ["rank", "id", "label", "upstream_score", "seeds_reaching", "hops", "levels_above_seeds",
                              "reasons"], "upstream candidates", top)
+        _notes(df.attrs["call_direction"])
 
     @app.command()
     @handle_errors
@@ -212,17 +219,19 @@ def register(app: typer.Typer) -> None:
         hops: int = typer.Option(2, "--hops", help="How far from the seeds leads may be."),
         max_degree: Optional[int] = typer.Option(None, "--max-degree",
                                                  help="Also leave out nodes with more contacts than this."),
-        level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
+        call_direction: str = CALLS, level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE,
+        until: Optional[str] = UNTIL,
         out_file: Optional[Path] = OUT, top: int = typer.Option(30, "--top", help="Leads to rank."),
         store: Optional[str] = STORE,
     ):
         """Widen the case (扩线): rank new leads from the seeds, with reasons; high-volume numbers left out."""
         net = _network(store, level, layer, since, until)
-        df = an.expand(net, seed, hops=hops, max_degree=max_degree, top=top)
+        df = an.expand(net, seed, hops=hops, max_degree=max_degree, top=top, call_direction=call_direction)
         _emit(df, out_file, ["rank", "id", "label", "score", "reasons"], "leads", top)
         left = df.attrs["left_out"]
         if len(left):
             out.print(frame_table(left, title="left out"))
+        _notes(df.attrs["call_direction"])
 
     @app.command()
     @handle_errors
