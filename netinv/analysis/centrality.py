@@ -107,11 +107,21 @@ def pagerank(a: sp.csr_matrix, damping: float = 0.85, tol: float = 1e-10, max_it
         if v.shape[0] != n or (v < 0).any() or (total <= 0).any():
             raise NetinvError("personalization needs one non-negative row per node and a positive sum per walk")
         v = v / total
+    # where the personalization is sparse (one walk per seed: one entry a column), the restart is
+    # added at its entries only instead of in a pass over all n x k
+    at = np.nonzero(v) if np.count_nonzero(v) * 4 < v.size else None
     x = v.copy()
     for _ in range(max_iter):
-        x_new = damping * (pt @ x + (stop @ x) * v) + (1 - damping) * v
+        x_new = pt @ x
+        x_new *= damping
+        restart = damping * (stop @ x) + (1 - damping)
+        if at is None:
+            x_new += v * restart
+        else:
+            x_new[at] += v[at] * (restart if v.ndim == 1 else restart[at[1]])
         x_new /= x_new.sum(axis=0)
-        if np.abs(x_new - x).sum(axis=0).max() < tol:
+        x -= x_new
+        if np.abs(x, out=x).sum(axis=0).max() < tol:
             return x_new
         x = x_new
     raise NetinvError(f"PageRank did not converge to {tol} in {max_iter} iterations")
