@@ -149,3 +149,9 @@ def test_analysis_commands_write_ranked_csv(tmp_path, small_case):
     assert r.exit_code == 1 and "not found" in r.output
     r = run("centrality", "--samples", "4", "--store", ws, ok=False)
     assert r.exit_code == 2 and "--samples" in r.output
+    r = run("upstream", *seed_args, "--store", ws)
+    assert "calls run up (the callee is above the caller): the payer placed more of the calls" in r.output
+    r = run("hierarchy", "--call-direction", "down", "--store", ws)
+    assert "calls run down (the caller is above the callee), as asked" in r.output
+    r = run("expand", "--seed", seeds[0], "--call-direction", "sideways", "--store", ws, ok=False)
+    assert r.exit_code == 1 and "unknown call direction 'sideways'" in r.output
