@@ -16,6 +16,8 @@ level, calls layer, weights = call counts).  networkx equivalents:
 - expand from 10 seeds: networkx has no equivalent; for reference only, the time networkx takes
   for the breadth-first part alone (``single_source_shortest_path_length``, cutoff 2) is
   recorded, not compared;
+- upstream candidates of the same 10 seeds (one upward walk per seed): no networkx equivalent,
+  timed for reference;
 - routes, k = 5 from 3 sources: building the route graph in networkx and running
   ``nx.shortest_simple_paths`` from a super-source to a super-target over the whole graph
   (netinv searches a corridor of paths at most 2 hops longer than the shortest).
@@ -121,6 +123,8 @@ def main() -> None:
     _, t_ref = timed(lambda: _nx_expand(und_nohub, idx))
     results["expand_10_seeds"] = {"netinv_s": t, "networkx_bfs_only_reference_s": t_ref, "leads": len(leads)}
 
+    up, t = timed(lambda: an.upstream(net, seeds, top=30, exclude=hubs))
+    results["upstream_10_seeds"] = {"netinv_s": t, "candidates": len(up)}
     targets = an.upstream(net, seeds[:3], top=3, exclude=hubs)["id"].tolist()
     r, t = timed(lambda: an.routes(net, seeds[:3], targets, k=5, exclude=hubs))
     from netinv.analysis.routes import route_graph

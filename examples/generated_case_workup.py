@@ -63,7 +63,8 @@ key[~key["id"].isin(hubs["id"])].head(10)[["id", "label", "degree", "pagerank", 
 arrested = net.nodes[(net.nodes["kind"] == "person") & net.nodes["arrested"]]
 seeds = arrested.loc[arrested["max_quantity_g"].astype(float) < 100, "id"].tolist()
 up = an.upstream(net, seeds, top=10)
-up[["rank", "id", "label", "upstream_score", "hops", "reasons"]]
+print(up.attrs["call_direction"])
+up[["rank", "id", "label", "upstream_score", "seeds_reaching", "hops", "reasons"]]
 
 # %%
 routes = an.routes(net, seeds, up["id"].head(5).tolist(), k=5)
