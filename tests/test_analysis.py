@@ -236,6 +236,24 @@ def test_brokerage_roles_hand_checked():
 
 
 # --- hierarchy, upstream, routes, expand, hubs ----------------------------------------------
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from([0.0, 0.5, 5.0, 50.0, 500.0, 0.05]),
+                          st.floats(1e-3, 1e6)), max_size=25), st.data())
+def test_seizure_evidence_equals_the_pairwise_rule(qty, data):
+    from netinv.analysis.hierarchy import seizure_evidence
+    q = np.array([np.nan if x is None else x for x in qty], dtype=float)
+    gone = np.array(data.draw(st.lists(st.booleans(), min_size=len(q), max_size=len(q))), dtype=bool)
+    want = np.zeros((len(q), len(q)))
+    for i in range(len(q)):
+        for j in range(len(q)):
+            if all(np.isfinite(q[[i, j]])) and q[i] > 0 and q[j] > 0 and not gone[i] and not gone[j]:
+                gap = np.log10(q[i]) - np.log10(q[j])
+                if gap >= 1.0:
+                    want[i, j] = 2.0 * gap
+    got = seizure_evidence(q, gone).toarray()
+    assert got.shape == want.shape and got == pytest.approx(want, abs=1e-12)
+
+
 def chain():
     money = pd.DataFrame({"source": ["r1", "r2", "d", "w"], "target": ["d", "d", "w", "s"], "count": [5, 5, 5, 5],
                           "layer": "money", "amount": [5e3, 5e3, 5e4, 5e5]})
