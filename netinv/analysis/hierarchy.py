@@ -34,7 +34,8 @@ from .direction import call_direction as _call_direction
 from .graphs import adjacency, exclude_mask, frame_of
 from .hubs import hub_ids
 
-__all__ = ["springrank", "dominance", "seizure_evidence", "hierarchy", "upstream", "upward_walk", "seed_walks", "WALK_STEPS"]
+__all__ = ["springrank", "dominance", "seizure_evidence", "hierarchy", "upstream", "upward_walk", "seed_walks",
+           "WALK_STEPS"]
 
 
 def springrank(a: sp.csr_matrix, alpha: float = 0.01, tol: float = 1e-10) -> np.ndarray:
