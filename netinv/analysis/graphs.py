@@ -59,20 +59,16 @@ def adjacency(net: Network, layers: Sequence[str] | None = None, weight: str = "
               exclude: Iterable[str] | None = None) -> sp.csr_matrix:
     """n x n weighted adjacency (row = source).  Undirected: A + A^T for asymmetric layers."""
     n = len(net.nodes)
+    e = net.edges
     m = edge_mask(net, layers, exclude)
-    e = net.edges.loc[m]
-    w = edge_weights(net, weight)[m]
-    s, t = e["s"].to_numpy(), e["t"].to_numpy()
-    a = sp.csr_matrix((w, (s, t)), shape=(n, n), dtype=np.float64)
-    a.sum_duplicates()
+    m &= e["s"].to_numpy() != e["t"].to_numpy()  # no self-loops
+    s, t, w = e["s"].to_numpy()[m], e["t"].to_numpy()[m], edge_weights(net, weight)[m]
     if not directed:
-        sym = e["symmetric"].to_numpy(dtype=bool) if "symmetric" in e else np.zeros(len(e), bool)
-        # symmetric layers are stored in both directions already: add them once
-        asym = sp.csr_matrix((w[~sym], (s[~sym], t[~sym])), shape=(n, n), dtype=np.float64)
-        symm = sp.csr_matrix((w[sym], (s[sym], t[sym])), shape=(n, n), dtype=np.float64)
-        a = (asym + asym.T + symm).tocsr()
-        a.sum_duplicates()
-    a.setdiag(0)
+        sym = e["symmetric"].to_numpy(dtype=bool)[m] if "symmetric" in e else np.zeros(len(s), bool)
+        # symmetric layers are stored in both directions already: add them once, the others both ways
+        s, t, w = np.concatenate([s, t[~sym]]), np.concatenate([t, s[~sym]]), np.concatenate([w, w[~sym]])
+    a = sp.csr_matrix((w, (s, t)), shape=(n, n), dtype=np.float64)  # duplicates are summed
+    a.sum_duplicates()
     a.eliminate_zeros()
     return a
 
