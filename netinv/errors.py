@@ -7,6 +7,8 @@ foreign errors (DuckDB, the Neo4j driver, file I/O) are wrapped where they arise
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -21,11 +23,21 @@ __all__ = [
     "QueryError",
     "NodeNotFound",
     "NoRouteFound",
+    "check_count",
 ]
 
 
 class NetinvError(Exception):
     """Base class of every error netinv raises on purpose."""
+
+
+def check_count(name: str, value, minimum: int = 1) -> int:
+    """``value`` as an int, or :class:`NetinvError` naming ``name`` when it is not a whole number >= ``minimum``."""
+    whole = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value) \
+        and value == int(value)
+    if not whole or value < minimum:
+        raise NetinvError(f"{name} must be a whole number of at least {minimum}, got {value!r}")
+    return int(value)
 
 
 class ProfileError(NetinvError):

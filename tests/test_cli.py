@@ -155,3 +155,33 @@ def test_analysis_commands_write_ranked_csv(tmp_path, small_case):
     assert "calls run down (the caller is above the callee), as asked" in r.output
     r = run("expand", "--seed", seeds[0], "--call-direction", "sideways", "--store", ws, ok=False)
     assert r.exit_code == 1 and "unknown call direction 'sideways'" in r.output
+    # counts below their minimum are refused before any work, naming the option
+    for args in (["upstream", *seed_args, "--hops", "0"], ["upstream", *seed_args, "--top", "-3"],
+                 ["routes", *seed_args, "--k", "0"], ["expand", "--seed", seeds[0], "--hops", "-1"],
+                 ["expand", "--seed", seeds[0], "--max-degree", "0"], ["communities", "--runs", "-1"]):
+        r = run(*args, "--store", ws, ok=False)
+        assert r.exit_code == 2 and args[-2] in r.output, args
+    # a window without records is an error, not a table of zeros
+    r = run("centrality", "--since", "2099-01-01", "--store", ws, ok=False)
+    assert r.exit_code == 1 and "no records in the layers calls, money, co_arrest from 2099-01-01" in r.output
+
+
+def test_analysis_counts_are_checked_in_the_library(tmp_path, small_case):
+    from functools import partial
+
+    from netinv import analysis as an
+    from netinv.errors import NetinvError
+    from netinv.store import EmbeddedStore
+    from netinv.workflow import load_generated
+
+    with EmbeddedStore(tmp_path / "w.duckdb") as st:
+        load_generated(small_case.path, st)
+        net = st.network(level="person")
+    seeds = ["person:" + p for p in small_case.truth["arrested_retailers"][:2]]
+    calls = [("top", partial(an.upstream, net, seeds, top=-3)), ("hops", partial(an.upstream, net, seeds, hops=0)),
+             ("hops", partial(an.expand, net, seeds, hops=1.5)),
+             ("max_degree", partial(an.expand, net, seeds, max_degree=0)), ("k", partial(an.routes, net, seeds, k=0))]
+    for name, call in calls:
+        with pytest.raises(NetinvError, match=f"^{name} must be a whole number of at least 1"):
+            call()
+    assert len(an.upstream(net, seeds, top=3)) == 3

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ..errors import check_count
 from ..network import Network
 from .graphs import adjacency, exclude_mask, frame_of
 from .direction import call_direction as _call_direction
@@ -43,6 +44,9 @@ def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int
     ``call_direction`` is read as in :func:`~netinv.analysis.hierarchy.hierarchy`, decided on the
     whole network (``attrs["call_direction"]``).
     """
+    hops, top = check_count("hops", hops), check_count("top", top)
+    if max_degree is not None:
+        max_degree = check_count("max_degree", max_degree)
     w = {**WEIGHTS, **(weights or {})}
     seed_ids = net.resolve(seeds)
     seed_idx = np.array([net.index[s] for s in seed_ids])

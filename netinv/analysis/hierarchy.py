@@ -28,6 +28,7 @@ import pandas as pd
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from ..errors import check_count
 from ..network import Network
 from .centrality import pagerank
 from .direction import call_direction as _call_direction
@@ -281,6 +282,7 @@ def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20
     high-volume numbers are left out (``attrs["excluded"]``).  ``call_direction`` is read as in
     :func:`hierarchy`; ``attrs["call_direction"]`` says which way and why.
     """
+    hops, top = check_count("hops", hops), check_count("top", top)
     if exclude is None:
         exclude = hub_ids(net)
     exclude = list(exclude)

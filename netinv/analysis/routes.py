@@ -26,7 +26,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
-from ..errors import NetinvError, NoRouteFound
+from ..errors import NetinvError, NoRouteFound, check_count
 from ..network import Network
 from .graphs import edge_mask
 from .hubs import hub_ids
@@ -125,6 +125,7 @@ def routes(
     ``transfers``, ``amount``, ``first``, ``last`` and, when time-respecting, ``at`` (a time
     that fits the chain).  ``attrs["routes"]`` has one row per route.
     """
+    k, upstream_top = check_count("k", k), check_count("upstream_top", upstream_top)
     if exclude is None:
         exclude = hub_ids(net)
     exclude = set(exclude)

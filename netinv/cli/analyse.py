@@ -27,7 +27,7 @@ LAYER = typer.Option([], "--layer", help="Layers: calls, money, co_arrest (repea
 SINCE = typer.Option(None, "--since", help="Start of the time window, e.g. 2024-03-01.")
 UNTIL = typer.Option(None, "--until", help="End of the time window (exclusive).")
 OUT = typer.Option(None, "--out", "-o", help="Also write the table to this CSV file (column 'id' first).")
-TOP = typer.Option(20, "--top", help="Rows to show (the CSV has them all).")
+TOP = typer.Option(20, "--top", min=1, help="Rows to show (the CSV has them all).")
 CALLS = typer.Option("auto", "--call-direction", help="How calls show rank: up (subordinates call their bosses; the "
                                                      "callee is above), down (bosses call their people; the caller "
                                                      "is above) or auto (decided from the pairs that both call and "
@@ -44,7 +44,12 @@ def _network(store: str | None, level: str, layer: list[str], since: str | None,
         raise NetinvError(str(e)) from e
     layers = tuple(layer) or ("calls", "money", "co_arrest")
     with progress("building the network"), open_store(store) as st:
-        return st.network(layers=layers, window=window, level=level)
+        net = st.network(layers=layers, window=window, level=level)
+    if len(net.edges) == 0:
+        where = (f" from {since}" if since else "") + (f" until {until}" if until else "")
+        raise NetinvError(f"no records in the layers {', '.join(layers)}{where}: nothing to analyse "
+                          "(netinv status shows what the workspace holds)")
+    return net
 
 
 def _write_csv(df: pd.DataFrame, out_file: Path) -> None:
@@ -106,7 +111,7 @@ def register(app: typer.Typer) -> None:
             "contact ties."),
         ties: str = TIES,
         seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same split)."),
-        runs: int = typer.Option(10, "--runs", help="Seeds to rerun for the stability of the split (0: skip)."),
+        runs: int = typer.Option(10, "--runs", min=0, help="Seeds to rerun for the stability of the split (0: skip)."),
         level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
         out_file: Optional[Path] = OUT, top: int = TOP, store: Optional[str] = STORE,
     ):
@@ -169,7 +174,7 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def upstream(
         from_: List[str] = typer.Option(..., "--from", help="Seed people, phones or accounts (repeatable)."),
-        hops: int = typer.Option(4, "--hops", help="How far from the seeds candidates may be."),
+        hops: int = typer.Option(4, "--hops", min=1, help="How far from the seeds candidates may be."),
         call_direction: str = CALLS, level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE,
         until: Optional[str] = UNTIL,
         out_file: Optional[Path] = OUT, top: int = TOP, store: Optional[str] = STORE,
@@ -186,7 +191,7 @@ def register(app: typer.Typer) -> None:
     def routes(
         from_: List[str] = typer.Option(..., "--from", help="Start of the routes: retail dealers (repeatable)."),
         to: List[str] = typer.Option([], "--to", help="Ends of the routes (default: the top 5 upstream candidates)."),
-        k: int = typer.Option(5, "--k", help="Number of routes."),
+        k: int = typer.Option(5, "--k", min=1, help="Number of routes."),
         time_respecting: bool = typer.Option(False, "--time-respecting",
                                              help="Each hop must follow the previous one within --max-gap."),
         max_gap: str = typer.Option("14D", "--max-gap", help="Longest wait between hops, e.g. 7D, 36h."),
@@ -216,12 +221,12 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def expand(
         seed: List[str] = typer.Option(..., "--seed", help="Arrested people, phones or accounts (repeatable)."),
-        hops: int = typer.Option(2, "--hops", help="How far from the seeds leads may be."),
-        max_degree: Optional[int] = typer.Option(None, "--max-degree",
+        hops: int = typer.Option(2, "--hops", min=1, help="How far from the seeds leads may be."),
+        max_degree: Optional[int] = typer.Option(None, "--max-degree", min=1,
                                                  help="Also leave out nodes with more contacts than this."),
         call_direction: str = CALLS, level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE,
         until: Optional[str] = UNTIL,
-        out_file: Optional[Path] = OUT, top: int = typer.Option(30, "--top", help="Leads to rank."),
+        out_file: Optional[Path] = OUT, top: int = typer.Option(30, "--top", min=1, help="Leads to rank."),
         store: Optional[str] = STORE,
     ):
         """Widen the case (扩线): rank new leads from the seeds, with reasons; high-volume numbers left out."""
