@@ -164,6 +164,11 @@ def test_analysis_commands_write_ranked_csv(tmp_path, small_case):
     # a window without records is an error, not a table of zeros
     r = run("centrality", "--since", "2099-01-01", "--store", ws, ok=False)
     assert r.exit_code == 1 and "no records in the layers calls, money, co_arrest from 2099-01-01" in r.output
+    # a file that cannot be written, or a gap that is not a duration: one line, exit 1, no traceback
+    r = run("hubs", "--out", tmp_path / "missing" / "hubs.csv", "--store", ws, ok=False)
+    assert r.exit_code == 1 and "non-existent directory" in r.output and "Traceback" not in r.output
+    r = run("routes", *seed_args, "--time-respecting", "--max-gap", "soon", "--store", ws, ok=False)
+    assert r.exit_code == 1 and "max_gap: cannot read 'soon' as a duration" in r.output
 
 
 def test_analysis_counts_are_checked_in_the_library(tmp_path, small_case):

@@ -104,6 +104,17 @@ def _time_chain(hops: list[tuple[str, str]], ev: dict[tuple[str, str], np.ndarra
     return out[::-1]
 
 
+def _gap_us(max_gap: str | pd.Timedelta) -> np.int64:
+    """``max_gap`` in microseconds; :class:`NetinvError` when it is not a duration of zero or more."""
+    try:
+        gap = pd.Timedelta(max_gap)
+    except (ValueError, TypeError) as e:
+        raise NetinvError(f"max_gap: cannot read {max_gap!r} as a duration (for example 7D, 36h, 90min)") from e
+    if pd.isna(gap) or gap < pd.Timedelta(0):
+        raise NetinvError(f"max_gap must be a duration of zero or more, got {max_gap!r}")
+    return np.int64(gap.value // 1000)
+
+
 def routes(
     net: Network,
     sources: Sequence[str],
@@ -126,6 +137,7 @@ def routes(
     that fits the chain).  ``attrs["routes"]`` has one row per route.
     """
     k, upstream_top = check_count("k", k), check_count("upstream_top", upstream_top)
+    gap = _gap_us(max_gap) if events is not None else None
     if exclude is None:
         exclude = hub_ids(net)
     exclude = set(exclude)
@@ -161,7 +173,6 @@ def routes(
         calls = e[e["layer"] == "calls"]
         e = pd.concat([e, calls.assign(source=calls["target"], target=calls["source"])], ignore_index=True)
         ev = {key: np.sort(grp["t"].to_numpy()) for key, grp in e.groupby(["source", "target"])}
-        gap = np.int64(pd.Timedelta(max_gap).value // 1000)
     found, rows = [], []
     try:
         paths = nx.shortest_simple_paths(g, S, T, weight="cost")

@@ -56,6 +56,8 @@ def handle_errors(fn):
             raise typer.Exit(1)
         except NetinvError as e:
             fail(str(e))
+        except OSError as e:  # a file that cannot be read or written: say which, and why
+            fail(f"{e.filename}: {e.strerror}" if e.filename and e.strerror else str(e))
         except KeyboardInterrupt:
             err.print("interrupted; the workspace is unchanged by the unfinished step", markup=False)
             raise typer.Exit(130)
