@@ -96,3 +96,17 @@ def test_big_view_uses_a_computed_layout_and_settles(browser, tmp_path, embedded
         assert ms > 0  # the figure itself is measured by benchmarks/bench_view.py
     finally:
         run.close()
+
+
+def test_view_neighbourhood_radius():
+    from netinv.errors import NetinvError
+    from netinv.network import Network
+    from netinv.views.network_view import neighbourhood
+
+    net = Network.from_edges(pd.DataFrame({"source": ["a", "b", "c"], "target": ["b", "c", "d"], "count": 1,
+                                           "layer": "calls"}))
+    a = net.nodes["id"][net.nodes["label"] == "a"].tolist()
+    ids = lambda hops: sorted(net.nodes["label"].to_numpy()[neighbourhood(net, a, hops)].tolist())  # noqa: E731
+    assert ids(0) == ["a"] and ids(1) == ["a", "b"] and ids(2) == ["a", "b", "c"]
+    with pytest.raises(NetinvError, match="hops must be a whole number of at least 0"):
+        neighbourhood(net, a, -1)

@@ -148,7 +148,7 @@ def view(
     out_file: Path = typer.Option(..., "--out", "-o", help="HTML file to write."),
     seed: List[str] = typer.Option([], "--seed", help="Show only the neighbourhood of this node (repeatable): "
                                                      "a number, account, person id or typed id like person:P0012."),
-    hops: int = typer.Option(1, "--hops", help="Neighbourhood radius around --seed."),
+    hops: int = typer.Option(1, "--hops", min=0, help="Neighbourhood radius around --seed."),
     community: Optional[int] = typer.Option(None, "--community", help="Show only this community (see netinv "
                                                                       "communities)."),
     route_from: List[str] = typer.Option([], "--route-from", help="Show only the best supply routes from here."),

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
+from ..errors import check_count
 from ..network import Network
 from .html import env, page, safe_json, write_page
 
@@ -48,7 +49,8 @@ class _Layout:
 
 
 def neighbourhood(net: Network, seeds: Iterable[str], hops: int = 1) -> np.ndarray:
-    """Vertex indices within ``hops`` of the seeds (either direction)."""
+    """Vertex indices within ``hops`` of the seeds (either direction); ``hops=0``: the seeds alone."""
+    hops = check_count("hops", hops, minimum=0)
     vs = net.vertices(seeds)
     hood = net.graph.neighborhood(vs.tolist(), order=hops, mode="all")
     return np.unique(np.concatenate([np.asarray(h, dtype=np.int64) for h in hood]))
