@@ -30,6 +30,30 @@ def graphs(draw, min_nodes=2, max_nodes=12):
     return net_of(pairs)
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6), st.integers(1, 9),
+                          st.sampled_from(["calls", "money", "co_arrest"]), st.floats(0, 1e4)), min_size=1, max_size=30),
+       st.sets(st.integers(0, 6), max_size=2), st.sampled_from(["count", "amount"]), st.booleans(), st.booleans())
+def test_adjacency_equals_the_edge_list_summed_by_hand(rows, gone, weight, directed, loop):
+    rows = [(f"n{a}", f"n{b}", c, layer, amt) for a, b, c, layer, amt in rows if a != b] or [("n0", "n1", 1, "calls", 1.0)]
+    net = Network.from_edges(pd.DataFrame(rows, columns=["source", "target", "count", "layer", "amount"]))
+    if loop:  # a self-loop, as a store can hold (a phone that calls itself): it never counts
+        net.edges = pd.concat([net.edges, net.edges.iloc[[0]].assign(t=net.edges["s"].iloc[0])], ignore_index=True)
+    exclude = [f"person:n{i}" for i in gone]
+    n = len(net.nodes)
+    want = np.zeros((n, n))
+    out = set(net.vertices([x for x in exclude if x in net.index])) if exclude else set()
+    for e in net.edges.itertuples():
+        w = e.count if weight == "count" else (0.0 if pd.isna(e.amount) else e.amount)
+        if e.s == e.t or e.s in out or e.t in out:
+            continue
+        want[e.s, e.t] += w
+        if not directed and not e.symmetric:  # symmetric layers are stored both ways already
+            want[e.t, e.s] += w
+    got = adjacency(net, None, weight, directed, exclude)
+    assert got.toarray() == pytest.approx(want) and (got.data != 0).all() and got.has_canonical_format
+
+
 # --- degree and centrality ----------------------------------------------------------------
 def test_degree_hand_checked():
     net = net_of([("a", "b", 3), ("b", "a", 1), ("a", "c", 2)])
