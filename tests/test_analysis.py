@@ -32,10 +32,12 @@ def graphs(draw, min_nodes=2, max_nodes=12):
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6), st.integers(1, 9),
-                          st.sampled_from(["calls", "money", "co_arrest"]), st.floats(0, 1e4)), min_size=1, max_size=30),
+                          st.sampled_from(["calls", "money", "co_arrest"]), st.floats(0, 1e4)),
+                min_size=1, max_size=30),
        st.sets(st.integers(0, 6), max_size=2), st.sampled_from(["count", "amount"]), st.booleans(), st.booleans())
 def test_adjacency_equals_the_edge_list_summed_by_hand(rows, gone, weight, directed, loop):
-    rows = [(f"n{a}", f"n{b}", c, layer, amt) for a, b, c, layer, amt in rows if a != b] or [("n0", "n1", 1, "calls", 1.0)]
+    rows = [(f"n{a}", f"n{b}", c, layer, amt) for a, b, c, layer, amt in rows if a != b]
+    rows = rows or [("n0", "n1", 1, "calls", 1.0)]
     net = Network.from_edges(pd.DataFrame(rows, columns=["source", "target", "count", "layer", "amount"]))
     if loop:  # a self-loop, as a store can hold (a phone that calls itself): it never counts
         net.edges = pd.concat([net.edges, net.edges.iloc[[0]].assign(t=net.edges["s"].iloc[0])], ignore_index=True)
