@@ -447,6 +447,17 @@ def test_hubs_are_detected_and_kept_out_of_leads():
     assert "max-degree" in " ".join(capped.attrs["left_out"]["why"])
 
 
+def test_expand_counts_the_other_cases_of_each_lead():
+    # the seed s is in case K1; x shares K1 and is also in K2; y is in K1 only; z is in K3 and K4
+    edges = pd.DataFrame([("s", "x", 2), ("s", "y", 2), ("x", "z", 2)], columns=["source", "target", "count"])
+    nodes = pd.DataFrame({"id": ["s", "x", "y", "z"], "arrested": True,
+                          "cases": [["K1"], ["K1", "K2"], ["K1"], ["K3", "K4"]]})
+    leads = an.expand(Network.from_edges(edges, nodes), ["s"], hops=2).set_index("id")
+    assert leads["other_cases"].to_dict() == {"person:x": 1, "person:y": 0, "person:z": 2}
+    assert "arrested in 2 other case(s)" in leads.loc["person:z", "reasons"]
+    assert "other case" not in leads.loc["person:y", "reasons"]
+
+
 def _paying_pairs(n: int, payer_calls: int, payee_calls: int) -> Network:
     # n dealers each pay their own boss, and calls between each pair run payer_calls one way and
     # payee_calls the other

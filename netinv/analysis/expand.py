@@ -88,13 +88,16 @@ def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int
     h = hierarchy(sub, exclude=[], call_direction=direction.direction).set_index("id")["score"].reindex(net.nodes["id"])
     score_h = h.to_numpy(dtype=float)
     above = score_h - (np.nanmean(score_h[seed_idx]) if len(seed_idx) else 0)
-    seed_cases = set()
-    cases = net.nodes["cases"].tolist() if "cases" in net.nodes else [[]] * n
-    for s in seed_idx:
-        seed_cases |= set(cases[s] or [])
-    other = np.array([len(set(c or []) - seed_cases) for c in cases])
     cand = (reach > 0) & ~gone
     cand[seed_idx] = False
+    # cases of the candidates that none of the seeds is in (looked at for the candidates only: one
+    # set per node of a large network would be slow, and costly for Python's garbage collector)
+    other = np.zeros(n, dtype=np.int64)
+    if "cases" in net.nodes:
+        cases = net.nodes["cases"].to_numpy()
+        seed_cases = set().union(*(cases[s] or [] for s in seed_idx))
+        at = np.flatnonzero(cand)
+        other[at] = [len(set(cases[i] or []) - seed_cases) for i in at]
     score = (w["shared"] * np.maximum(reach - 1, 0) + w["contact"] * np.log1p(contact)
              + w["money"] * np.log10(1 + from_seeds / 100.0) + w["above"] * np.clip(np.nan_to_num(above), 0, None)
              + w["other_case"] * (other > 0))
