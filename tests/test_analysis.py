@@ -251,6 +251,29 @@ def test_tie_overlap_equals_igraphs_jaccard(net):
     assert tie_overlap(a, coo.row, coo.col) == pytest.approx(g.similarity_jaccard(pairs=pairs), abs=1e-12)
 
 
+def _brokerage_by_hand(net, comm):
+    """Gould-Fernandez counts straight from the definition: every a -> v -> b, a != b, no a -> b."""
+    arcs = {(s, t) for s, t in zip(net.edges["s"], net.edges["t"]) if s != t and comm[s] > 0 and comm[t] > 0}
+    counts = np.zeros((len(net.nodes), 5), dtype=np.int64)
+    for a, v in arcs:
+        for v2, b in arcs:
+            if v2 != v or b == a or (a, b) in arcs:
+                continue
+            ga, gv, gb = comm[a], comm[v], comm[b]
+            role = (0 if ga == gv else 1) if ga == gb else 2 if gb == gv else 3 if ga == gv else 4
+            counts[v, role] += 1
+    return counts
+
+
+@settings(max_examples=60, deadline=None)
+@given(graphs(max_nodes=10), st.data())
+def test_brokerage_equals_the_definition(net, data):
+    comm = np.array(data.draw(st.lists(st.integers(0, 3), min_size=len(net.nodes), max_size=len(net.nodes))))
+    split = pd.DataFrame({"id": net.nodes["id"], "community": comm})
+    got = an.brokerage(net, split, layers=None).set_index("id").reindex(net.nodes["id"])
+    assert (got[list(an.ROLES)].to_numpy() == _brokerage_by_hand(net, comm)).all()
+
+
 def test_brokerage_roles_hand_checked():
     # x -> v -> y with x, y in group 1 and v in group 2: v is an itinerant broker
     net = net_of([("x", "v", 1), ("v", "y", 1), ("v", "z", 1), ("x", "z", 1)])

@@ -24,6 +24,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from ..network import Network
 from .graphs import adjacency, frame_of
@@ -31,6 +32,63 @@ from .graphs import adjacency, frame_of
 __all__ = ["brokerage", "ROLES"]
 
 ROLES = ("coordinator", "itinerant", "gatekeeper", "representative", "liaison")
+
+
+def _pair_counts(b: sp.csr_matrix, g: sp.csr_matrix, comm: np.ndarray) -> np.ndarray:
+    """For each v, the pairs (a, b) with a -> v -> b (a = b allowed): in all, with a in v's group,
+    with b in v's group, with a and b in one group, and with all three in one group (n x 5)."""
+    n = b.shape[0]
+    rows = np.arange(n)
+    c_in, c_out = (b.T @ g).tocsr(), (b @ g).tocsr()  # [v, group]: in- and out-neighbours in it
+    ind, outd = np.asarray(b.sum(axis=0)).ravel(), np.asarray(b.sum(axis=1)).ravel()
+    in_own, out_own = np.asarray(c_in[rows, comm]).ravel(), np.asarray(c_out[rows, comm]).ravel()
+    same = np.asarray(c_in.multiply(c_out).sum(axis=1)).ravel()
+    return np.column_stack([ind * outd, in_own * outd, ind * out_own, same, in_own * out_own])
+
+
+def _closed_counts(b: sp.csr_matrix, comm: np.ndarray) -> np.ndarray:
+    """The same five counts for the pairs with a -> v -> b that a -> b closes (a != b)."""
+    n = b.shape[0]
+    coo = b.tocoo()
+    a_, v_ = coo.row, coo.col  # every arc a -> v
+    keep = comm[a_] == comm[v_]
+    b_same = sp.csr_matrix((coo.data[keep], (a_[keep], v_[keep])), shape=b.shape)  # arcs within a group
+
+    def common(x: sp.csr_matrix, y: sp.csr_matrix) -> np.ndarray:
+        """Per arc a -> v: the nodes that a reaches in ``x`` and v reaches in ``y``."""
+        return np.asarray(x[a_].multiply(y[v_]).sum(axis=1)).ravel()
+
+    own = comm[a_] == comm[v_]
+    every = common(b, b)
+    b_own = common(b, b_same)    # b in v's group
+    ab_same = common(b_same, b)  # b in a's group
+    per = np.column_stack([every, np.where(own, every, 0), b_own, ab_same, np.where(own, ab_same, 0)])
+    return np.column_stack([np.bincount(v_, weights=per[:, j], minlength=n) for j in range(5)])
+
+
+def _role_counts(a: sp.csr_matrix, comm: np.ndarray) -> np.ndarray:
+    """Gould-Fernandez counts (n x 5, in the order of :data:`ROLES`) of open two-paths a -> v -> b.
+
+    Only nodes in a community (> 0) take part.  From the pairs a -> v -> b: all of them, less
+    a = b, less those that a -> b closes; each counted by which of a, v, b share a group.
+    """
+    n = a.shape[0]
+    ok = comm > 0
+    b = (a > 0).astype(np.float64).tocsr()
+    b = (sp.diags(ok.astype(np.float64)) @ b @ sp.diags(ok.astype(np.float64))).tocsr()
+    b.eliminate_zeros()
+    labels = np.where(ok, comm, 0)
+    g = sp.csr_matrix((ok.astype(np.float64), (np.arange(n), labels)), shape=(n, int(labels.max(initial=0)) + 1))
+    mutual = b.multiply(b.T).tocsr()  # a = b: a both calls v and is called by it
+    m_all = np.asarray(mutual.sum(axis=1)).ravel()
+    m_own = np.asarray((mutual @ g).tocsr()[np.arange(n), labels]).ravel()
+    degenerate = np.column_stack([m_all, m_own, m_own, m_all, m_own])
+    total, a_own, b_own, same, same_own = (_pair_counts(b, g, labels) - degenerate - _closed_counts(b, labels)).T
+    gatekeeper, representative = b_own - same_own, a_own - same_own
+    counts = np.column_stack([same_own, same - same_own, gatekeeper, representative,
+                              total - same - gatekeeper - representative])
+    counts[~ok] = 0
+    return np.rint(counts).astype(np.int64)
 
 
 def brokerage(net: Network, split: pd.DataFrame, *, layers: Sequence[str] | None = ("calls", "money"),
@@ -41,35 +99,8 @@ def brokerage(net: Network, split: pd.DataFrame, *, layers: Sequence[str] | None
     community 0 (isolated or excluded) broker nothing and are not counted as a group.
     """
     a = adjacency(net, layers, "count", True, exclude)
-    b = (a > 0).tocsr().astype(np.int8)
-    n = b.shape[0]
     comm = split.set_index("id")["community"].reindex(net.nodes["id"]).fillna(0).to_numpy(dtype=np.int64)
-    counts = np.zeros((n, len(ROLES)), dtype=np.int64)
-    bt = b.T.tocsr()
-    for v in range(n):
-        if comm[v] == 0:
-            continue
-        ins = bt.indices[bt.indptr[v]:bt.indptr[v + 1]]
-        outs = b.indices[b.indptr[v]:b.indptr[v + 1]]
-        ins = ins[comm[ins] > 0]
-        outs = outs[comm[outs] > 0]
-        if len(ins) == 0 or len(outs) == 0:
-            continue
-        for x in ins:
-            targets = outs[outs != x]
-            if len(targets) == 0:
-                continue
-            row = b.indices[b.indptr[x]:b.indptr[x + 1]]
-            targets = targets[~np.isin(targets, row, assume_unique=False)]  # a -> b closes the path
-            if len(targets) == 0:
-                continue
-            ga, gv, gb = comm[x], comm[v], comm[targets]
-            same_ab = gb == ga
-            counts[v, 0] += int(np.sum(same_ab & (ga == gv)))            # coordinator
-            counts[v, 1] += int(np.sum(same_ab & (ga != gv)))            # itinerant
-            counts[v, 2] += int(np.sum(~same_ab & (gb == gv)))           # gatekeeper
-            counts[v, 3] += int(np.sum(~same_ab & (ga == gv)))           # representative
-            counts[v, 4] += int(np.sum(~same_ab & (ga != gv) & (gb != gv)))  # liaison
+    counts = _role_counts(a, comm)
     df = frame_of(net, {r: counts[:, i] for i, r in enumerate(ROLES)})
     df.insert(3, "community", comm)
     df["total"] = counts.sum(axis=1)
