@@ -27,7 +27,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..network import Network
-from .graphs import adjacency, frame_of
+from .graphs import adjacency, frame_of, shared_entries
 
 __all__ = ["brokerage", "ROLES"]
 
@@ -51,17 +51,12 @@ def _closed_counts(b: sp.csr_matrix, comm: np.ndarray) -> np.ndarray:
     n = b.shape[0]
     coo = b.tocoo()
     a_, v_ = coo.row, coo.col  # every arc a -> v
-    keep = comm[a_] == comm[v_]
-    b_same = sp.csr_matrix((coo.data[keep], (a_[keep], v_[keep])), shape=b.shape)  # arcs within a group
-
-    def common(x: sp.csr_matrix, y: sp.csr_matrix) -> np.ndarray:
-        """Per arc a -> v: the nodes that a reaches in ``x`` and v reaches in ``y``."""
-        return np.asarray(x[a_].multiply(y[v_]).sum(axis=1)).ravel()
-
     own = comm[a_] == comm[v_]
-    every = common(b, b)
-    b_own = common(b, b_same)    # b in v's group
-    ab_same = common(b_same, b)  # b in a's group
+    b_same = sp.csr_matrix((coo.data[own], (a_[own], v_[own])), shape=b.shape)  # arcs within a group
+    # per arc a -> v, the nodes b that both a and v reach
+    every = shared_entries(b, b, a_, v_)
+    b_own = shared_entries(b, b_same, a_, v_)    # b in v's group
+    ab_same = shared_entries(b_same, b, a_, v_)  # b in a's group
     per = np.column_stack([every, np.where(own, every, 0), b_own, ab_same, np.where(own, ab_same, 0)])
     return np.column_stack([np.bincount(v_, weights=per[:, j], minlength=n) for j in range(5)])
 

@@ -40,7 +40,7 @@ import scipy.sparse as sp
 
 from ..errors import NetinvError
 from ..network import Network
-from .graphs import adjacency, edge_pairs, exclude_mask, frame_of
+from .graphs import adjacency, edge_pairs, exclude_mask, frame_of, shared_entries
 
 __all__ = ["communities", "stability", "community_summary", "tie_overlap", "METHODS", "TIES", "DEFAULT_RESOLUTION"]
 
@@ -70,7 +70,7 @@ def tie_overlap(a: sp.csr_matrix, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """
     b = (a > 0).astype(np.float64).tocsr()
     deg = np.asarray(b.sum(axis=1)).ravel()
-    common = np.asarray(b[u].multiply(b[v]).sum(axis=1)).ravel()
+    common = shared_entries(b, b, u, v)
     return (common + 2.0) / (deg[u] + deg[v] - common)
 
 

@@ -73,8 +73,8 @@ def dominance(net: Network, *, money_weight: float = 3.0, call_weight: float = 1
     if "arrested" in net.nodes and "max_quantity_g" in net.nodes:
         q = net.nodes["max_quantity_g"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         a = a + seizure_evidence(q, exclude_mask(net, exclude), seizure_weight)
+    # no diagonal to clear: adjacency() drops self-loops and a seizure is compared only with others'
     a = a.tocsr()
-    a.setdiag(0)
     a.eliminate_zeros()
     return a
 
