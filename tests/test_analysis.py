@@ -470,6 +470,25 @@ def test_hubs_are_detected_and_kept_out_of_leads():
     assert "max-degree" in " ".join(capped.attrs["left_out"]["why"])
 
 
+def test_expand_counts_a_lead_as_shared_only_through_different_contacts():
+    # m is a contact of all three seeds; x of s1 and s2; f knows m only, so all three seeds reach f,
+    # but through m alone; z is a contact of s3, reached by s1 only through s3 (another seed).
+    # Calls run both ways, so the hierarchy is flat and only the shared contacts set the order.
+    pairs = [("s1", "m"), ("s2", "m"), ("s3", "m"), ("m", "f"), ("s1", "x"), ("s2", "x"), ("s1", "s3"), ("s3", "z")]
+    edges = pd.DataFrame([(a, b, 1) for a, b in pairs] + [(b, a, 1) for a, b in pairs],
+                         columns=["source", "target", "count"])
+    leads = an.expand(Network.from_edges(edges, kind="phone"), ["s1", "s2", "s3"], hops=2, exclude=[])
+    # f, shared through m alone, ranks below z, a direct contact of one seed
+    assert leads["id"].tolist() == ["phone:m", "phone:x", "phone:z", "phone:f"]
+    by = leads.set_index("id")
+    assert by.loc["phone:m", ["seeds_reaching", "ways_in"]].tolist() == [3, 3]
+    assert by.loc["phone:x", ["seeds_reaching", "ways_in"]].tolist() == [2, 2]
+    assert by.loc["phone:f", ["seeds_reaching", "ways_in"]].tolist() == [3, 1]
+    assert "reached by 3 of the 3 seeds, through 1 contact(s) only" in by.loc["phone:f", "reasons"]
+    assert "through" not in by.loc["phone:x", "reasons"]
+    assert by.loc["phone:z", "seeds_reaching"] == 1 and "reached by" not in by.loc["phone:z", "reasons"]
+
+
 def test_expand_counts_the_other_cases_of_each_lead():
     # the seed s is in case K1; x shares K1 and is also in K2; y is in K1 only; z is in K3 and K4
     edges = pd.DataFrame([("s", "x", 2), ("s", "y", 2), ("x", "z", 2)], columns=["source", "target", "count"])

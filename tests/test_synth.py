@@ -108,3 +108,19 @@ def test_upstream_hits_count_people_not_entries():
     # M twice and S twice (its own phone, and the card it uses) are repeats; Z and Q are nobody upstream
     assert hits["upstream_people_in_top10"] == 5 and hits["upstream_repeats_in_top10"] == 2
     assert hits["others_in_top10"] == 2 and hits["upstream_people"] == 6
+
+
+def test_lead_hits_count_upstream_people_and_entries_outside_the_network():
+    from netinv.synth.evaluate import lead_hits
+
+    truth = {"source": "S", "money_handler": "M", "couriers": [], "wholesalers": ["W"], "distributors": ["D"],
+             "relative": "R", "person_ids": {}, "phones": {"+1": "D", "+2": "F"},
+             "accounts": {"A1": {"holder": "R", "user": "S"}},
+             "persons": [{"person_id": p} for p in ("S", "M", "W", "D", "T", "C")]}
+    # D twice (its person node and its phone); T and C are a retail dealer and a customer (in the
+    # network, not above it); R is the relative; F (a friend) and the employer E are nobody in it
+    leads = ["person:D", "phone:+1", "person:T", "person:C", "phone:+2", "person:E", "person:R", "account:A1",
+             "person:W", "person:M", "person:S"]
+    hits = lead_hits(leads, truth)
+    assert hits == {"upstream": 4, "network": 8, "unrelated": 2, "leads": 10}
+    assert lead_hits(leads, truth, top=3) == {"upstream": 1, "network": 3, "unrelated": 0, "leads": 3}

@@ -2,7 +2,11 @@
 
 Every node within ``hops`` of the seeds is a possible lead.  It ranks higher when:
 
-- several seeds reach it (a contact shared by two arrested dealers is rarely a coincidence);
+- several seeds reach it (a contact shared by two arrested dealers is rarely a coincidence),
+  through different contacts: it counts as shared by at most as many seeds as it has neighbours
+  one hop nearer the seeds (``ways_in``), so that the friends and the employer of one seed's
+  contact do not look shared by every seed behind that contact, and a seed's search does not go on
+  through another seed;
 - it is in direct, frequent contact with a seed;
 - it receives the seeds' money (money goes up the chain);
 - it stands above the seeds in the hierarchy;
@@ -65,12 +69,16 @@ def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int
     gone = exclude_mask(net, out_ids)
     a = adjacency(net, None, "count", False, out_ids)
     n = len(net.nodes)
-    # how many seeds reach each node within `hops`, and the nearest distance
+    # how many seeds reach each node within `hops`, and the nearest distance.  A seed's search does
+    # not go on through another seed: what lies beyond seed B is B's evidence, and counting it for
+    # every seed that knows B would make B's own contacts look shared by all of them
     reach = np.zeros(n, dtype=np.int64)
     dist = np.full(n, np.inf)
     near = np.zeros(n, dtype=bool)
+    is_seed = np.zeros(n, dtype=bool)
+    is_seed[seed_idx] = True
     for s in seed_idx:
-        lv = _levels(a, s, hops + 1)
+        lv = _levels(a, s, hops + 1, stop=is_seed)
         seen = lv <= hops
         seen[s] = False
         near |= lv <= hops + 1
@@ -98,10 +106,16 @@ def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int
         seed_cases = set().union(*(cases[s] or [] for s in seed_idx))
         at = np.flatnonzero(cand)
         other[at] = [len(set(cases[i] or []) - seed_cases) for i in at]
-    score = (w["shared"] * np.maximum(reach - 1, 0) + w["contact"] * np.log1p(contact)
+    # independent ways in: a lead's neighbours one hop nearer the seeds.  A lead that several seeds
+    # reach through one and the same intermediary (an employer's account, a friend of a friend) has
+    # one way in, however many seeds lie behind it, and counts as shared by that many at most
+    ways = _ways_in(a, np.where(is_seed, 0.0, dist))
+    shared = np.minimum(reach, ways)
+    score = (w["shared"] * np.maximum(shared - 1, 0) + w["contact"] * np.log1p(contact)
              + w["money"] * np.log10(1 + from_seeds / 100.0) + w["above"] * np.clip(np.nan_to_num(above), 0, None)
              + w["other_case"] * (other > 0))
-    df = frame_of(net, {"score": score, "seeds_reaching": reach, "hops": dist, "contacts_with_seeds": contact,
+    df = frame_of(net, {"score": score, "seeds_reaching": reach, "ways_in": ways, "hops": dist,
+                        "contacts_with_seeds": contact,
                         "money_from_seeds": from_seeds, "money_to_seeds": to_seeds,
                         "levels_above_seeds": above, "other_cases": other})
     df = df.loc[cand].sort_values(["score", "id"], ascending=[False, True]).head(top).copy()
@@ -109,7 +123,8 @@ def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int
     for r in df.itertuples():
         why = []
         if r.seeds_reaching > 1:
-            why.append(f"reached by {r.seeds_reaching} of the {len(seed_idx)} seeds")
+            why.append(f"reached by {r.seeds_reaching} of the {len(seed_idx)} seeds"
+                       + (f", through {r.ways_in} contact(s) only" if r.ways_in < r.seeds_reaching else ""))
         if r.contacts_with_seeds:
             why.append(f"{int(r.contacts_with_seeds)} call(s) with the seeds")
         if r.money_from_seeds:
@@ -131,8 +146,21 @@ def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int
     return df
 
 
-def _levels(a: sp.csr_matrix, source: int, depth: int) -> np.ndarray:
-    """Hop distance from ``source`` up to ``depth`` (larger: farther), by frontier expansion."""
+def _ways_in(a: sp.csr_matrix, dist: np.ndarray) -> np.ndarray:
+    """For each node, how many of its neighbours in ``a`` (symmetric) lie one hop nearer the seeds.
+
+    ``dist``: each node's hops from the nearest seed (0 for the seeds, inf where not reached).
+    """
+    coo = a.tocoo()
+    inward = np.isfinite(dist[coo.row]) & (dist[coo.col] == dist[coo.row] - 1)
+    return np.bincount(coo.row[inward], minlength=a.shape[0])
+
+
+def _levels(a: sp.csr_matrix, source: int, depth: int, stop: np.ndarray | None = None) -> np.ndarray:
+    """Hop distance from ``source`` up to ``depth`` (larger: farther), by frontier expansion.
+
+    Nodes where ``stop`` is true are reached but not gone through.
+    """
     n = a.shape[0]
     lv = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
     lv[source] = 0
@@ -143,5 +171,5 @@ def _levels(a: sp.csr_matrix, source: int, depth: int) -> np.ndarray:
         nb = a[frontier].indices
         nb = np.unique(nb[lv[nb] > h])
         lv[nb] = h
-        frontier = nb
+        frontier = nb if stop is None else nb[~stop[nb]]
     return lv

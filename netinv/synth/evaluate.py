@@ -16,7 +16,7 @@ from typing import Iterable
 import igraph as ig
 import pandas as pd
 
-__all__ = ["load_truth", "true_person", "upstream_hits", "community_nmi"]
+__all__ = ["load_truth", "true_person", "upstream_hits", "lead_hits", "community_nmi"]
 
 
 def load_truth(case_dir: str | Path) -> dict:
@@ -36,6 +36,12 @@ def true_person(node_id: str, truth: dict) -> str | None:
     return None
 
 
+def _upper(truth: dict) -> set[str]:
+    """The true people above the retail dealers: source, money handler, couriers, wholesalers, distributors."""
+    return {truth["source"], truth["money_handler"], *truth.get("couriers", []), *truth["wholesalers"],
+            *truth.get("distributors", [])}
+
+
 def upstream_hits(candidate_ids: Iterable[str], truth: dict) -> dict:
     """Where the true source and wholesalers appear in a ranked candidate list (1-based ranks)."""
     people = [true_person(c, truth) for c in candidate_ids]
@@ -45,8 +51,7 @@ def upstream_hits(candidate_ids: Iterable[str], truth: dict) -> dict:
             first[p] = rank
     wholesalers = truth["wholesalers"]
     w_ranks = [first.get(w) for w in wholesalers]
-    upper = {truth["source"], truth["money_handler"], *truth.get("couriers", []), *wholesalers,
-             *truth.get("distributors", [])}
+    upper = _upper(truth)
     top10 = people[:10]
     named = [p for p in top10 if p in upper]
     return {
@@ -63,6 +68,24 @@ def upstream_hits(candidate_ids: Iterable[str], truth: dict) -> dict:
         "others_in_top10": len(top10) - len(named),
         "upstream_people": len(upper),
     }
+
+
+def lead_hits(lead_ids: Iterable[str], truth: dict, top: int = 10) -> dict:
+    """What the first ``top`` leads of :func:`~netinv.analysis.expand` name, against the truth.
+
+    - ``upstream``: distinct true people above the retail dealers (source, money handler, couriers,
+      wholesalers, distributors);
+    - ``network``: entries that name someone in the network: any member (customers and retail
+      dealers included) or the relative who collects the takings;
+    - ``unrelated``: entries that name nobody in it (family, friends, employers, landlords of its
+      members, or a hub).
+    """
+    people = [true_person(c, truth) for c in list(lead_ids)[:top]]
+    members = {p["person_id"] for p in truth["persons"]} | {truth["relative"]}
+    return {"upstream": len({p for p in people if p in _upper(truth)}),
+            "network": sum(p in members for p in people),
+            "unrelated": sum(p not in members for p in people),
+            "leads": len(people)}
 
 
 def community_nmi(split: pd.DataFrame, truth: dict, level: str = "groups", customers: bool = False) -> float:

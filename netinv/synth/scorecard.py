@@ -9,7 +9,9 @@ each wholesaler's branch) and ``cells`` (each distributor's crew), with cohesive
 default) and with contact-count ties.  Besides the source's rank and the wholesalers in the top
 10, each row says how many distinct true people above the retail dealers (source, money handler,
 couriers, wholesalers, distributors) the top 10 names, how many entries repeat one of them, and how
-many name nobody above them (relatives, landlords, friends).
+many name nobody above them (relatives, landlords, friends).  The leads from widening the case
+(``expand`` from the same seeds, 2 hops) are scored too: of the first 10, how many distinct true
+people above the dealers they name, and how many entries name nobody in the network.
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..analysis import communities, hub_ids, upstream
+from ..analysis import communities, expand, hub_ids, upstream
 from ..store import EmbeddedStore
 from . import generate
-from .evaluate import community_nmi, upstream_hits
+from .evaluate import community_nmi, lead_hits, upstream_hits
 
 __all__ = ["score_case", "scorecard"]
 
@@ -40,6 +42,7 @@ def score_case(case_dir: Path, seed: int, people: int, level: str = "person") ->
     seeds = ["person:" + p for p in truth["arrested_retailers"]]
     hubs = hub_ids(net)
     hits = upstream_hits(upstream(net, seeds, top=30)["id"], truth)
+    leads = lead_hits(expand(net, seeds, hops=2, top=10)["id"], truth)
     split = communities(net, seed=0, exclude=hubs)  # cohesive ties, the default
     crews = communities(net, seed=0, exclude=hubs, ties="contacts")
     return {
@@ -49,6 +52,7 @@ def score_case(case_dir: Path, seed: int, people: int, level: str = "person") ->
         "wholesalers_in_top10": hits["wholesalers_in_top10"], "wholesalers": hits["wholesalers"],
         "upstream_in_top10": hits["upstream_people_in_top10"], "repeats_in_top10": hits["upstream_repeats_in_top10"],
         "others_in_top10": hits["others_in_top10"], "upstream_people": hits["upstream_people"],
+        "leads_upstream_top10": leads["upstream"], "leads_unrelated_top10": leads["unrelated"],
         "nmi_groups": round(community_nmi(split, truth, "groups"), 3),
         "nmi_cells": round(community_nmi(split, truth, "cells"), 3),
         "communities": int(split["community"].max()),
@@ -87,6 +91,8 @@ def main() -> None:
                        c8=df["contacts_nmi_groups"] >= 0.8).groupby("people")
         print(by.agg(cases=("seed", "size"), source_top5=("source_in_top5", "sum"), all_wholesalers_top10=("all_w", "sum"),
                      upstream_in_top10=("upstream_in_top10", "mean"), others_in_top10=("others_in_top10", "mean"),
+                     leads_upstream_top10=("leads_upstream_top10", "mean"),
+                     leads_unrelated_top10=("leads_unrelated_top10", "mean"),
                      nmi_groups_ge_08=("g8", "sum"), nmi_groups_min=("nmi_groups", "min"),
                      contacts_nmi_groups_ge_08=("c8", "sum")).to_string())
     if args.json:
