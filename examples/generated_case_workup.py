@@ -25,7 +25,7 @@ import pandas as pd
 from netinv import analysis as an
 from netinv.store import EmbeddedStore
 from netinv.synth import generate
-from netinv.synth.evaluate import true_person, upstream_hits
+from netinv.synth.evaluate import lead_hits, true_person, upstream_hits
 from netinv.views import show
 from netinv.workflow import load_generated
 
@@ -93,3 +93,10 @@ print(f"true source ranks {hits['source_rank']}; wholesalers rank {hits['wholesa
 up.assign(truly=[true_person(i, truth) for i in up["id"]],
           role=[{p["person_id"]: p["role"] for p in truth["persons"]}.get(true_person(i, truth)) for i in up["id"]]
           )[["rank", "label", "truly", "role"]]
+
+# %% [markdown]
+# And the leads from widening the case: how many of the first 10 are true people above the
+# dealers, and how many name nobody in the network (a friend, a landlord)?
+
+# %%
+print(lead_hits(leads["id"], truth))

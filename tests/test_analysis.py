@@ -487,6 +487,13 @@ def test_expand_counts_a_lead_as_shared_only_through_different_contacts():
     assert "reached by 3 of the 3 seeds, through 1 contact(s) only" in by.loc["phone:f", "reasons"]
     assert "through" not in by.loc["phone:x", "reasons"]
     assert by.loc["phone:z", "seeds_reaching"] == 1 and "reached by" not in by.loc["phone:z", "reasons"]
+    # contact strength: s1 splits its contacts over m, x, s3 (a third each), s2 over m, x (halves),
+    # s3 over m, s1, z; m passes a quarter of its contacts on to f; s1 reaches z only through s3
+    strength = by["contact_strength"]
+    assert strength["phone:m"] == pytest.approx(1 / 3 + 1 / 2 + 1 / 3)
+    assert strength["phone:x"] == pytest.approx(1 / 3 + 1 / 2)
+    assert strength["phone:f"] == pytest.approx((1 / 3 + 1 / 2 + 1 / 3) / 4)
+    assert strength["phone:z"] == pytest.approx(1 / 3)
 
 
 def test_expand_counts_the_other_cases_of_each_lead():

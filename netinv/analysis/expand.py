@@ -4,10 +4,15 @@ Every node within ``hops`` of the seeds is a possible lead.  It ranks higher whe
 
 - several seeds reach it (a contact shared by two arrested dealers is rarely a coincidence),
   through different contacts: it counts as shared by at most as many seeds as it has neighbours
-  one hop nearer the seeds (``ways_in``), so that the friends and the employer of one seed's
-  contact do not look shared by every seed behind that contact, and a seed's search does not go on
+  one hop nearer the seeds (``ways_in``), so that a friend of one seed's contact does not
+  look shared by every seed behind that contact, and a seed's search does not go on
   through another seed;
 - it is in direct, frequent contact with a seed;
+- the seeds' contacts lead to it (``contact_strength``): for each seed, the share of its contacts
+  (calls, transfers, co-arrests, by count) that go to the lead, plus the share that reach it one
+  step further through someone who is not a seed, summed over the seeds.  A distributor whom the
+  seeds call daily, or the wholesaler whom that distributor calls, gets a large share; a friend
+  of a friend of theirs a small one;
 - it receives the seeds' money (money goes up the chain);
 - it stands above the seeds in the hierarchy;
 - it was arrested in another case (the same network across cases).
@@ -37,7 +42,7 @@ from .hubs import detect_hubs
 __all__ = ["expand", "WEIGHTS"]
 
 #: how much each kind of evidence adds to a lead's score
-WEIGHTS = {"shared": 2.0, "contact": 1.0, "money": 1.5, "above": 1.0, "other_case": 1.5}
+WEIGHTS = {"shared": 2.0, "contact": 1.0, "strength": 1.0, "money": 1.5, "above": 3.0, "other_case": 1.5}
 
 
 def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int | None = None, top: int = 30,
@@ -107,15 +112,17 @@ def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int
         at = np.flatnonzero(cand)
         other[at] = [len(set(cases[i] or []) - seed_cases) for i in at]
     # independent ways in: a lead's neighbours one hop nearer the seeds.  A lead that several seeds
-    # reach through one and the same intermediary (an employer's account, a friend of a friend) has
+    # reach through one and the same intermediary (a friend of a contact they share) has
     # one way in, however many seeds lie behind it, and counts as shared by that many at most
     ways = _ways_in(a, np.where(is_seed, 0.0, dist))
     shared = np.minimum(reach, ways)
+    strength = _contact_strength(a, seed_idx, is_seed)
     score = (w["shared"] * np.maximum(shared - 1, 0) + w["contact"] * np.log1p(contact)
+             + w["strength"] * np.log1p(strength / 0.01)
              + w["money"] * np.log10(1 + from_seeds / 100.0) + w["above"] * np.clip(np.nan_to_num(above), 0, None)
              + w["other_case"] * (other > 0))
     df = frame_of(net, {"score": score, "seeds_reaching": reach, "ways_in": ways, "hops": dist,
-                        "contacts_with_seeds": contact,
+                        "contacts_with_seeds": contact, "contact_strength": strength,
                         "money_from_seeds": from_seeds, "money_to_seeds": to_seeds,
                         "levels_above_seeds": above, "other_cases": other})
     df = df.loc[cand].sort_values(["score", "id"], ascending=[False, True]).head(top).copy()
@@ -127,6 +134,8 @@ def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int
                        + (f", through {r.ways_in} contact(s) only" if r.ways_in < r.seeds_reaching else ""))
         if r.contacts_with_seeds:
             why.append(f"{int(r.contacts_with_seeds)} call(s) with the seeds")
+        if r.contact_strength >= 0.005:
+            why.append(f"{r.contact_strength:.0%} of a seed's contacts lead here (one or two steps, over the seeds)")
         if r.money_from_seeds:
             why.append(f"received {r.money_from_seeds:,.0f} from the seeds")
         if r.money_to_seeds:
@@ -144,6 +153,20 @@ def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int
     df.attrs["seeds"] = seed_ids
     df.attrs["call_direction"] = direction.note
     return df
+
+
+def _contact_strength(a: sp.csr_matrix, seed_idx: np.ndarray, is_seed: np.ndarray) -> np.ndarray:
+    """Summed over the seeds: the share of a seed's contacts (``a``, by count) that reach each node
+    in one step, plus the share that reach it in two, through someone who is not a seed."""
+    n = a.shape[0]
+    if len(seed_idx) == 0:
+        return np.zeros(n)
+    deg = np.asarray(a.sum(axis=1)).ravel()
+    step = (sp.diags(np.where(deg > 0, 1.0 / np.where(deg > 0, deg, 1.0), 0.0)) @ a).tocsr()
+    start = sp.csr_matrix((np.ones(len(seed_idx)), (np.arange(len(seed_idx)), seed_idx)), shape=(len(seed_idx), n))
+    one = start @ step
+    two = (one @ sp.diags((~is_seed).astype(np.float64))) @ step
+    return np.asarray((one + two).sum(axis=0)).ravel()
 
 
 def _ways_in(a: sp.csr_matrix, dist: np.ndarray) -> np.ndarray:
