@@ -496,6 +496,34 @@ def test_expand_counts_a_lead_as_shared_only_through_different_contacts():
     assert strength["phone:z"] == pytest.approx(1 / 3)
 
 
+@settings(max_examples=40, deadline=None)
+@given(graphs(min_nodes=3), st.integers(1, 3), st.integers(1, 3))
+def test_expand_evidence_matches_its_definitions(net, n_seeds, hops):
+    ids = net.nodes["id"].tolist()
+    seeds = ids[:n_seeds]
+    leads = an.expand(net, seeds, hops=hops, top=len(ids), exclude=[]).set_index("id")
+    g = nx.Graph()
+    g.add_nodes_from(ids)
+    g.add_edges_from(zip(net.edges["source"], net.edges["target"]))
+    dist = nx.multi_source_dijkstra_path_length(g, seeds)  # hop counts: edges weigh 1
+    near = {x for x, d in dist.items() if 0 < d <= hops}
+    assert set(leads.index) == near and not set(seeds) & set(leads.index)
+    counts = adjacency(net, None, "count", False).toarray()
+    share = counts / np.where(counts.sum(axis=1, keepdims=True) > 0, counts.sum(axis=1, keepdims=True), 1)
+    for x, r in leads.iterrows():
+        assert r["hops"] == dist[x]
+        # seeds whose search reaches x without going through another seed
+        reach = sum(1 for s in seeds if x in nx.single_source_shortest_path_length(
+            g.subgraph(set(ids) - (set(seeds) - {s})), s, cutoff=hops))
+        assert r["seeds_reaching"] == reach
+        assert r["ways_in"] == sum(1 for v in g[x] if dist.get(v, np.inf) == dist[x] - 1)
+        i = net.index[x]
+        want = sum(share[net.index[s], i] + sum(share[net.index[s], net.index[v]] * share[net.index[v], i]
+                                               for v in ids if v not in seeds) for s in seeds)
+        assert r["contact_strength"] == pytest.approx(want)
+    assert (leads["score"].diff().dropna() <= 1e-12).all()  # best first
+
+
 def test_expand_counts_the_other_cases_of_each_lead():
     # the seed s is in case K1; x shares K1 and is also in K2; y is in K1 only; z is in K3 and K4
     edges = pd.DataFrame([("s", "x", 2), ("s", "y", 2), ("x", "z", 2)], columns=["source", "target", "count"])
