@@ -103,3 +103,18 @@ def test_caviar_calls_run_down_from_the_coordinator():
     assert "calls run down" in down.attrs["call_direction"]
     assert "person:n1" in down["id"].tolist()[:3]
     assert {"person:n12", "person:n3", "person:n87"} <= set(down["id"])
+
+
+def test_caviar_leads_from_peripheral_traffickers_name_the_coordinators():
+    # widening from the 49 peripheral traffickers: the coordinators and the investor N87 lead; N3
+    # (N1's lieutenant) is a direct contact of only one of them and ranks lower.  From five of them,
+    # both coordinators and N3 lead
+    net = caviar()
+    deg = an.degree(net).set_index("id")["degree"]
+    periph = [f"person:n{i}" for i in range(1, 83) if deg.get(f"person:n{i}", 0) <= 2]
+    leads = an.expand(net, periph, exclude=[], top=20, call_direction="down")
+    assert leads["id"].tolist()[:3] == ["person:n1", "person:n12", "person:n87"]
+    n3 = leads.set_index("id").loc["person:n3"]
+    assert n3["ways_in"] == 1 and n3["seeds_reaching"] > 40
+    few = an.expand(net, periph[:5], exclude=[], top=10, call_direction="down")
+    assert set(few["id"].tolist()[:3]) == {"person:n1", "person:n12", "person:n3"}
