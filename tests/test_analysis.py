@@ -6,6 +6,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from netinv import analysis as an
@@ -243,7 +244,6 @@ def test_communities_partition_the_nodes_and_repeat_with_the_seed(net, seed, met
 @given(graphs())
 def test_tie_overlap_equals_igraphs_jaccard(net):
     from netinv.analysis.communities import tie_overlap
-    import scipy.sparse as sp
     a = adjacency(net, None, "count", False)
     coo = sp.triu(a, k=1).tocoo()
     g = igraph_view(net, None, "count", False)
@@ -330,6 +330,35 @@ def test_upstream_from_retail_dealers():
     assert all(r for r in up["reasons"])
 
 
+def test_upstream_counts_a_candidate_as_shared_only_through_different_people():
+    # four dealers call two wholesalers, who call the source S; S calls a friend F more than F calls
+    # back.  Every seed's walk that reaches S goes on to F, but only through S
+    calls = [("d1", "W1", 5), ("d2", "W1", 5), ("d3", "W2", 5), ("d4", "W2", 5), ("W1", "d1", 1), ("W1", "d2", 1),
+             ("W2", "d3", 1), ("W2", "d4", 1), ("W1", "S", 4), ("W2", "S", 4), ("S", "W1", 1), ("S", "W2", 1),
+             ("S", "F", 3), ("F", "S", 1)]
+    net = Network.from_edges(pd.DataFrame(calls, columns=["source", "target", "count"]), kind="phone")
+    up = an.upstream(net, ["d1", "d2", "d3", "d4"], exclude=[], call_direction="up")
+    assert up["id"].tolist() == ["phone:S", "phone:F", "phone:W1", "phone:W2"]
+    by = up.set_index("id")
+    assert by["seeds_reaching"].tolist() == pytest.approx([4, 4, 2, 2])
+    assert by["reached_through"].tolist() == pytest.approx([2, 1, 2, 2])
+    assert "4.0 of 4 seed(s), through 1.0 people" in by.loc["phone:F", "reasons"]
+    want = by["best_flow"] * np.minimum(by["seeds_reaching"], by["reached_through"]) ** 0.75 * by["hops"] ** 1.5
+    assert by["upstream_score"].to_numpy() == pytest.approx(want.to_numpy())
+    # counted by the seeds alone, F (one hop further out) would come first
+    alone = by["best_flow"] * by["seeds_reaching"] ** 0.75 * by["hops"] ** 1.5
+    assert alone["phone:F"] > alone["phone:S"]
+
+
+def test_effective_feeders_by_hand():
+    from netinv.analysis.hierarchy import _effective_feeders
+
+    walk = sp.csr_matrix(np.array([[0, 0, 0.5], [0, 0, 0.5], [0, 0, 0]]))
+    assert _effective_feeders(walk, np.array([0.2, 0.2, 0.6])) == pytest.approx([0, 0, 2])
+    # shares 0.15 and 0.05: (0.2 ** 2) / (0.15 ** 2 + 0.05 ** 2) = 1.6
+    assert _effective_feeders(walk, np.array([0.3, 0.1, 0.6])) == pytest.approx([0, 0, 1.6])
+
+
 def supply_branches(dealers_a: int = 3):
     # branch A: `dealers_a` arrested dealers under distributor dA; branch B: one dealer b0 under dB;
     # each distributor pays its wholesaler, both wholesalers pay the source s; calls follow the money
@@ -409,7 +438,6 @@ def test_money_kept_on_a_collection_account_follows_its_holders_calls():
 
 
 def test_pagerank_of_a_substochastic_walk_restarts_the_missing_share():
-    import scipy.sparse as sp
     pers = np.array([1.0, 0.0, 0.0])
     walk = sp.csr_matrix(np.array([[0, 0.5, 0], [0, 0, 0.25], [0, 0, 0]]))
     # the same walk with each row's missing share sent back to the seed (node 0) explicitly

@@ -239,6 +239,20 @@ def _main_inflow(steps: dict[str, sp.csr_matrix], flow: np.ndarray, targets: np.
     return out
 
 
+def _effective_feeders(walk: sp.csr_matrix, flow: np.ndarray) -> np.ndarray:
+    """For each node: through how many nodes the walk arrives, as an effective number.
+
+    The inverse Simpson index of the shares ``flow[i] * walk[i, t]`` that each node ``i`` passes
+    on to ``t``: 1 when all of it comes through one node, k when k pass on equal shares, 0 when
+    nothing arrives.
+    """
+    f = (sp.diags(flow) @ walk).tocoo()
+    n = walk.shape[0]
+    total = np.bincount(f.col, f.data, minlength=n)
+    square = np.bincount(f.col, f.data ** 2, minlength=n)
+    return np.where(square > 0, total ** 2 / np.where(square > 0, square, 1.0), 0.0)
+
+
 def seed_walks(walk: sp.csr_matrix, seed_idx: np.ndarray, damping: float = 0.85,
                chunk: int = 32) -> tuple[np.ndarray, np.ndarray]:
     """One upward walk per seed (each restarting from its own seed): the mean and the largest share per node.
@@ -267,7 +281,7 @@ def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20
     (:func:`hierarchy`).  An upward walk (:func:`upward_walk`, a personalised PageRank) runs from
     each seed on its own.  A candidate's ``upstream_score`` is
 
-        best_flow * seeds_reaching ** coverage_power * hops ** depth_power
+        best_flow * min(seeds_reaching, reached_through) ** coverage_power * hops ** depth_power
 
     - ``best_flow``: the largest share of any one seed's walk that reaches it;
     - ``seeds_reaching``: how many seeds' walks reach it, as an effective number (the sum of their
@@ -275,6 +289,11 @@ def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20
       equally).  A person above several of the arrested dealers counts for more, but less than in
       proportion: a wholesaler above one arrested dealer of his branch is not outweighed by a
       distributor above two dealers of another;
+    - ``reached_through``: through how many people the walks arrive, as an effective number (the
+      inverse Simpson index of what each neighbour passes on to it).  A candidate counts as
+      reached by at most that many seeds: a friend whom only the source calls is reached by every
+      seed that reaches the source, but through the source alone, and is no more shared than one
+      seed's find;
     - ``hops``: the distance from the seeds, so that the top of the chain comes before the seeds'
       immediate suppliers.
 
@@ -293,6 +312,7 @@ def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20
     steps = _walk_steps(net, exclude, money_share, direction.direction)
     flow, best = seed_walks(_walk_of(steps), np.asarray(seed_idx, dtype=np.int64), damping)
     reaching = np.where(best > 0, flow * len(seed_idx) / np.where(best > 0, best, 1.0), 0.0)
+    through = _effective_feeders(_walk_of(steps), flow)
     dist = _hops_from(net, seed_idx, exclude, hops)
     above = score - (np.nanmean(score[seed_idx]) if len(seed_idx) else 0.0)
     gone = exclude_mask(net, exclude)
@@ -300,8 +320,8 @@ def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20
     depth = np.where(np.isfinite(dist), dist, 0.0)
     money_in = np.asarray(adjacency(net, ("money",), "amount", True, exclude).sum(axis=0)).ravel()
     df = frame_of(net, {
-        "upstream_score": best * reaching ** coverage_power * depth ** depth_power, "upward_flow": flow,
-        "best_flow": best, "seeds_reaching": reaching, "hops": dist,
+        "upstream_score": best * np.minimum(reaching, through) ** coverage_power * depth ** depth_power,
+        "upward_flow": flow, "best_flow": best, "seeds_reaching": reaching, "reached_through": through, "hops": dist,
         "levels_above_seeds": above, "level": h["level"].to_numpy(), "money_received": money_in,
         "payments_received": h["payments_received"].to_numpy(), "calls_received": h["calls_received"].to_numpy(),
     })
@@ -313,7 +333,8 @@ def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20
     reasons = []
     for r, (src, kind, share) in zip(df.itertuples(), inflow):
         parts = [f"{r.upward_flow:.1%} of the seeds' upward walks end here",
-                 f"reached by the walks of {r.seeds_reaching:.1f} of {len(seed_idx)} seed(s)",
+                 f"reached by the walks of {r.seeds_reaching:.1f} of {len(seed_idx)} seed(s)"
+                 + (f", through {r.reached_through:.1f} people" if r.reached_through < r.seeds_reaching else ""),
                  f"{int(r.hops)} hop(s) from a seed", f"{r.levels_above_seeds:.1f} levels above the seeds"]
         if src >= 0:
             parts.append(f"reached mostly from {labels[src]} ({ids[src]}) by {kind} ({share:.0%} of what reaches it)")
