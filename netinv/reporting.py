@@ -89,9 +89,11 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
                                 f"Seeds: {seed_labels}. An upward walk (money in its direction, calls towards the side "
                                 "they show to be above) runs from each seed; a candidate ranks by the largest share of "
                                 "one seed's walk that reaches it, how many seeds' walks reach it (seeds_reaching, "
-                                "counted less than in proportion) and its distance from them. How calls were read: "
+                                "counted less than in proportion, and at most as many as the people the walks arrive "
+                                "through: reached_through) and its distance from them. How calls were read: "
                                 f"{up.attrs['call_direction']}.",
-                                table_from_frame(up, ["rank", "label", "id", "upstream_score", "seeds_reaching", "hops",
+                                table_from_frame(up, ["rank", "label", "id", "upstream_score", "seeds_reaching",
+                                                      "reached_through", "hops",
                                                       "levels_above_seeds", "reasons"])))
         try:
             from .workflow import route_evidence

@@ -182,8 +182,8 @@ def register(app: typer.Typer) -> None:
         """Upstream candidates (上家) above the given people, with the reasons for each rank."""
         net = _network(store, level, layer, since, until)
         df = an.upstream(net, from_, hops=hops, top=max(top, 50), call_direction=call_direction)
-        _emit(df, out_file, ["rank", "id", "label", "upstream_score", "seeds_reaching", "hops", "levels_above_seeds",
-                             "reasons"], "upstream candidates", top)
+        _emit(df, out_file, ["rank", "id", "label", "upstream_score", "seeds_reaching", "reached_through", "hops",
+                             "levels_above_seeds", "reasons"], "upstream candidates", top)
         _notes(df.attrs["call_direction"])
 
     @app.command()
