@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from netinv import analysis as an
 from netinv.analysis.graphs import adjacency, igraph_view
+from netinv.analysis.hierarchy import dominance
 from netinv.errors import NoRouteFound
 from netinv.network import Network
 
@@ -315,6 +316,26 @@ def test_springrank_orders_a_chain():
     net = chain()
     h = an.hierarchy(net, exclude=[]).set_index("id")["score"]
     assert h["person:s"] > h["person:w"] > h["person:d"] > h["person:r1"] > h["person:c1"]
+
+
+def test_money_kept_counts_for_the_keepers_contacts():
+    # the money handler M pays 10,000 in five transfers onto a relative's card R, which pays 1,000
+    # rent to a landlord L and keeps 90%; R's holder calls the supplier S (3 calls each way) and L
+    # (once each way).  Each payment into R also says, by 0.9 and in proportion to R's calls, that
+    # S (6 of 8) and L (2 of 8) are above M
+    money = pd.DataFrame({"source": ["M", "R"], "target": ["R", "L"], "count": [5, 1], "layer": "money",
+                          "amount": [1e4, 1e3]})
+    calls = pd.DataFrame({"source": ["R", "S", "R", "L"], "target": ["S", "R", "L", "R"], "count": [3, 3, 1, 1],
+                          "layer": "calls"})
+    net = Network.from_edges(pd.concat([money, calls], ignore_index=True), kind="phone")
+    a = dominance(net, exclude=[]).toarray()
+    i = net.index
+    assert a[i["phone:S"], i["phone:M"]] == pytest.approx(3.0 * 5 * 0.9 * 6 / 8)
+    assert a[i["phone:L"], i["phone:M"]] == pytest.approx(3.0 * 5 * 0.9 * 2 / 8)
+    assert a[i["phone:R"], i["phone:M"]] == pytest.approx(3.0 * 5)  # the payments themselves
+    assert np.diag(a).max() == 0
+    h = an.hierarchy(net, exclude=[], call_direction="up").set_index("id")["score"]
+    assert h["phone:S"] > h["phone:M"]
 
 
 def test_springrank_spacing():

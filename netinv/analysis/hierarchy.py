@@ -10,6 +10,12 @@ minimise the springs' energy (a sparse linear solve).  The evidence, per edge of
   the caller (weight ``call_weight`` per call; calls both ways largely cancel out).  Where bosses
   give the orders by phone it is the other way round; ``call_direction`` says which, and
   ``"auto"`` (the default) lets the money layer decide (:mod:`.direction`);
+- money kept: what an account keeps of what it receives is for someone its holder talks to, as
+  in the upward walk (:func:`upward_walk`).  A payment into an account that keeps a share of its
+  takings also counts, by that share, as evidence that the holder's call contacts (in proportion
+  to their calls, leaving out those who paid in) are above the payer.  A supplier whose takings
+  go to a relative's card, and whose calls run evenly both ways, stands above the money handler
+  who pays that card;
 - seizures: of two arrested people, the one caught with ten times more is about one level
   above (weight ``seizure_weight`` per factor of ten).
 
@@ -70,10 +76,14 @@ def dominance(net: Network, *, money_weight: float = 3.0, call_weight: float = 1
     money = adjacency(net, ("money",), "count", True, exclude)       # payer -> payee
     calls = adjacency(net, ("calls",), "count", True, exclude)       # caller -> callee
     a = (money_weight * money.T + call_weight * (calls.T if calls_run == "up" else calls)).tocsr()
+    # money kept: [c, p] += kept[k] * share of k's contacts that c has * payments p -> k
+    kept = _kept_share(adjacency(net, ("money",), "amount", True, exclude))
+    a = a + money_weight * (_rownorm(_keeper_contacts(calls, money)).T @ sp.diags(kept) @ money.T)
     if "arrested" in net.nodes and "max_quantity_g" in net.nodes:
         q = net.nodes["max_quantity_g"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         a = a + seizure_evidence(q, exclude_mask(net, exclude), seizure_weight)
-    # no diagonal to clear: adjacency() drops self-loops and a seizure is compared only with others'
+    # no diagonal to clear: a keeper's contacts leave out its payers, adjacency() drops self-loops
+    # and a seizure is compared only with others'
     a = a.tocsr()
     a.eliminate_zeros()
     return a
@@ -158,6 +168,21 @@ def _hops_from(net: Network, seeds: np.ndarray, exclude: Iterable[str], max_hops
     return dist
 
 
+def _kept_share(money: sp.csr_matrix) -> np.ndarray:
+    """Per node, the share of what it handles (the larger of what it pays and receives) that it keeps."""
+    paid = np.asarray(money.sum(axis=1)).ravel()
+    handled = np.maximum(paid, np.asarray(money.sum(axis=0)).ravel())
+    return np.where(handled > 0, (handled - paid) / np.where(handled > 0, handled, 1.0), 0.0)
+
+
+def _keeper_contacts(calls: sp.csr_matrix, money: sp.csr_matrix) -> sp.csr_matrix:
+    """``[k, c]``: calls between k and c either way, where c did not pay k (``money``: payer -> payee)."""
+    contacts = (calls + calls.T).tocsr()
+    contacts = (contacts - contacts.multiply((money.T > 0).astype(np.float64))).tocsr()
+    contacts.eliminate_zeros()
+    return contacts
+
+
 def _rownorm(m: sp.csr_matrix, total: np.ndarray | None = None) -> sp.csr_matrix:
     """Each row divided by ``total`` (by default its own sum); rows with a zero total stay zero."""
     tot = np.asarray(m.sum(axis=1)).ravel() if total is None else total
@@ -179,11 +204,9 @@ def _walk_steps(net: Network, exclude: Iterable[str] | None, money_share: float,
     surplus.eliminate_zeros()
     paid = np.asarray(money.sum(axis=1)).ravel()
     handled = np.maximum(paid, np.asarray(money.sum(axis=0)).ravel())
-    kept = np.where(handled > 0, (handled - paid) / np.where(handled > 0, handled, 1.0), 0.0)
+    kept = _kept_share(money)
     # what a node keeps goes to the people it talks to, except those who paid it in (they are below it)
-    contacts = (calls + calls.T).tocsr()
-    contacts = (contacts - contacts.multiply((money.T > 0).astype(np.float64))).tocsr()
-    contacts.eliminate_zeros()
+    contacts = _keeper_contacts(calls, money)
     has_money = paid > 0
     has_calls = np.asarray(surplus.sum(axis=1)).ravel() > 0
     w_money = np.where(has_money, np.where(has_calls, money_share, 1.0), 0.0)
