@@ -82,7 +82,8 @@ def lead_hits(lead_ids: Iterable[str], truth: dict, top: int = 10) -> dict:
     """
     people = [true_person(c, truth) for c in list(lead_ids)[:top]]
     members = {p["person_id"] for p in truth["persons"]} | {truth["relative"]}
-    return {"upstream": len({p for p in people if p in _upper(truth)}),
+    upper = _upper(truth)
+    return {"upstream": len({p for p in people if p in upper}),
             "network": sum(p in members for p in people),
             "unrelated": sum(p not in members for p in people),
             "leads": len(people)}
