@@ -146,7 +146,8 @@ def _missing_column(path: Path, what: str, candidates: Sequence[str], headers: I
     wanted = " or ".join(repr(c) for c in candidates)
     have = ", ".join(repr(h) for h in headers)
     return SourceError(
-        str(path), f"missing column for {what}: expected {wanted}; the file has {have} (map it with --map {what}=COLUMN)"
+        str(path),
+        f"missing column for {what}: expected {wanted}; the file has {have} (map it with --map {what}=COLUMN)",
     )
 
 
@@ -236,7 +237,8 @@ def _statement(raw: RawTable, profile: Profile, headers: set[str], errs: _Errors
     if unknown.any():
         reasons = pd.Series(pd.NA, index=flag.index, dtype="string")
         expected = "/".join(st.debit[:2] + st.credit[:2])
-        reasons[unknown] = "unknown debit/credit flag " + flag[unknown].fillna("").map(repr) + f" (expected {expected}...)"
+        shown = flag[unknown].fillna("").map(repr)
+        reasons[unknown] = "unknown debit/credit flag " + shown + f" (expected {expected}...)"
         errs.add(reasons, None)
     own, other = cols["account"], cols["counterpart"]
     own_name, other_name = cols["name"], cols["counterpart_name"]

@@ -239,6 +239,14 @@ class Network:
                 "nodes_by_kind": by_kind, "edges_by_layer": by_layer, "window": str(self.window)}
 
 
+def _one_currency(s: pd.Series):
+    """The currency of merged edges: the one they share, NA when none is known, MIXED otherwise."""
+    known = s.dropna()
+    if known.empty:
+        return pd.NA
+    return known.iloc[0] if known.nunique() == 1 else "MIXED"
+
+
 def _collapse(edges: pd.DataFrame, mapping: dict[str, str]) -> tuple[pd.DataFrame, int]:
     """Re-aggregate edges after mapping node ids; returns (edges, self-loops dropped)."""
     e = edges.copy()
@@ -254,8 +262,7 @@ def _collapse(edges: pd.DataFrame, mapping: dict[str, str]) -> tuple[pd.DataFram
         count=("count", "sum"), duration_s=("duration_s", lambda s: s.sum(min_count=1)),
         amount=("amount", lambda s: s.sum(min_count=1)), first=("first", "min"), last=("last", "max"),
     )
-    cur = g["currency"].agg(lambda s: s.dropna().iloc[0] if s.dropna().nunique() == 1 else (pd.NA if s.dropna().empty else "MIXED"))
-    out["currency"] = cur
+    out["currency"] = g["currency"].agg(_one_currency)
     out = out.reset_index()
     out["duration_s"] = out["duration_s"].astype("Int64")
     out["amount"] = out["amount"].astype("Float64")
@@ -367,8 +374,7 @@ def build_network(store, layers: Sequence[str] = LAYERS, window: Window | None =
         if loops:
             notes.append(f"{loops} edge(s) between identifiers of the same person left out (self-loops)")
     # nodes: every endpoint, plus persons when the co-arrest layer or person level is asked for
-    ids = pd.unique(pd.concat([edges["source"], edges["target"]], ignore_index=True)) if len(edges) else np.array([], dtype=object)
-    ids = list(ids)
+    ids = list(pd.unique(pd.concat([edges["source"], edges["target"]], ignore_index=True))) if len(edges) else []
     if level in ("person", "resolved") or "co_arrest" in layers:
         ids = list(dict.fromkeys(ids + ("person:" + persons["person_id"]).tolist()))
     nodes = pd.DataFrame({"id": pd.Series(sorted(ids), dtype="string")})

@@ -224,7 +224,8 @@ BUILTIN_PROFILES: dict[str, Profile] = {
             "cell_id": ("基站号", "基站", "小区号", "LAC-CI"),
             "imei": ("IMEI", "imei", "串号"),
         },
-        values={"kind": {"语音": "voice", "通话": "voice", "短信": "sms", "SMS": "sms", "voice": "voice", "sms": "sms"}},
+        values={"kind": {"语音": "voice", "通话": "voice", "短信": "sms",
+                         "SMS": "sms", "voice": "voice", "sms": "sms"}},
         **_CN,
     ),
     "bank-cn": Profile(

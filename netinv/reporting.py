@@ -122,8 +122,8 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
     res = store.resolution()
     groups = res.groups()
     sections.append(Section("identity", "One person, several ids",
-                            f"Person resolution (Splink, threshold {res.threshold}): {len(groups)} group(s) of person ids "
-                            f"taken to be one person; {len(res.review)} pair(s) await an analyst's decision "
+                            f"Person resolution (Splink, threshold {res.threshold}): {len(groups)} group(s) of "
+                            f"person ids taken to be one person; {len(res.review)} pair(s) await an analyst's decision "
                             "(netinv resolve / decide).",
                             table_from_frame(groups, ["entity", "person_ids"], top)))
     bare_hubs = [h.split(":", 1)[1] for h in hub_list if h.startswith("phone:")]

@@ -4,6 +4,7 @@
 #   bash scripts/test.sh [pytest args...]
 #
 # - a virtual environment in .venv with netinv and its test extras (versions pinned by constraints.txt);
+# - ruff over the code (pycodestyle and pyflakes rules, pyproject.toml), failing fast;
 # - Debian's chromium and CJK fonts for the browser tests (apt; sudo when not root);
 # - the real Neo4j server (scripts/neo4j-local), started for the run and stopped afterwards;
 # - then pytest over tests/ (notebooks included), with the datasets in ../shared/datasets required.
@@ -21,6 +22,9 @@ fi
 log "installing netinv and test dependencies"
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -c constraints.txt -e ".[test]"
+
+log "lint (ruff, settings in pyproject.toml)"
+.venv/bin/ruff check netinv tests benchmarks examples
 
 if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then
   log "installing chromium and CJK fonts (Debian packages)"

@@ -75,8 +75,8 @@ def neo4j_local(*args: str, check: bool = True):
     env_file = Path(neo4j_home()) / "run.env"
     env = dict(line.split("=", 1) for line in env_file.read_text().split() if "=" in line)
     return subprocess.run([str(ROOT / "scripts" / "neo4j-local"), *args], check=check, capture_output=True, text=True,
-                          env={**os.environ, "NETINV_NEO4J_HOME": neo4j_home(), "NETINV_NEO4J_BOLT_PORT": env["BOLT_PORT"],
-                               "NETINV_NEO4J_HTTP_PORT": env["HTTP_PORT"]})
+                          env={**os.environ, "NETINV_NEO4J_HOME": neo4j_home(),
+                               "NETINV_NEO4J_BOLT_PORT": env["BOLT_PORT"], "NETINV_NEO4J_HTTP_PORT": env["HTTP_PORT"]})
 
 
 def assert_same_network(a, b) -> None:
@@ -89,7 +89,8 @@ def assert_same_network(a, b) -> None:
     pd.testing.assert_frame_equal(a.holdings(), b.holdings())
     na, nb = a.network(level="person"), b.network(level="person")
     pd.testing.assert_frame_equal(na.edges, nb.edges, check_exact=False)
-    pd.testing.assert_frame_equal(na.nodes.drop(columns=["cases", "members"]), nb.nodes.drop(columns=["cases", "members"]))
+    listed = ["cases", "members"]
+    pd.testing.assert_frame_equal(na.nodes.drop(columns=listed), nb.nodes.drop(columns=listed))
 
 
 @pytest.fixture(params=STORE_KINDS)

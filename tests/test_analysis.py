@@ -200,14 +200,16 @@ def _groups(split):
 
 def test_cohesive_ties_find_branches_and_contact_ties_find_crews():
     net = two_branches()
-    branch = lambda k: sorted([f"W{k}", f"D{k}1", f"D{k}2"] + [f"R{k}{j}{i}" for j in (1, 2) for i in range(3)])
+    def branch(k):
+        return sorted([f"W{k}", f"D{k}1", f"D{k}2"] + [f"R{k}{j}{i}" for j in (1, 2) for i in range(3)])
     # cohesive, resolution 1: the branches (each wholesaler placed with the distributors it calls
     # most) and the trio
     assert _groups(an.communities(net, seed=1, resolution=1.0)) == sorted([branch(1), branch(2), ["C", "M", "S"]])
     # cohesive at the default resolution (2.0): finer; in this sparse example each branch's two crews
     # know each other only through their wholesaler, so the crews come apart; the trio stays whole
     crews = _groups(an.communities(net, seed=1))
-    crew = lambda k, j: [f"D{k}{j}"] + [f"R{k}{j}{i}" for i in range(3)]
+    def crew(k, j):
+        return [f"D{k}{j}"] + [f"R{k}{j}{i}" for i in range(3)]
     assert crews == sorted([["C", "M", "S"], sorted(crew(1, 1) + ["W1"]), crew(1, 2),
                             sorted(crew(2, 1) + ["W2"]), crew(2, 2)])
     assert an.communities(net, seed=1).attrs["method"] == "leiden (cohesive ties, resolution 2.0, seed 1)"
@@ -442,7 +444,8 @@ def test_money_kept_on_a_collection_account_follows_its_holders_calls():
     # between s and w: no money and no call surplus lead to s, only the card's calls do
     money = pd.DataFrame({"source": ["r1", "r2", "d", "w", "card"], "target": ["d", "d", "w", "card", "landlord"],
                           "count": [5, 5, 5, 5, 1], "layer": "money", "amount": [5e3, 5e3, 5e4, 5e5, 2e3]})
-    calls = pd.DataFrame({"source": ["r1", "r2", "d", "s", "card", "s", "w"], "target": ["d", "d", "w", "card", "s", "w", "s"],
+    calls = pd.DataFrame({"source": ["r1", "r2", "d", "s", "card", "s", "w"],
+                          "target": ["d", "d", "w", "card", "s", "w", "s"],
                           "count": [9, 9, 9, 3, 3, 5, 5], "layer": "calls"})
     net = Network.from_edges(pd.concat([money, calls], ignore_index=True))
     walk = an.upward_walk(net, exclude=[])

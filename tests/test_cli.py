@@ -112,7 +112,8 @@ def test_locked_workspace_is_a_clear_error(tmp_path):
 
     path = tmp_path / "w.duckdb"
     holder = subprocess.Popen([sys.executable, "-c",
-                               f"import duckdb,time; c=duckdb.connect({str(path)!r}); print('ok', flush=True); time.sleep(30)"],
+                               f"import duckdb,time; c=duckdb.connect({str(path)!r}); "
+                               "print('ok', flush=True); time.sleep(30)"],
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "ok"

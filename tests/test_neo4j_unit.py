@@ -215,8 +215,8 @@ def _tiny_batch():
     from pathlib import Path
 
     d = Path(tempfile.mkdtemp())
-    return read_records("calls", [write_csv(d / "c.csv", "caller,callee,start,duration_s\nA,B,2024-01-01T00:00:00Z,1\n")],
-                        raw_ids=True)
+    f = write_csv(d / "c.csv", "caller,callee,start,duration_s\nA,B,2024-01-01T00:00:00Z,1\n")
+    return read_records("calls", [f], raw_ids=True)
 
 
 def test_credentials_never_leave_the_store(monkeypatch):

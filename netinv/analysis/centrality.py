@@ -158,7 +158,8 @@ def betweenness(net: Network, *, layers=None, exclude=None, directed: bool = Fal
         if scaled:
             rows.append(scaled_pivot_sum(adj, part, directed) * n / len(part))
         else:
-            rows.append(np.asarray(g.betweenness(directed=directed, sources=part.tolist()), dtype=float) * n / len(part))
+            pivots = np.asarray(g.betweenness(directed=directed, sources=part.tolist()), dtype=float)
+            rows.append(pivots * n / len(part))
         if progress:
             progress(f"betweenness: {i}/{groups} groups of pivots")
     est = np.vstack(rows)

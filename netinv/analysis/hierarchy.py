@@ -245,7 +245,8 @@ def upward_walk(net: Network, exclude: Iterable[str] | None = None, money_share:
     return _walk_of(_walk_steps(net, exclude, money_share, calls_run))
 
 
-def _main_inflow(steps: dict[str, sp.csr_matrix], flow: np.ndarray, targets: np.ndarray) -> list[tuple[int, str, float]]:
+def _main_inflow(steps: dict[str, sp.csr_matrix], flow: np.ndarray,
+                 targets: np.ndarray) -> list[tuple[int, str, float]]:
     """For each target node: the node and kind of step that bring it most of its walk share, and that share."""
     out = []
     parts = {k: (sp.diags(flow) @ m[:, targets]).tocsc() for k, m in steps.items()}  # flow[i] * step[i, t]

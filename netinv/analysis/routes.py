@@ -132,9 +132,9 @@ def routes(
 
     Without ``targets``, the top ``upstream_top`` upstream candidates of the sources are the
     targets.  Routes are looked for among paths at most ``slack`` hops longer than the shortest
-    (``None``: all paths; slower on large networks).  Columns: ``route``, ``cost``, ``hop``, ``from``/``to`` (ids and labels), ``calls``,
-    ``transfers``, ``amount``, ``first``, ``last`` and, when time-respecting, ``at`` (a time
-    that fits the chain).  ``attrs["routes"]`` has one row per route.
+    (``None``: all paths; slower on large networks).  Columns: ``route``, ``cost``, ``hop``,
+    ``from``/``to`` (ids and labels), ``calls``, ``transfers``, ``amount``, ``first``, ``last``
+    and, when time-respecting, ``at`` (a time that fits the chain).  ``attrs["routes"]`` has one row per route.
     """
     k, upstream_top = check_count("k", k), check_count("upstream_top", upstream_top)
     gap = _gap_us(max_gap) if events is not None else None

@@ -104,7 +104,8 @@ def synth(
         from ..errors import NetinvError
 
         raise NetinvError(str(e)) from e
-    out.print(f"wrote {case.n_calls:,} call records and the bank statements of {len(case.manifest['loads'][3]['files'])} "
+    statements = len(case.manifest['loads'][3]['files'])
+    out.print(f"wrote {case.n_calls:,} call records and the bank statements of {statements} "
               f"accounts to {out_dir}; ground truth in {out_dir / 'ground_truth.json'}", markup=False)
     out.print(f"load it with: netinv load-case {out_dir}", markup=False)
 

@@ -73,8 +73,9 @@ def progress(label: str, total: int | None = None) -> Iterator:
             pass
         yield step
         return
-    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[msg]}"),
-                  TimeElapsedColumn(), console=err, transient=True) as prog:
+    columns = (SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[msg]}"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as prog:
         task = prog.add_task(label, total=total, msg="")
 
         def step(message: str = "", advance: int = 1):

@@ -32,16 +32,19 @@ def _make(kind: str):
 
     @handle_errors
     def command(
-        files: List[Path] = typer.Argument(..., help="Input files: CSV (any encoding the profile allows), Excel or Parquet.",
-                                           show_default=False),
+        files: List[Path] = typer.Argument(..., show_default=False,
+                                           help="Input files: CSV (any encoding the profile allows), Excel "
+                                                "or Parquet."),
         profile: Optional[str] = typer.Option(None, "--profile", "-p",
                                               help="Built-in profile (netinv profiles lists them) or a .toml file. "
                                                    "Default: generic (columns named as the fields)."),
-        map_: List[str] = typer.Option([], "--map", "-m", help="field=Column: read a field from a column of another name "
-                                                               "(repeatable)."),
-        region: Optional[str] = typer.Option(None, "--region", help="Default region for national phone numbers, e.g. CN."),
+        map_: List[str] = typer.Option([], "--map", "-m",
+                                       help="field=Column: read a field from a column of another name (repeatable)."),
+        region: Optional[str] = typer.Option(None, "--region",
+                                             help="Default region for national phone numbers, e.g. CN."),
         raw_ids: Optional[bool] = typer.Option(None, "--raw-ids/--no-raw-ids",
-                                               help="Identifiers are anonymised (integers, hashes): keep them as they are."),
+                                               help="Identifiers are anonymised (integers, hashes): "
+                                                    "keep them as they are."),
         tz: Optional[str] = typer.Option(None, "--tz", help="Time zone of timestamps written without one, "
                                                             "e.g. Asia/Shanghai, UTC, +08:00."),
         time_format: Optional[str] = typer.Option(None, "--time-format",
@@ -50,11 +53,12 @@ def _make(kind: str):
         encoding: Optional[str] = typer.Option(None, "--encoding", help="Text encoding of CSV files, e.g. utf-8, gbk."),
         delimiter: Optional[str] = typer.Option(None, "--delimiter", help="CSV field separator (default: detected)."),
         quarantine: Optional[Path] = typer.Option(None, "--quarantine", "-q",
-                                                  help="Write rejected rows (file, row, reason, raw values) to this CSV "
-                                                       "and load the rest."),
+                                                  help="Write rejected rows (file, row, reason, raw values) "
+                                                       "to this CSV and load the rest."),
         keep_invalid: List[str] = typer.Option([], "--keep-invalid",
-                                               help=f"Keep rows whose only problem is this field, with the value cleared "
-                                                    f"and reported (repeatable; one of: {', '.join(rk.clearable)})."),
+                                               help="Keep rows whose only problem is this field, with the value "
+                                                    "cleared and reported (repeatable; one of: "
+                                                    f"{', '.join(rk.clearable)})."),
         authority: Optional[str] = typer.Option(None, "--authority",
                                                 help="The warrant or order under which the records were obtained "
                                                      "(kept with their provenance)."),

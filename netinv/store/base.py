@@ -156,7 +156,8 @@ class GraphStore(abc.ABC):
 
     @abc.abstractmethod
     def sources(self) -> pd.DataFrame:
-        """Every file loaded: path, sha256, size, encoding, kind, profile, rows, accepted, rejected, loaded_at, authority."""
+        """Every file loaded: path, sha256, size, encoding, kind, profile, rows, accepted, rejected, loaded_at and
+        authority."""
 
     @abc.abstractmethod
     def loads(self) -> pd.DataFrame:

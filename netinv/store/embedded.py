@@ -197,7 +197,8 @@ class EmbeddedStore(GraphStore):
               UNION ALL SELECT phone FROM holders UNION ALL SELECT phone FROM arrests) WHERE v IS NOT NULL) AS phones,
           (SELECT count(DISTINCT v) FROM (
               SELECT payer_account AS v FROM transfers UNION ALL SELECT payee_account FROM transfers
-              UNION ALL SELECT account FROM holders UNION ALL SELECT account FROM arrests) WHERE v IS NOT NULL) AS accounts,
+              UNION ALL SELECT account FROM holders UNION ALL SELECT account FROM arrests)
+           WHERE v IS NOT NULL) AS accounts,
           (SELECT count(DISTINCT v) FROM (
               SELECT person_id AS v FROM holders UNION ALL SELECT person_id FROM arrests)) AS persons,
           (SELECT count(DISTINCT case_id) FROM arrests) AS cases,
@@ -245,7 +246,8 @@ class EmbeddedStore(GraphStore):
         ids = pd.DataFrame({"record_id": pd.Series(list(record_ids), dtype="string")})
         self.con.register("_want_ids", ids)
         try:
-            return self._df(sql + " SEMI JOIN _want_ids w ON w.record_id = p.record_id ORDER BY p.record_id, s.path, p.row")
+            return self._df(sql + " SEMI JOIN _want_ids w ON w.record_id = p.record_id"
+                            " ORDER BY p.record_id, s.path, p.row")
         finally:
             self.con.unregister("_want_ids")
 

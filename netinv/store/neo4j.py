@@ -32,7 +32,8 @@ from .. import __version__
 from ..adapters import Batch
 from ..errors import QueryError, StoreError, StoreUnavailable
 from ..schema import RECORD_KINDS
-from .base import DECISION_COLUMNS, GraphStore, LoadResult, Window, edge_frame, new_decision_id, new_load_id, typed_records
+from .base import (DECISION_COLUMNS, GraphStore, LoadResult, Window, edge_frame, new_decision_id, new_load_id,
+                   typed_records)
 from .cypher import QueryBook, default_book
 
 __all__ = ["Neo4jStore"]

@@ -100,7 +100,8 @@ def _holders(cast: Cast, rng: np.random.Generator) -> pd.DataFrame:
     """What investigators know about who uses which phone and account (not the source)."""
     p = cast.parties
     rows = []
-    known = [i for i in range(len(p)) if p.at[i, "role"] in ("money_handler", "courier", "wholesaler", "distributor", "retailer")]
+    chain = ("money_handler", "courier", "wholesaler", "distributor", "retailer")
+    known = [i for i in range(len(p)) if p.at[i, "role"] in chain]
     known += [i for i in range(len(p)) if p.at[i, "role"] == "customer" and rng.random() < 0.3]
     known.append(int(p.attrs["relative"]))
     phones = cast.phones.sort_values(["party", "from_day"])
@@ -133,8 +134,8 @@ def _truth(cast: Cast, arrests: pd.DataFrame, params: dict, id_truth: dict[str, 
             "phones": phones_of.get(i, []), "accounts": accounts_used.get(i, []),
             "arrested": r["person_id"] in arrested,
         })
-    phone_user = {e164(n): p.at[int(party), "person_id"] for n, party in zip(cast.phones["number"], cast.phones["party"])
-                  if p.at[int(party), "role"] != "hub"}
+    phone_user = {e164(n): p.at[int(party), "person_id"]
+                  for n, party in zip(cast.phones["number"], cast.phones["party"]) if p.at[int(party), "role"] != "hub"}
     accounts = {n: {"holder": p.at[int(h), "person_id"], "user": p.at[int(u), "person_id"]}
                 for n, h, u in zip(cast.accounts["number"], cast.accounts["party"], cast.accounts["user"])}
     repl = []
@@ -142,12 +143,14 @@ def _truth(cast: Cast, arrests: pd.DataFrame, params: dict, id_truth: dict[str, 
         if len(g) > 1:
             g = g.sort_values("from_day")
             old, new = g.iloc[0], g.iloc[1]
-            repl.append({"person_id": p.at[int(party), "person_id"], "old": e164(old["number"]), "new": e164(new["number"]),
+            repl.append({"person_id": p.at[int(party), "person_id"],
+                         "old": e164(old["number"]), "new": e164(new["number"]),
                          "switch_day": int(old["to_day"]), "gap_days": int(new["from_day"] - old["to_day"]),
                          "same_imei": bool(old["imei"] == new["imei"])})
     role = p["role"]
     ids = lambda r: sorted(p.loc[role == r, "person_id"].tolist())  # noqa: E731
-    arrested_retailers = sorted({id_truth.get(x, x) for x in arrests.loc[arrests["涉嫌罪名"] == "贩卖毒品罪", "人员编号"]})
+    dealing = arrests.loc[arrests["涉嫌罪名"] == "贩卖毒品罪", "人员编号"]
+    arrested_retailers = sorted({id_truth.get(x, x) for x in dealing})
     cell = {}
     for r in persons:
         kind, pid = r["role"], r["person_id"]

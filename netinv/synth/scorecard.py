@@ -89,7 +89,8 @@ def main() -> None:
     if df["people"].nunique() > 1:
         by = df.assign(all_w=df["wholesalers_in_top10"] == df["wholesalers"], g8=df["nmi_groups"] >= 0.8,
                        c8=df["contacts_nmi_groups"] >= 0.8).groupby("people")
-        print(by.agg(cases=("seed", "size"), source_top5=("source_in_top5", "sum"), all_wholesalers_top10=("all_w", "sum"),
+        print(by.agg(cases=("seed", "size"), source_top5=("source_in_top5", "sum"),
+                     all_wholesalers_top10=("all_w", "sum"),
                      upstream_in_top10=("upstream_in_top10", "mean"), others_in_top10=("others_in_top10", "mean"),
                      leads_upstream_top10=("leads_upstream_top10", "mean"),
                      leads_unrelated_top10=("leads_unrelated_top10", "mean"),

@@ -65,7 +65,8 @@ def write_calls(out: Path, cast: Cast, ev: pd.DataFrame, start: pd.Timestamp) ->
     dur = ev["duration_s"].to_numpy()[b_mask]
     b = pd.DataFrame({
         "主叫": ["+86" + x for x in caller_num[b_mask]],
-        "被叫": [("+86" + x[1:] if x.startswith("0") else ("+86" + x if len(x) > 8 else x)) for x in callee_num[b_mask]],
+        "被叫": [("+86" + x[1:] if x.startswith("0") else ("+86" + x if len(x) > 8 else x))
+               for x in callee_num[b_mask]],
         "开始时间": local[b_mask].dt.strftime("%Y/%m/%d %H:%M:%S").to_numpy(),
         "时长": [f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" for s in dur.tolist()],
         "业务类型": np.where(ev["sms"].to_numpy()[b_mask], "短信", "语音"),

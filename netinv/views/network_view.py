@@ -121,7 +121,9 @@ def network_fragment(
     nodes = net.nodes.iloc[keep].reset_index(drop=True)
     in_view = np.zeros(len(net.nodes), dtype=bool)
     in_view[keep] = True
-    e = net.edges[in_view[net.edges["s"].to_numpy()] & in_view[net.edges["t"].to_numpy()]] if len(net.edges) else net.edges
+    e = net.edges
+    if len(e):
+        e = e[in_view[e["s"].to_numpy()] & in_view[e["t"].to_numpy()]]
     if size is None:
         deg = np.asarray(net.graph.degree(keep.tolist(), mode="all"), dtype=float)
         size_vals = pd.Series(deg, index=nodes["id"].tolist())
