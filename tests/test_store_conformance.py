@@ -83,6 +83,17 @@ def test_records_round_trip(store, files):
     pd.testing.assert_frame_equal(back, expected, check_dtype=True)
 
 
+def test_calls_of_some_phones(store, files):
+    load_all(store, files)
+    every = store.records("calls")
+    for numbers in (["A"], ["C"], ["C", "D"], ["Q"], []):
+        got = store.calls_of(numbers)
+        want = every[every["caller"].isin(numbers) | every["callee"].isin(numbers)]
+        want = want.reset_index(drop=True)[got.columns]  # both in record_id order, as records() are
+        pd.testing.assert_frame_equal(got, want, check_dtype=True, obj=f"calls_of({numbers})")
+    assert len(store.calls_of(["A"])) == 3 and len(store.calls_of(["C", "D"])) == 2
+
+
 def test_provenance_traces_every_record(store, files):
     load_all(store, files)
     prov = store.provenance()

@@ -236,6 +236,14 @@ class GraphStore(abc.ABC):
         out["max_quantity_g"] = out["max_quantity_g"].astype("Float64")
         return out[PERSON_COLUMNS].sort_values("person_id").reset_index(drop=True)
 
+    def calls_of(self, numbers: Iterable[str]) -> pd.DataFrame:
+        """Call records (as :meth:`records`, in record_id order) in which one of ``numbers`` (bare phone
+        numbers, as in the records) is the caller or the callee.  Stores override this with a query
+        that reads no other calls."""
+        wanted = set(numbers)
+        r = self.records("calls")
+        return r[r["caller"].isin(wanted) | r["callee"].isin(wanted)].reset_index(drop=True)
+
     def events(self, layer: str, window: Window | None = None) -> pd.DataFrame:
         """Individual contacts of a layer: typed ``source``, ``target``, ``time``, ``record_id``.
 

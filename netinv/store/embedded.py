@@ -92,7 +92,9 @@ class EmbeddedStore(GraphStore):
     def _init_schema(self) -> None:
         for stmt in _ddl():
             self.con.execute(stmt)
-        have = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        # fetchall, not fetchone: an unfinished result would block registering a frame next
+        rows = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+        have = rows[0] if rows else None
         if have is None:
             self.con.execute(
                 "INSERT INTO meta VALUES ('schema_version', ?), ('created_at', ?), ('created_by', ?)",
@@ -233,6 +235,16 @@ class EmbeddedStore(GraphStore):
                 sql += f" WHERE {tcol} >= ? AND {tcol} < ?"
                 params = [lo, hi]
         return typed_records(kind, self._df(sql, params))
+
+    def calls_of(self, numbers: Iterable[str]) -> pd.DataFrame:
+        want = pd.DataFrame({"number": pd.Series(sorted(set(numbers)), dtype="string")})
+        self.con.register("_want_numbers", want)
+        try:
+            return typed_records("calls", self._df(
+                "SELECT * EXCLUDE (load_id) FROM calls WHERE caller IN (SELECT number FROM _want_numbers)"
+                " OR callee IN (SELECT number FROM _want_numbers)"))
+        finally:
+            self.con.unregister("_want_numbers")
 
     def provenance(self, record_ids: Iterable[str] | None = None) -> pd.DataFrame:
         sql = (

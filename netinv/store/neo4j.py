@@ -537,6 +537,13 @@ class Neo4jStore(GraphStore):
                 df["id_number_valid"] = pd.Series(dtype="boolean")
         return typed_records(kind, df)
 
+    def calls_of(self, numbers: Iterable[str]) -> pd.DataFrame:
+        df = self._df("read_calls_of", numbers=sorted(set(numbers)))
+        if df.empty:
+            return typed_records("calls", pd.DataFrame(columns=["record_id", *RECORD_KINDS["calls"].field_names]))
+        df["start"] = pd.to_datetime(df.pop("start_us"), unit="us", utc=True)
+        return typed_records("calls", df)
+
     def provenance(self, record_ids: Iterable[str] | None = None) -> pd.DataFrame:
         ids = None if record_ids is None else list(record_ids)
         df = self._df("read_provenance", ids=ids)
