@@ -85,13 +85,16 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
         say("upstream and routes")
         seed_labels = ", ".join(str(nodes.loc[s, "label"]) for s in seeds)
         up = an.upstream(net, seeds, top=top, exclude=hub_list)
+        from .workflow import calls_end, replacement_notes
+
+        pairs = replacement_notes(store, up, hub_list, calls_end(net))
         sections.append(Section("upstream", "Upstream candidates (上家)",
                                 f"Seeds: {seed_labels}. An upward walk (money in its direction, calls towards the side "
                                 "they show to be above) runs from each seed; a candidate ranks by the largest share of "
                                 "one seed's walk that reaches it, how many seeds' walks reach it (seeds_reaching, "
                                 "counted less than in proportion, and at most as many as the people the walks arrive "
                                 "through: reached_through) and its distance from them. How calls were read: "
-                                f"{up.attrs['call_direction']}.",
+                                f"{up.attrs['call_direction']}." + "".join(f" Note: {n}." for n in pairs),
                                 table_from_frame(up, ["rank", "label", "id", "upstream_score", "seeds_reaching",
                                                       "reached_through", "hops",
                                                       "levels_above_seeds", "reasons"])))

@@ -17,7 +17,8 @@ from .network import Network
 from .store import GraphStore, LoadResult, open_store
 from .synth import generate, load_manifest
 
-__all__ = ["load_files", "load_generated", "make_report", "run_demo", "DemoResult", "push", "route_evidence"]
+__all__ = ["load_files", "load_generated", "make_report", "run_demo", "DemoResult", "push", "route_evidence",
+           "replacement_notes", "calls_end"]
 
 Progress = Callable[[str], None]
 
@@ -114,6 +115,37 @@ def push(source: GraphStore, target: GraphStore, progress: Progress | None = Non
 
         raise StoreError(f"{target.uri} cannot receive a push (only Neo4j stores can)")
     return copy(source, progress=progress)
+
+
+def replacement_notes(store: GraphStore, ranked: pd.DataFrame, exclude: Sequence[str] = (),
+                      end: pd.Timestamp | None = None) -> list[str]:
+    """Notes on phones in a ranked list (``rank``, ``id``) that look like one phone replacing another.
+
+    At person or phone level a phone that no record attributes to anyone stands on its own, and
+    when its user changes numbers each number carries only part of what points to him: both rank
+    lower than the person would.  Each note names the two ranks and the evidence
+    (:func:`netinv.linkage.phone_pairs`, on the calls of the listed phones only).  ``exclude``:
+    typed ids of high-volume numbers; ``end``: the end of the call records (default: the last call
+    of the listed phones; :func:`calls_end` gives it from a network).
+    """
+    from .linkage import phone_pairs
+
+    listed = ranked[ranked["id"].astype(str).str.startswith("phone:")]
+    if len(listed) < 2:
+        return []
+    rank = {i.split(":", 1)[1]: int(r) for i, r in zip(listed["id"], listed["rank"])}
+    hubs = [h.split(":", 1)[1] for h in exclude if h.startswith("phone:")]
+    pairs = phone_pairs(store.calls_of(rank), list(rank), end=end, exclude=hubs)
+    return [f"{r.candidate} (rank {rank[r.candidate]}) may be the number that replaced {r.old} (rank {rank[r.old]}): "
+            f"{r.reasons}. If one person holds both, each ranks lower than he would as one (netinv successors "
+            f"--phone {r.old} lists every candidate; --level resolved merges each quiet number with its best successor)"
+            for r in pairs.itertuples()]
+
+
+def calls_end(net: Network) -> pd.Timestamp | None:
+    """The time of the last call in a network (None without calls)."""
+    last = net.edges.loc[net.edges["layer"] == "calls", "last"]
+    return None if last.empty else last.max()
 
 
 def route_evidence(store: GraphStore, net: Network, hops: pd.DataFrame, window=None, shown: int = 5) -> pd.DataFrame:

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from netinv import analysis as an
 from netinv.cli import app
-from netinv.linkage import link_cases, profiles, successors
+from netinv.linkage import link_cases, phone_pairs, profiles, successors
 from netinv.synth import generate
 from netinv.synth.variants import pinyin_name
 from netinv.workflow import load_files, load_generated
@@ -91,6 +91,52 @@ def test_successor_hand_checked():
     assert first["candidate"] == "B" and first["same_imei"] and first["shared_contacts"] == 3
     assert "same handset" in first["reasons"]
     assert "Z" not in set(s["candidate"])
+
+
+def test_phone_pairs_look_only_among_the_listed_phones():
+    t0 = pd.Timestamp("2024-01-01", tz="UTC")
+    rows = []
+    for d in range(10):  # A talks to c1..c4 for ten days, then goes quiet
+        rows += [("A", c, t0 + pd.Timedelta(days=d)) for c in ("c1", "c2", "c3", "c4")]
+    for d in range(11, 15):  # B, listed, takes two of them and a new one; E, listed, shares none
+        rows += [("B", c, t0 + pd.Timedelta(days=d)) for c in ("c1", "c2", "c8")]
+        rows.append(("E", "c9", t0 + pd.Timedelta(days=d)))
+    for d in range(11, 40):  # D, not listed, takes over all four
+        rows += [("D", c, t0 + pd.Timedelta(days=d)) for c in ("c1", "c2", "c3", "c4")]
+    for d in range(6):  # C, listed, goes quiet early and has no successor
+        rows.append(("C", "c7", t0 + pd.Timedelta(days=d)))
+    calls = pd.DataFrame(rows, columns=["caller", "callee", "start"]).assign(imei=None, cell_id=None)
+    assert successors(calls, top=1).set_index("old").loc["A", "candidate"] == "D"
+    # among the listed phones only; A is quiet against the end of all the records (day 39), not of
+    # the listed phones' own calls (day 14, which would leave A's last call only 5 days before it)
+    pairs = phone_pairs(calls, ["A", "B", "C", "E"])
+    assert pairs[["old", "candidate", "shared_contacts", "old_contacts"]].values.tolist() == [["A", "B", 2, 4]]
+    assert "rank" not in pairs
+    assert phone_pairs(calls, ["A"]).empty and phone_pairs(calls.iloc[0:0], ["A", "B"]).empty
+
+
+def test_upstream_names_a_source_split_over_two_phones(tmp_path):
+    # 50 people, seed 136: the source never appears as a person, only as two phones (he changes
+    # numbers on day 24), which rank 10th and 12th at person level
+    from typer.testing import CliRunner
+
+    from netinv.cli import app
+    from netinv.synth import generate
+
+    case = generate(tmp_path / "case", seed=136, people=50)
+    old, new = next((r["old"], r["new"]) for r in case.truth["replacements"]
+                    if r["person_id"] == case.truth["source"])
+    ws = f"embedded:{tmp_path / 'w.duckdb'}"
+    runner = CliRunner()
+    assert runner.invoke(app, ["load-case", str(case.path), "--store", ws]).exit_code == 0
+    seeds = [a for s in case.truth["arrested_retailers"] for a in ("--from", s)]
+    r = runner.invoke(app, ["upstream", *seeds, "--top", "12", "--store", ws])
+    assert r.exit_code == 0, r.output
+    note = " ".join(r.output.split())
+    assert f"note: {new} (rank 12) may be the number that replaced {old} (rank 10)" in note, r.output
+    assert note.count("may be the number that replaced") == 1
+    r = runner.invoke(app, ["upstream", *seeds, "--top", "12", "--level", "resolved", "--store", ws])
+    assert r.exit_code == 0 and "may be the number that replaced" not in r.output
 
 
 HOLDERS = "person_id,name,id_number,phone\nP1,张伟,11010519491231002X,13800138000\nP2,李娜,,13900139000\n"

@@ -179,12 +179,21 @@ def register(app: typer.Typer) -> None:
         until: Optional[str] = UNTIL,
         out_file: Optional[Path] = OUT, top: int = TOP, store: Optional[str] = STORE,
     ):
-        """Upstream candidates (上家) above the given people, with the reasons for each rank."""
+        """Upstream candidates (上家) above the given people, with the reasons for each rank.
+
+        Below --level resolved, phones in the table that look like one phone replacing another are
+        named in a note: they may be one person, ranked lower than he would be as one.
+        """
+        from ..workflow import calls_end, replacement_notes
+
         net = _network(store, level, layer, since, until)
         df = an.upstream(net, from_, hops=hops, top=max(top, 50), call_direction=call_direction)
         _emit(df, out_file, ["rank", "id", "label", "upstream_score", "seeds_reaching", "reached_through", "hops",
                              "levels_above_seeds", "reasons"], "upstream candidates", top)
         _notes(df.attrs["call_direction"])
+        if level != "resolved":
+            with open_store(store) as st:
+                _notes(*replacement_notes(st, df.head(top), df.attrs["excluded"], calls_end(net)))
 
     @app.command()
     @handle_errors

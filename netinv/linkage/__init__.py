@@ -7,6 +7,6 @@
 
 from .cases import case_links, link_cases
 from .resolution import Resolution, profiles, resolve
-from .successors import successors
+from .successors import phone_pairs, successors
 
-__all__ = ["Resolution", "profiles", "resolve", "successors", "case_links", "link_cases"]
+__all__ = ["Resolution", "profiles", "resolve", "successors", "phone_pairs", "case_links", "link_cases"]

@@ -16,7 +16,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-__all__ = ["successors", "WEIGHTS"]
+__all__ = ["successors", "phone_pairs", "WEIGHTS"]
 
 #: how the evidence adds up to a candidate's score
 WEIGHTS = {"contacts": 3.0, "imei": 2.0, "towers": 1.0, "gap_per_day": 0.03}
@@ -29,12 +29,15 @@ def _sets(s: pd.Series, key: pd.Series) -> dict:
 
 def successors(calls: pd.DataFrame, *, phones: Iterable[str] | None = None, quiet_days: float = 7,
                max_gap_days: float = 30, overlap_days: float = 1, min_shared: int = 2, top: int = 3,
-               exclude: Iterable[str] = (), weights: dict | None = None) -> pd.DataFrame:
+               exclude: Iterable[str] = (), weights: dict | None = None, candidates: Iterable[str] | None = None,
+               end: pd.Timestamp | None = None) -> pd.DataFrame:
     """Likely successors of phones that went quiet, best first per phone, with the evidence.
 
     ``calls`` is a calls record frame (``caller``, ``callee``, ``start``, ``imei``, ``cell_id``);
-    ``phones`` restricts the question to some old numbers; ``exclude`` are numbers (bare, as in
-    the records) never counted as contacts, for example high-volume numbers.
+    ``phones`` restricts the question to some old numbers and ``candidates`` the numbers that may
+    have replaced them; ``exclude`` are numbers (bare, as in the records) never counted as
+    contacts, for example high-volume numbers.  ``end`` is the end of the records (default: the
+    last call in ``calls``): a phone is quiet when its last call is ``quiet_days`` before it.
     """
     w = {**WEIGHTS, **(weights or {})}
     cols = ["old", "candidate", "rank", "score", "shared_contacts", "old_contacts", "overlap", "same_imei",
@@ -49,7 +52,7 @@ def successors(calls: pd.DataFrame, *, phones: Iterable[str] | None = None, quie
     ev = pd.concat([a, b], ignore_index=True)
     ev = ev[~ev["phone"].isin(ex)]
     span = ev.groupby("phone")["t"].agg(["min", "max"])
-    end = ev["t"].max()
+    end = ev["t"].max() if end is None else end
     contacts = _sets(ev["other"].where(~ev["other"].isin(ex)), ev["phone"])
     imeis = _sets(ev["imei"], ev["phone"])
     towers = _sets(ev["cell"], ev["phone"])
@@ -57,6 +60,8 @@ def successors(calls: pd.DataFrame, *, phones: Iterable[str] | None = None, quie
     if phones is not None:
         quiet = quiet[quiet.index.isin(set(phones))]
     firsts = span["min"].sort_values()
+    if candidates is not None:
+        firsts = firsts[firsts.index.isin(set(candidates))]
     first_t = pd.to_datetime(firsts, utc=True).to_numpy("datetime64[us]")
     rows = []
     for old, r in quiet.iterrows():
@@ -95,3 +100,22 @@ def successors(calls: pd.DataFrame, *, phones: Iterable[str] | None = None, quie
             rows.append({**d, "rank": k})
     df = pd.DataFrame(rows, columns=cols)
     return df.sort_values(["rank", "score"], ascending=[True, False]).reset_index(drop=True)
+
+
+def phone_pairs(calls: pd.DataFrame, phones: Iterable[str], *, end: pd.Timestamp | None = None,
+                exclude: Iterable[str] = (), **kwargs) -> pd.DataFrame:
+    """Among ``phones`` (bare numbers, as in the records), the pairs where one looks like the other's
+    replacement: for each that went quiet, its best successor among the others, with the evidence.
+
+    Only the calls of these phones count, so ``calls`` may hold just those
+    (:meth:`~netinv.store.GraphStore.calls_of`); then pass as ``end`` the end of all the records
+    (default: the last of ``calls``), against which a phone counts as quiet.  ``kwargs`` go to
+    :func:`successors`.  Columns as there, without ``rank``.
+    """
+    wanted = set(phones)
+    if calls.empty or len(wanted) < 2:
+        return successors(calls.iloc[0:0], **kwargs).drop(columns=["rank"])
+    own = calls[calls["caller"].isin(wanted) | calls["callee"].isin(wanted)]
+    found = successors(own, phones=wanted, candidates=wanted, exclude=exclude, top=1,
+                       end=calls["start"].max() if end is None else end, **kwargs)
+    return found.drop(columns=["rank"]).sort_values(["score", "old"], ascending=[False, True]).reset_index(drop=True)
