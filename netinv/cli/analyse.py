@@ -181,8 +181,7 @@ def register(app: typer.Typer) -> None:
     ):
         """Upstream candidates (上家) above the given people, with the reasons for each rank.
 
-        Below --level resolved, phones in the table that look like one phone replacing another are
-        named in a note: they may be one person, ranked lower than he would be as one.
+        Below --level resolved, a note names listed phones that look like one replacing another.
         """
         from ..workflow import calls_end, replacement_notes
 
