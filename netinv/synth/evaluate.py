@@ -16,7 +16,7 @@ from typing import Iterable
 import igraph as ig
 import pandas as pd
 
-__all__ = ["load_truth", "true_person", "upstream_hits", "lead_hits", "community_nmi"]
+__all__ = ["load_truth", "true_person", "upstream_hits", "lead_hits", "pair_hits", "community_nmi"]
 
 
 def load_truth(case_dir: str | Path) -> dict:
@@ -87,6 +87,14 @@ def lead_hits(lead_ids: Iterable[str], truth: dict, top: int = 10) -> dict:
             "network": sum(p in members for p in people),
             "unrelated": sum(p not in members for p in people),
             "leads": len(people)}
+
+
+def pair_hits(pairs: pd.DataFrame, truth: dict) -> dict:
+    """How many of the phone pairs (``old``, ``candidate``: bare numbers) are one true person's numbers."""
+    phones = truth["phones"]
+    same = sum(phones.get(o) is not None and phones.get(o) == phones.get(c)
+               for o, c in zip(pairs["old"], pairs["candidate"]))
+    return {"pairs": len(pairs), "same_person": int(same)}
 
 
 def community_nmi(split: pd.DataFrame, truth: dict, level: str = "groups", customers: bool = False) -> float:

@@ -11,7 +11,10 @@ default) and with contact-count ties.  Besides the source's rank and the wholesa
 couriers, wholesalers, distributors) the top 10 names, how many entries repeat one of them, and how
 many name nobody above them (relatives, landlords, friends).  The leads from widening the case
 (``expand`` from the same seeds, 2 hops) are scored too: of the first 10, how many distinct true
-people above the dealers they name, and how many entries name nobody in the network.
+people above the dealers they name, and how many entries name nobody in the network.  Below the
+resolved level, the phones among the first 20 candidates that look like one replacing another
+(:func:`netinv.linkage.phone_pairs`, the note of ``netinv upstream``) are counted, with how many of
+those pairs are truly one person's numbers.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import pandas as pd
 from ..analysis import communities, expand, hub_ids, upstream
 from ..store import EmbeddedStore
 from . import generate
-from .evaluate import community_nmi, lead_hits, upstream_hits
+from .evaluate import community_nmi, lead_hits, pair_hits, upstream_hits
 
 __all__ = ["score_case", "scorecard"]
 
@@ -34,14 +37,24 @@ __all__ = ["score_case", "scorecard"]
 def score_case(case_dir: Path, seed: int, people: int, level: str = "person") -> dict:
     from ..workflow import load_generated
 
+    from ..linkage import phone_pairs
+    from ..workflow import calls_end
+
     case = generate(case_dir / "case", seed=seed, people=people)
+    truth = case.truth
+    seeds = ["person:" + p for p in truth["arrested_retailers"]]
     with EmbeddedStore(case_dir / "ws.duckdb") as st:
         load_generated(case.path, st)
         net = st.network(level=level)
-    truth = case.truth
-    seeds = ["person:" + p for p in truth["arrested_retailers"]]
-    hubs = hub_ids(net)
-    hits = upstream_hits(upstream(net, seeds, top=30)["id"], truth)
+        hubs = hub_ids(net)
+        up = upstream(net, seeds, top=30)
+        pairs = None
+        if level != "resolved":  # the note on phones that look like one replacing another (first 20)
+            phones = [i.split(":", 1)[1] for i in up["id"].head(20) if i.startswith("phone:")]
+            pairs = phone_pairs(st.calls_of(phones), phones, end=calls_end(net),
+                                exclude=[h.split(":", 1)[1] for h in hubs if h.startswith("phone:")])
+    hits = upstream_hits(up["id"], truth)
+    same = pair_hits(pairs, truth) if pairs is not None else {"pairs": None, "same_person": None}
     leads = lead_hits(expand(net, seeds, hops=2, top=10)["id"], truth)
     split = communities(net, seed=0, exclude=hubs)  # cohesive ties, the default
     crews = communities(net, seed=0, exclude=hubs, ties="contacts")
@@ -58,6 +71,7 @@ def score_case(case_dir: Path, seed: int, people: int, level: str = "person") ->
         "communities": int(split["community"].max()),
         "contacts_nmi_groups": round(community_nmi(crews, truth, "groups"), 3),
         "contacts_nmi_cells": round(community_nmi(crews, truth, "cells"), 3),
+        "phone_pairs_top20": same["pairs"], "phone_pairs_same_person": same["same_person"],
     }
 
 
@@ -86,6 +100,10 @@ def main() -> None:
           f"{(df['nmi_groups'] >= 0.8).sum()}/{len(df)}, cells {(df['nmi_cells'] >= 0.8).sum()}/{len(df)} "
           f"(ties=contacts: groups {(df['contacts_nmi_groups'] >= 0.8).sum()}/{len(df)}, "
           f"cells {(df['contacts_nmi_cells'] >= 0.8).sum()}/{len(df)})")
+    if df["phone_pairs_top20"].notna().any():
+        print(f"phone pairs named among the first 20 candidates: {int(df['phone_pairs_top20'].sum())} in "
+              f"{int((df['phone_pairs_top20'] > 0).sum())} case(s), {int(df['phone_pairs_same_person'].sum())} of "
+              "them one person's numbers")
     if df["people"].nunique() > 1:
         by = df.assign(all_w=df["wholesalers_in_top10"] == df["wholesalers"], g8=df["nmi_groups"] >= 0.8,
                        c8=df["contacts_nmi_groups"] >= 0.8).groupby("people")
