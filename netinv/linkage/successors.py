@@ -110,7 +110,8 @@ def phone_pairs(calls: pd.DataFrame, phones: Iterable[str], *, end: pd.Timestamp
     Only the calls of these phones count, so ``calls`` may hold just those
     (:meth:`~netinv.store.GraphStore.calls_of`); then pass as ``end`` the end of all the records
     (default: the last of ``calls``), against which a phone counts as quiet.  ``kwargs`` go to
-    :func:`successors`.  Columns as there, without ``rank``.
+    :func:`successors` (all but ``phones``, ``candidates``, ``top`` and ``end``, which this sets).
+    Columns as there, without ``rank``, strongest pair first.
     """
     wanted = set(phones)
     if calls.empty or len(wanted) < 2:
