@@ -18,7 +18,7 @@ from .store import GraphStore, LoadResult, open_store
 from .synth import generate, load_manifest
 
 __all__ = ["load_files", "load_generated", "make_report", "run_demo", "DemoResult", "push", "route_evidence",
-           "replacement_notes", "calls_end"]
+           "replacement_pairs", "replacement_notes", "calls_end"]
 
 Progress = Callable[[str], None]
 
@@ -117,29 +117,34 @@ def push(source: GraphStore, target: GraphStore, progress: Progress | None = Non
     return copy(source, progress=progress)
 
 
-def replacement_notes(store: GraphStore, ranked: pd.DataFrame, exclude: Sequence[str] = (),
-                      end: pd.Timestamp | None = None) -> list[str]:
-    """Notes on phones in a ranked list (``rank``, ``id``) that look like one phone replacing another.
+def replacement_pairs(store: GraphStore, ranked: pd.DataFrame, exclude: Sequence[str] = (),
+                      end: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Pairs of phones in a ranked list (``rank``, ``id``) where one looks like the other's replacement.
 
     At person or phone level a phone that no record attributes to anyone stands on its own, and
     when its user changes numbers each number carries only part of what points to him: both rank
-    lower than the person would.  Each note names the two ranks and the evidence
-    (:func:`netinv.linkage.phone_pairs`, on the calls of the listed phones only).  ``exclude``:
-    typed ids of high-volume numbers; ``end``: the end of the call records (default: the last call
-    of the listed phones; :func:`calls_end` gives it from a network).
+    lower than the person would.  The pairs are :func:`netinv.linkage.phone_pairs` on the calls of
+    the listed phones only, with ``old_rank`` and ``candidate_rank`` added.  ``exclude``: typed ids
+    of high-volume numbers; ``end``: the end of the call records (default: the last call of the
+    listed phones; :func:`calls_end` gives it from a network).
     """
     from .linkage import phone_pairs
 
     listed = ranked[ranked["id"].astype(str).str.startswith("phone:")]
-    if len(listed) < 2:
-        return []
     rank = {i.split(":", 1)[1]: int(r) for i, r in zip(listed["id"], listed["rank"])}
     hubs = [h.split(":", 1)[1] for h in exclude if h.startswith("phone:")]
-    pairs = phone_pairs(store.calls_of(rank), list(rank), end=end, exclude=hubs)
-    return [f"{r.candidate} (rank {rank[r.candidate]}) may be the number that replaced {r.old} (rank {rank[r.old]}): "
+    calls = store.calls_of(rank) if len(rank) >= 2 else store.calls_of([])
+    pairs = phone_pairs(calls, list(rank), end=end, exclude=hubs)
+    return pairs.assign(old_rank=pairs["old"].map(rank), candidate_rank=pairs["candidate"].map(rank))
+
+
+def replacement_notes(store: GraphStore, ranked: pd.DataFrame, exclude: Sequence[str] = (),
+                      end: pd.Timestamp | None = None) -> list[str]:
+    """One note per pair of :func:`replacement_pairs`: the two ranks and the evidence."""
+    return [f"{r.candidate} (rank {r.candidate_rank}) may be the number that replaced {r.old} (rank {r.old_rank}): "
             f"{r.reasons}. If one person holds both, each ranks lower than he would as one (netinv successors "
             f"--phone {r.old} lists every candidate; --level resolved merges each quiet number with its best successor)"
-            for r in pairs.itertuples()]
+            for r in replacement_pairs(store, ranked, exclude, end).itertuples()]
 
 
 def calls_end(net: Network) -> pd.Timestamp | None:

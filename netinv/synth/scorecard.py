@@ -35,10 +35,7 @@ __all__ = ["score_case", "scorecard"]
 
 
 def score_case(case_dir: Path, seed: int, people: int, level: str = "person") -> dict:
-    from ..workflow import load_generated
-
-    from ..linkage import phone_pairs
-    from ..workflow import calls_end
+    from ..workflow import calls_end, load_generated, replacement_pairs
 
     case = generate(case_dir / "case", seed=seed, people=people)
     truth = case.truth
@@ -48,11 +45,8 @@ def score_case(case_dir: Path, seed: int, people: int, level: str = "person") ->
         net = st.network(level=level)
         hubs = hub_ids(net)
         up = upstream(net, seeds, top=30)
-        pairs = None
-        if level != "resolved":  # the note on phones that look like one replacing another (first 20)
-            phones = [i.split(":", 1)[1] for i in up["id"].head(20) if i.startswith("phone:")]
-            pairs = phone_pairs(st.calls_of(phones), phones, end=calls_end(net),
-                                exclude=[h.split(":", 1)[1] for h in hubs if h.startswith("phone:")])
+        # the phones that upstream's note would name (first 20), below the resolved level
+        pairs = replacement_pairs(st, up.head(20), hubs, calls_end(net)) if level != "resolved" else None
     hits = upstream_hits(up["id"], truth)
     same = pair_hits(pairs, truth) if pairs is not None else {"pairs": None, "same_person": None}
     leads = lead_hits(expand(net, seeds, hops=2, top=10)["id"], truth)
