@@ -79,6 +79,16 @@ def test_store_from_environment(tmp_path, monkeypatch):
     assert (tmp_path / "env.duckdb").exists()
 
 
+@pytest.mark.parametrize("cmd", [["status"], ["centrality"], ["upstream", "--from", "P1"],
+                                 ["report", "--out", "r.html"], ["export", "--out", "x.gexf"], ["resolve"],
+                                 ["decisions"], ["push", "--to", "embedded:b.duckdb"]])
+def test_a_mistyped_workspace_is_an_error_not_a_new_empty_one(tmp_path, monkeypatch, cmd):
+    monkeypatch.chdir(tmp_path)
+    r = run(*cmd, "--store", "embedded:typo.duckdb", ok=False)
+    assert r.exit_code == 1 and "no workspace at" in r.output and "typo.duckdb" in r.output, r.output
+    assert not (tmp_path / "typo.duckdb").exists() and not (tmp_path / "b.duckdb").exists()
+
+
 def test_synth_load_case_report_view(tmp_path):
     ws = f"embedded:{tmp_path / 'w.duckdb'}"
     run("synth", "--out", tmp_path / "case", "--seed", 3, "--people", 30)

@@ -48,7 +48,7 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
 @handle_errors
 def status(store: Optional[str] = STORE):
     """Show what the workspace holds and which files it came from."""
-    with open_store(store) as st:
+    with open_store(store, create=False) as st:
         counts = st.counts()
         sources = st.sources()
         uri = st.uri
@@ -138,7 +138,7 @@ def report(
     """Write the case report: what was loaded, key people, the network, and a run manifest."""
     from ..workflow import make_report
 
-    with progress("report") as step, open_store(store) as st:
+    with progress("report") as step, open_store(store, create=False) as st:
         path = make_report(st, out_file, title=title, progress=step)
     out.print(f"wrote {path}", markup=False)
 
@@ -176,7 +176,7 @@ def view(
         raise NetinvError(str(e)) from e
     if color_by not in ("community", "level", "kind") or size_by not in ("pagerank", "degree", "betweenness"):
         raise NetinvError("--color-by is community, level or kind; --size-by is pagerank, degree or betweenness")
-    with progress("view"), open_store(store) as st:
+    with progress("view"), open_store(store, create=False) as st:
         net = st.network(layers=layers, window=window, level=level)
         hubs = [] if include_hubs else an.hub_ids(net)
         focus, radius, what = (seed or None), hops, f"{level} level"
@@ -225,7 +225,7 @@ def export(
         window = Window.of(since, until)
     except ValueError as e:
         raise NetinvError(str(e)) from e
-    with progress("exporting"), open_store(store) as st:
+    with progress("exporting"), open_store(store, create=False) as st:
         net = st.network(layers=tuple(layer) or ("calls", "money", "co_arrest"), window=window, level=level)
         path = export_network(st, net, out_file, fmt)
     out.print(f"wrote {len(net.nodes):,} nodes and {net.n_edges:,} edges to {path}", markup=False)
@@ -260,7 +260,7 @@ def push(
     """Copy the workspace into Neo4j with its provenance and audit log (pushing again adds nothing)."""
     from ..workflow import push as push_store
 
-    with open_store(store) as src, open_store(to) as dst, progress("pushing") as step:
+    with open_store(store, create=False) as src, open_store(to) as dst, progress("pushing") as step:
         copied = push_store(src, dst, progress=step)
         counts = dst.counts()
         uri = dst.uri
@@ -282,7 +282,7 @@ def import_files(
     """
     from ..store.neo4j_bulk import write_import_files
 
-    with open_store(store) as src, progress("writing import files") as step:
+    with open_store(store, create=False) as src, progress("writing import files") as step:
         files = write_import_files(src, out_dir, progress=step)
     rows = ", ".join(f"{n:,} {k}" for k, n in files.rows.items())
     out.print(f"wrote {rows} to {files.folder}", markup=False)

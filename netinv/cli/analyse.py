@@ -43,7 +43,7 @@ def _network(store: str | None, level: str, layer: list[str], since: str | None,
     except ValueError as e:
         raise NetinvError(str(e)) from e
     layers = tuple(layer) or ("calls", "money", "co_arrest")
-    with progress("building the network"), open_store(store) as st:
+    with progress("building the network"), open_store(store, create=False) as st:
         net = st.network(layers=layers, window=window, level=level)
     if len(net.edges) == 0:
         where = (f" from {since}" if since else "") + (f" until {until}" if until else "")
@@ -191,7 +191,7 @@ def register(app: typer.Typer) -> None:
                              "levels_above_seeds", "reasons"], "upstream candidates", top)
         _notes(df.attrs["call_direction"])
         if level != "resolved":
-            with open_store(store) as st:
+            with open_store(store, create=False) as st:
                 _notes(*replacement_notes(st, df.head(top), df.attrs["excluded"], calls_end(net)))
 
     @app.command()
@@ -210,7 +210,7 @@ def register(app: typer.Typer) -> None:
         from ..workflow import route_evidence
 
         window = Window.of(since, until)
-        with progress("routes"), open_store(store) as st:
+        with progress("routes"), open_store(store, create=False) as st:
             net = st.network(layers=("calls", "money"), window=window, level=level)
             events = None
             if time_respecting:

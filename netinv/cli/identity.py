@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
         """Person resolution: which person ids are the same person (merged, and to review), with reasons."""
         from .analyse import _write_csv
 
-        with progress("resolving"), open_store(store) as st:
+        with progress("resolving"), open_store(store, create=False) as st:
             res = st.resolution(threshold=threshold, review_threshold=review_threshold)
         groups = res.groups()
         out.print(frame_table(groups, title=f"{len(groups)} merged group(s) (threshold {threshold})"))
@@ -50,7 +50,7 @@ def register(app: typer.Typer) -> None:
         store: Optional[str] = STORE,
     ):
         """Record an analyst's decision on two person ids; every later resolution respects it."""
-        with open_store(store) as st:
+        with open_store(store, create=False) as st:
             known = set(st.persons()["person_id"])
             missing = [x for x in (a, b) if x not in known]
             if missing:
@@ -63,7 +63,7 @@ def register(app: typer.Typer) -> None:
     def undo(decision_id: str = typer.Argument(..., help="The decision to withdraw (netinv decisions)."),
              store: Optional[str] = STORE):
         """Withdraw a decision (a merge or a separation); the log keeps it, marked undone."""
-        with open_store(store) as st:
+        with open_store(store, create=False) as st:
             st.undo_decision(decision_id)
         out.print(f"undone {decision_id}", markup=False)
 
@@ -72,7 +72,7 @@ def register(app: typer.Typer) -> None:
     def decisions(all_: bool = typer.Option(False, "--all", help="Include undone decisions."),
                   store: Optional[str] = STORE):
         """The log of identity decisions."""
-        with open_store(store) as st:
+        with open_store(store, create=False) as st:
             df = st.decisions(active=not all_)
         out.print(frame_table(df, title="decisions"))
 
@@ -89,7 +89,7 @@ def register(app: typer.Typer) -> None:
         from ..linkage import successors as find
         from .analyse import _write_csv
 
-        with progress("successors"), open_store(store) as st:
+        with progress("successors"), open_store(store, create=False) as st:
             calls = st.records("calls")
             hubs = [h.split(":", 1)[1] for h in an.hub_ids(st.network(layers=("calls",), level="phone"))]
         wanted = None
@@ -114,7 +114,7 @@ def register(app: typer.Typer) -> None:
         from .. import analysis as an
         from ..linkage import link_cases
 
-        with progress("linking cases"), open_store(store) as st:
+        with progress("linking cases"), open_store(store, create=False) as st:
             res = st.resolution()
             net = st.network(level="resolved", resolution=res)
             hubs = an.hub_ids(net)

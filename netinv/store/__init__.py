@@ -22,15 +22,20 @@ __all__ = ["GraphStore", "EmbeddedStore", "LoadResult", "Window", "LAYERS", "ope
 DEFAULT_STORE = "embedded:netinv.duckdb"
 
 
-def open_store(uri: str | None = None, **kwargs) -> GraphStore:
-    """Open the store named by ``uri`` (see the module docstring)."""
+def open_store(uri: str | None = None, *, create: bool = True, **kwargs) -> GraphStore:
+    """Open the store named by ``uri`` (see the module docstring).
+
+    ``create=False``: an embedded workspace must already exist (commands that only read or analyse
+    a case use this, so that a mistyped path is an error instead of a new, empty workspace). A Neo4j
+    server's database always exists.
+    """
     uri = uri or os.environ.get("NETINV_STORE") or DEFAULT_STORE
     if uri.startswith(("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")):
         from .neo4j import Neo4jStore
 
         return Neo4jStore(uri, **kwargs)
     if uri.startswith("embedded:"):
-        return EmbeddedStore(uri[len("embedded:"):], **kwargs)
+        return EmbeddedStore(uri[len("embedded:"):], create=create, **kwargs)
     if "://" in uri:
         raise StoreUnavailable(f"unknown store URI {uri!r}; use embedded:PATH, bolt://HOST:PORT or neo4j://HOST:PORT")
-    return EmbeddedStore(uri, **kwargs)
+    return EmbeddedStore(uri, create=create, **kwargs)

@@ -62,15 +62,23 @@ def _ddl() -> list[str]:
 
 
 class EmbeddedStore(GraphStore):
-    """A case workspace in one DuckDB file (``path``), or in memory with ``path=":memory:"``."""
+    """A case workspace in one DuckDB file (``path``), or in memory with ``path=":memory:"``.
 
-    def __init__(self, path: str | Path = "netinv.duckdb", *, read_only: bool = False, threads: int | None = None):
+    ``create=False`` refuses a path where no workspace exists yet, instead of creating an empty one
+    (a mistyped path must not look like a case with no records).
+    """
+
+    def __init__(self, path: str | Path = "netinv.duckdb", *, read_only: bool = False, threads: int | None = None,
+                 create: bool = True):
         self.path = str(path)
         self.uri = f"embedded:{self.path}"
         if self.path != ":memory:":
-            parent = Path(self.path).expanduser().resolve().parent
-            if not parent.exists():
-                raise StoreUnavailable(f"workspace folder does not exist: {parent}")
+            full = Path(self.path).expanduser().resolve()
+            if not full.parent.exists():
+                raise StoreUnavailable(f"workspace folder does not exist: {full.parent}")
+            if not create and not full.exists():
+                raise StoreUnavailable(f"no workspace at {full}: records are loaded into one with "
+                                       f"netinv load or netinv load-case --store embedded:{self.path}")
         try:
             config = {"threads": threads} if threads else {}
             self.con = duckdb.connect(self.path, read_only=read_only, config=config)
