@@ -485,8 +485,19 @@ def test_routes_follow_money_direction_and_time():
                        "time": [t + pd.Timedelta(days=d) for d in (1, 2, 3, -5)], "record_id": list("abcd")})
     rt = an.routes(net, ["r1"], ["s"], k=1, exclude=[], events=ev, max_gap="2D")
     assert rt["at"].tolist() == [t + pd.Timedelta(days=d) for d in (1, 2, 3)]
-    with pytest.raises(NoRouteFound, match="time-respecting"):
+    with pytest.raises(NoRouteFound, match="time-respecting route from person:r1 to person:s$"):
         an.routes(net, ["r1"], ["s"], k=1, exclude=[], events=ev, max_gap="12h")
+    # when the search stops at the candidates limit with routes left untried, the error says so
+    with pytest.raises(NoRouteFound, match="person:s$"):  # r1 > d > w > s is the only route: all were tried
+        an.routes(net, ["r1"], ["s"], k=1, exclude=[], events=ev, max_gap="12h", candidates=1)
+    two = net_of([("a", "b", 5), ("b", "c", 5), ("a", "c", 1)])
+    ev2 = pd.DataFrame({"layer": "calls", "source": ["person:a", "person:b", "person:a"],
+                        "target": ["person:b", "person:c", "person:c"],
+                        "time": [t + pd.Timedelta(days=d) for d in (5, 1, 0)]})
+    with pytest.raises(NoRouteFound, match="among the 1 cheapest routes tried"):
+        an.routes(two, ["a"], ["c"], k=1, exclude=[], events=ev2, max_gap="1h", candidates=1)
+    assert an.routes(two, ["a"], ["c"], k=1, exclude=[], events=ev2, max_gap="1h", candidates=2)["to"].tolist() == \
+        ["person:c"]
 
 
 @settings(max_examples=30, deadline=None)
@@ -505,6 +516,52 @@ def test_every_route_edge_exists_and_respects_direction(net, money):
     for _, hops in r.groupby("route"):
         assert hops["from"].iloc[0] == ids[0] and hops["to"].iloc[-1] == ids[-1]
         assert (hops["to"].iloc[:-1].to_numpy() == hops["from"].iloc[1:].to_numpy()).all()
+
+
+def _chains(hops, times, gap, prev=None):
+    """By brute force: does some choice of one contact per hop run forward in time, each within gap?"""
+    if not hops:
+        return True
+    return any(_chains(hops[1:], times, gap, t) for t in times.get(hops[0], ())
+               if prev is None or prev <= t <= prev + gap)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(3, 6), st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5), st.sampled_from(["calls", "money"]),
+                                             st.integers(0, 8)), min_size=1, max_size=24),
+       st.integers(0, 4))
+def test_time_respecting_routes_run_forward_in_time_and_miss_none(n, rows, gap_days):
+    t0 = pd.Timestamp("2024-01-01", tz="UTC")
+    rows = [(f"person:n{a % n}", f"person:n{b % n}", layer, t0 + pd.Timedelta(days=d))
+            for a, b, layer, d in rows if a % n != b % n]
+    ev = pd.DataFrame(rows, columns=["source", "target", "layer", "time"]) if rows else pd.DataFrame()
+    src, tgt = "person:n0", f"person:n{n - 1}"
+    if ev.empty or not {src, tgt} <= set(ev["source"]) | set(ev["target"]):
+        return
+    agg = ev.groupby(["source", "target", "layer"]).size().rename("count").reset_index()
+    net = Network.from_edges(agg.assign(source=agg["source"].str[7:], target=agg["target"].str[7:]))
+    gap = pd.Timedelta(days=gap_days)
+    times: dict = {}
+    for r in ev.itertuples():  # calls count in either direction, money only from payer to payee
+        times.setdefault((r.source, r.target), []).append(r.time)
+        if r.layer == "calls":
+            times.setdefault((r.target, r.source), []).append(r.time)
+    arcs = nx.DiGraph(list(times))
+    feasible = {tuple(p) for p in nx.all_simple_paths(arcs, src, tgt)
+                if _chains(list(zip(p[:-1], p[1:])), times, gap)}
+    try:
+        r = an.routes(net, [src], [tgt], k=1000, exclude=[], events=ev, max_gap=gap, candidates=100_000, slack=None)
+    except NoRouteFound:
+        assert not feasible
+        return
+    found = set()
+    for _, hops in r.groupby("route"):
+        path = tuple(hops["from"]) + (hops["to"].iloc[-1],)
+        found.add(path)
+        at = hops["at"].tolist()
+        assert all(b >= a and b - a <= gap for a, b in zip(at, at[1:]))
+        assert all(t in times[(a, b)] for a, b, t in zip(hops["from"], hops["to"], at))
+    assert found == feasible
 
 
 def test_hubs_are_detected_and_kept_out_of_leads():

@@ -137,6 +137,7 @@ def routes(
     and, when time-respecting, ``at`` (a time that fits the chain).  ``attrs["routes"]`` has one row per route.
     """
     k, upstream_top = check_count("k", k), check_count("upstream_top", upstream_top)
+    candidates = check_count("candidates", candidates)
     gap = _gap_us(max_gap) if events is not None else None
     if exclude is None:
         exclude = hub_ids(net)
@@ -174,9 +175,11 @@ def routes(
         e = pd.concat([e, calls.assign(source=calls["target"], target=calls["source"])], ignore_index=True)
         ev = {key: np.sort(grp["t"].to_numpy()) for key, grp in e.groupby(["source", "target"])}
     found, rows = [], []
+    tried = 0
     try:
         paths = nx.shortest_simple_paths(g, S, T, weight="cost")
         for path in islice(paths, candidates):
+            tried += 1
             inner = list(path[1:-1])
             if len(set(inner)) != len(inner) or any(p in src for p in inner[1:]):
                 continue
@@ -189,11 +192,14 @@ def routes(
             found.append((inner, hops, times))
             if len(found) >= k:
                 break
+        more = tried >= candidates and next(paths, None) is not None
     except nx.NetworkXNoPath as e:
         raise NoRouteFound(f"no route from {', '.join(src)} to {', '.join(tgt)}") from e
     if not found:
         what = "time-respecting route" if ev is not None else "route"
-        raise NoRouteFound(f"no {what} from {', '.join(src)} to {', '.join(tgt)}")
+        where = f" among the {tried} cheapest routes tried (more with candidates, --candidates)" \
+            if more else ""
+        raise NoRouteFound(f"no {what} from {', '.join(src)} to {', '.join(tgt)}{where}")
     labels = dict(zip(net.nodes["id"], net.nodes["label"]))
     summary = []
     for r, (inner, hops, times) in enumerate(found, start=1):

@@ -203,6 +203,8 @@ def register(app: typer.Typer) -> None:
         time_respecting: bool = typer.Option(False, "--time-respecting",
                                              help="Each hop must follow the previous one within --max-gap."),
         max_gap: str = typer.Option("14D", "--max-gap", help="Longest wait between hops, e.g. 7D, 36h."),
+        candidates: int = typer.Option(200, "--candidates", min=1,
+                                       help="How many of the cheapest routes the time test tries (--time-respecting)."),
         level: str = LEVEL, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
         out_file: Optional[Path] = OUT, store: Optional[str] = STORE,
     ):
@@ -216,7 +218,7 @@ def register(app: typer.Typer) -> None:
             if time_respecting:
                 events = pd.concat([st.events("calls", window).assign(layer="calls"),
                                     st.events("money", window).assign(layer="money")], ignore_index=True)
-            df = an.routes(net, from_, to or None, k=k, events=events, max_gap=max_gap)
+            df = an.routes(net, from_, to or None, k=k, events=events, max_gap=max_gap, candidates=candidates)
             df = route_evidence(st, net, df)
         summary = df.attrs["routes"]
         out.print(frame_table(summary, title=f"{len(summary)} route(s)"))
