@@ -95,10 +95,15 @@ class Network:
         return len(self.edges)
 
     def resolve(self, refs: Iterable[str]) -> list[str]:
-        """Typed ids for user references: a typed id, or a bare number, account or person id.
+        """Typed ids for user references.
 
-        A bare reference matching several kinds (a raw id ``17`` that is both a phone and a
-        person) must be given typed; unknown references raise :class:`NodeNotFound`.
+        A reference may be a typed id (``phone:+8613800138000``), a bare identifier as stored
+        (``+8613800138000``, ``6222...``, ``P0012``), or a phone number or card number as an
+        analyst types it (``138 0013 8000``, ``0086-138-0013-8000``, ``6222 0212 3456``): numbers
+        are normalised as the loads normalise them, in each country that the network's phone
+        numbers belong to.  At person level a phone or account that was collapsed onto its holder
+        resolves to that person.  A reference matching several nodes must be given typed;
+        unknown references raise :class:`NodeNotFound`.
         """
         out, missing = [], []
         by_key: dict[str, list[str]] | None = None
@@ -112,6 +117,8 @@ class Network:
                 for nid, key in zip(self.nodes["id"].tolist(), self.nodes["key"].tolist()):
                     by_key.setdefault(key, []).append(nid)
             hits = by_key.get(ref, [])
+            if not hits:
+                hits = self._through_identifiers(ref)
             if len(hits) == 1:
                 out.append(hits[0])
             elif len(hits) > 1:
@@ -121,6 +128,44 @@ class Network:
         if missing:
             raise NodeNotFound(missing, where=f"the {self.level}-level network")
         return out
+
+    def _through_identifiers(self, ref: str) -> list[str]:
+        """Nodes for a phone or account reference in another written form, or held by a person."""
+        from .normalize import accounts, phones
+
+        kind, _, value = ref.partition(":")
+        kinds = (kind,) if kind in ("phone", "account") and value else ("phone", "account")
+        value = value if len(kinds) == 1 else ref
+        forms = {f"{k}:{value}" for k in kinds}
+        if "phone" in kinds:
+            for region in self._phone_regions():
+                e164, _ = phones(pd.Series([value], dtype="string"), region)
+                if not pd.isna(e164.iloc[0]):
+                    forms.add(f"phone:{e164.iloc[0]}")
+        if "account" in kinds:
+            acc, _ = accounts(pd.Series([value], dtype="string"))
+            if not pd.isna(acc.iloc[0]):
+                forms.add(f"account:{acc.iloc[0]}")
+        hits = []
+        for f in sorted(forms):
+            nid = f if f in self.index else self.owner.get(f)
+            if nid in self.index and nid not in hits:
+                hits.append(nid)
+        return hits
+
+    def _phone_regions(self) -> list[str]:
+        """The regions (ISO codes) of the countries whose phone numbers the network holds."""
+        import phonenumbers
+
+        ids = pd.concat([self.nodes["id"], pd.Series(list(self.owner), dtype="string")], ignore_index=True)
+        ids = ids[ids.str.startswith("phone:")].str[6:]
+        regions = set(ids[ids.str.match(r"^[A-Z]{2}:")].str[:2])
+        for prefix in set(ids[ids.str.startswith("+")].str[1:4]):
+            for n in (1, 2, 3):
+                if prefix[:n].isdigit() and int(prefix[:n]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+                    regions.add(phonenumbers.region_code_for_country_code(int(prefix[:n])))
+                    break
+        return sorted(r for r in regions if r != "ZZ")
 
     def vertices(self, refs: Iterable[str]) -> np.ndarray:
         """Vertex indices for user references (see :meth:`resolve`)."""

@@ -156,6 +156,14 @@ def test_analysis_commands_write_ranked_csv(tmp_path, small_case):
         if "rank" in df:
             assert df["rank"].tolist() == sorted(df["rank"].tolist()), name
     assert "left out" in run("expand", "--seed", seeds[0], "--store", ws).output
+    # a seed's phone as an analyst types it (national format, spaces) is its holder, and a note says so
+    person = next(p for p in small_case.truth["persons"] if p["person_id"] == seeds[0])
+    national = person["phones"][0].removeprefix("+86")
+    typed = f"{national[:3]} {national[3:7]} {national[7:]}"
+    by_phone = run("expand", "--seed", typed, "--store", ws, "--out", tmp_path / "by_phone.csv")
+    assert f"note: {typed} is person:{seeds[0]} ({person['name']})" in by_phone.output
+    run("expand", "--seed", seeds[0], "--store", ws, "--out", tmp_path / "by_id.csv")
+    assert pd.read_csv(tmp_path / "by_phone.csv").equals(pd.read_csv(tmp_path / "by_id.csv"))
     r = run("upstream", "--from", "nobody", "--store", ws, ok=False)
     assert r.exit_code == 1 and "not found" in r.output
     r = run("centrality", "--samples", "4", "--store", ws, ok=False)

@@ -38,6 +38,26 @@ def test_ambiguous_bare_reference(embedded, tmp_path):
         net.resolve(["17"])
 
 
+def test_numbers_as_an_analyst_types_them_and_phones_held_by_a_person(embedded, tmp_path):
+    from netinv.workflow import load_files
+    from .conftest import write_csv
+
+    c = write_csv(tmp_path / "c.csv", "caller,callee,start,duration_s\n"
+                  "13800138000,13900139000,2024-01-01T00:00:00Z,5\n13900139000,+12025550123,2024-01-02T00:00:00Z,5\n")
+    h = write_csv(tmp_path / "h.csv", "person_id,name,phone,account\nP1,Ann,13800138000,6222 0212 3456 7890\n")
+    load_files(embedded, "calls", [c], region="CN")
+    load_files(embedded, "holders", [h], region="CN")
+    phone = embedded.network(level="phone")
+    for typed in ("13800138000", "138 0013 8000", "0086-138-0013-8000", "+86 138 0013 8000", "phone:13800138000"):
+        assert phone.resolve([typed]) == ["phone:+8613800138000"], typed
+    assert phone.resolve(["(202) 555-0123"]) == ["phone:+12025550123"]  # a number of the other country seen
+    person = embedded.network(level="person")
+    assert person.resolve(["13800138000", "+8613800138000", "6222-0212-3456-7890", "P1"]) == ["person:P1"] * 4
+    assert person.resolve(["139 0013 9000"]) == ["phone:+8613900139000"]  # held by nobody: stays a phone
+    with pytest.raises(NodeNotFound, match="13700137000"):
+        person.resolve(["13700137000"])
+
+
 def test_person_level_collapses_and_keeps_unknowns(loaded):
     net = loaded.network(level="person")
     nodes = net.nodes.set_index("id")

@@ -75,6 +75,16 @@ def _notes(*notes: str) -> None:
             err.print(f"note: {n}", markup=False, soft_wrap=True)
 
 
+def _say_resolved(net, refs) -> None:
+    """A note for each reference that was read in another form or through its holder (13800138000 is P0012)."""
+    labels = dict(zip(net.nodes["id"], net.nodes["label"]))
+    for ref in refs:
+        nid = net.resolve([ref])[0]
+        if ref.strip() not in (nid, nid.partition(":")[2]):
+            label = labels.get(nid, nid)
+            _notes(f"{ref.strip()} is {nid}" + (f" ({label})" if label != nid.partition(":")[2] else ""))
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     @handle_errors
@@ -186,6 +196,7 @@ def register(app: typer.Typer) -> None:
         from ..workflow import calls_end, replacement_notes
 
         net = _network(store, level, layer, since, until)
+        _say_resolved(net, from_)
         df = an.upstream(net, from_, hops=hops, top=max(top, 50), call_direction=call_direction)
         _emit(df, out_file, ["rank", "id", "label", "upstream_score", "seeds_reaching", "reached_through", "hops",
                              "levels_above_seeds", "reasons"], "upstream candidates", top)
@@ -214,6 +225,7 @@ def register(app: typer.Typer) -> None:
         window = Window.of(since, until)
         with progress("routes"), open_store(store, create=False) as st:
             net = st.network(layers=("calls", "money"), window=window, level=level)
+            _say_resolved(net, [*from_, *to])
             events = None
             if time_respecting:
                 events = pd.concat([st.events("calls", window).assign(layer="calls"),
@@ -241,6 +253,7 @@ def register(app: typer.Typer) -> None:
     ):
         """Widen the case (扩线): rank new leads from the seeds, with reasons; high-volume numbers left out."""
         net = _network(store, level, layer, since, until)
+        _say_resolved(net, seed)
         df = an.expand(net, seed, hops=hops, max_degree=max_degree, top=top, call_direction=call_direction)
         _emit(df, out_file, ["rank", "id", "label", "score", "reasons"], "leads", top)
         left = df.attrs["left_out"]
