@@ -164,6 +164,11 @@ def test_analysis_commands_write_ranked_csv(tmp_path, small_case):
     assert f"note: {typed} is person:{seeds[0]} ({person['name']})" in by_phone.output
     run("expand", "--seed", seeds[0], "--store", ws, "--out", tmp_path / "by_id.csv")
     assert pd.read_csv(tmp_path / "by_phone.csv").equals(pd.read_csv(tmp_path / "by_id.csv"))
+    # successors --phone reads numbers the same way
+    old = small_case.truth["replacements"][0]["old"]
+    run("successors", "--phone", f"0086 {old[3:]}", "--store", ws, "--out", tmp_path / "succ.csv")
+    succ = pd.read_csv(tmp_path / "succ.csv", dtype=str)
+    assert len(succ) > 0 and set(succ["id"]) == {old}
     r = run("upstream", "--from", "nobody", "--store", ws, ok=False)
     assert r.exit_code == 1 and "not found" in r.output
     r = run("centrality", "--samples", "4", "--store", ws, ok=False)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import List, Optional
 
-import pandas as pd
 import typer
 
 from ..errors import NetinvError
@@ -80,7 +79,7 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def successors(
         phone: List[str] = typer.Option([], "--phone", help="Only for these old numbers (repeatable)."),
-        top: int = typer.Option(3, "--top", help="Candidates per old number."),
+        top: int = typer.Option(3, "--top", min=1, help="Candidates per old number."),
         out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Also write the table to this CSV."),
         store: Optional[str] = STORE,
     ):
@@ -91,12 +90,10 @@ def register(app: typer.Typer) -> None:
 
         with progress("successors"), open_store(store, create=False) as st:
             calls = st.records("calls")
-            hubs = [h.split(":", 1)[1] for h in an.hub_ids(st.network(layers=("calls",), level="phone"))]
-        wanted = None
-        if phone:
-            from ..normalize import phones as norm
-
-            wanted = [v if v is not None else p for v, p in zip(norm(pd.Series(phone), "CN")[0].tolist(), phone)]
+            net = st.network(layers=("calls",), level="phone")
+            hubs = [h.split(":", 1)[1] for h in an.hub_ids(net)]
+        # numbers as written (national format, spaces) are read as the loads read them
+        wanted = [nid.split(":", 1)[1] for nid in net.resolve(phone)] if phone else None
         df = find(calls, phones=wanted, top=top, exclude=hubs)
         out.print(frame_table(df[["old", "candidate", "rank", "score", "reasons"]], title="successors"))
         if out_file is not None:
