@@ -211,3 +211,18 @@ def test_identity_commands(tmp_path):
     run("link-cases")
     r = runner.invoke(app, ["decide", "P2", "NOBODY", "--same", "--store", ws])
     assert r.exit_code == 1 and "no person id NOBODY" in r.output
+
+
+def test_thresholds_and_hops_out_of_range_are_refused():
+    from netinv.errors import NetinvError
+    from netinv.linkage import case_links, resolve
+
+    empty = pd.DataFrame(columns=["person_id", "name", "id_number", "phone", "account"])
+    arrests = pd.DataFrame(columns=["case_id", "person_id", "name", "id_number", "date", "phone", "account"])
+    for kw, msg in (({"threshold": 1.5}, "threshold is a probability between 0 and 1, got 1.5"),
+                    ({"review_threshold": -0.1}, "review_threshold is a probability"),
+                    ({"threshold": 0.3, "review_threshold": 0.6}, r"review_threshold \(0.6\) must not be above")):
+        with pytest.raises(NetinvError, match=msg):
+            resolve(empty, arrests, **kw)
+    with pytest.raises(NetinvError, match="hops"):
+        case_links(arrests, hops=-1)

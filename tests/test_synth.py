@@ -8,6 +8,7 @@ import json
 import pandas as pd
 import pytest
 
+from netinv.errors import NetinvError
 from netinv.synth import generate
 
 
@@ -82,9 +83,18 @@ def test_exact_call_count_and_phone_replacements(tmp_path):
         assert r["old"] != r["new"]
 
 
-def test_rejects_tiny_cases(tmp_path):
-    with pytest.raises(ValueError, match="at least 20"):
+def test_rejects_tiny_cases_and_impossible_parameters(tmp_path):
+    with pytest.raises(NetinvError, match="at least 20"):
         generate(tmp_path / "x", people=5)
+    with pytest.raises(NetinvError, match="days must be at least 7"):
+        generate(tmp_path / "x", people=20, days=2)
+    with pytest.raises(NetinvError, match="background must be 0 or more"):
+        generate(tmp_path / "x", people=20, background=-1)
+    # "exactly N calls" is kept or refused, never quietly broken
+    with pytest.raises(NetinvError, match=r"exactly 10 call records: the trafficking network alone makes [\d,]+ over"):
+        generate(tmp_path / "x", people=20, target_calls=10)
+    with pytest.raises(NetinvError, match="give a background of 1 or more"):
+        generate(tmp_path / "x", people=20, background=0, target_calls=50_000)
 
 
 def test_manifest_names_profiles(small_case):

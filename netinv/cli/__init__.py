@@ -96,14 +96,9 @@ def synth(
     """Generate a synthetic case with a known ground truth (carrier, bank and case-file formats)."""
     from ..synth import generate
 
-    try:
-        with progress("generating") as step:
-            case = generate(out_dir, seed=seed, people=people, background=background, days=days,
-                            target_calls=calls, progress=step)
-    except ValueError as e:
-        from ..errors import NetinvError
-
-        raise NetinvError(str(e)) from e
+    with progress("generating") as step:
+        case = generate(out_dir, seed=seed, people=people, background=background, days=days,
+                        target_calls=calls, progress=step)
     statements = len(case.manifest['loads'][3]['files'])
     out.print(f"wrote {case.n_calls:,} call records and the bank statements of {statements} "
               f"accounts to {out_dir}; ground truth in {out_dir / 'ground_truth.json'}", markup=False)

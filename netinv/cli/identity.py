@@ -102,7 +102,7 @@ def register(app: typer.Typer) -> None:
     @app.command("link-cases")
     @handle_errors
     def link_cases_cmd(
-        hops: int = typer.Option(3, "--hops", help="Cases whose people are this close in the network are linked "
+        hops: int = typer.Option(3, "--hops", min=0, help="Cases whose people are this close in the network are linked "
                                                    "(0: only shared identifiers)."),
         out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Write every link to this CSV."),
         store: Optional[str] = STORE,

@@ -23,6 +23,8 @@ from typing import Iterable
 
 import pandas as pd
 
+from ..errors import check_count
+
 __all__ = ["case_links", "link_cases", "STRONG", "WEAK"]
 
 STRONG = ("person", "phone", "account", "handset", "contact", "network")
@@ -32,7 +34,13 @@ WEAK = ("location",)
 def case_links(arrests: pd.DataFrame, calls: pd.DataFrame | None = None, entities: pd.Series | None = None, *,
                contacts: bool = True, exclude: Iterable[str] = (), min_contact_calls: int = 2,
                network=None, hops: int = 3, network_exclude: Iterable[str] = ()) -> pd.DataFrame:
-    """Every pair of linked cases with what links them: case_a, case_b, kind, shared."""
+    """Every pair of linked cases with what links them: case_a, case_b, kind, shared.
+
+    ``hops``: cases whose people are at most this many hops apart in ``network`` are linked (0: only
+    shared identifiers and contacts).
+    """
+    hops = check_count("hops", hops, minimum=0)
+    min_contact_calls = check_count("min_contact_calls", min_contact_calls)
     ent = (lambda p: entities.get(p, p)) if entities is not None else (lambda p: p)
     a = arrests.assign(entity=arrests["person_id"].map(ent))
     keys: dict[tuple[str, str], set[str]] = {}

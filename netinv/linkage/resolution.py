@@ -30,6 +30,8 @@ import duckdb
 import pandas as pd
 from pypinyin import Style, lazy_pinyin
 
+from ..errors import NetinvError
+
 __all__ = ["Resolution", "profiles", "resolve", "DEFAULT_THRESHOLD", "DEFAULT_REVIEW_THRESHOLD"]
 
 DEFAULT_THRESHOLD = 0.95
@@ -177,7 +179,14 @@ def resolve(holders: pd.DataFrame, arrests: pd.DataFrame, decisions: pd.DataFram
     """Resolve person ids into entities (see the module docstring).
 
     ``decisions`` has ``a``, ``b``, ``same`` (bool) for the active analyst decisions.
+    ``0 <= review_threshold <= threshold <= 1``.
     """
+    for name, value in (("threshold", threshold), ("review_threshold", review_threshold)):
+        if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+            raise NetinvError(f"{name} is a probability between 0 and 1, got {value!r}")
+    if review_threshold > threshold:
+        raise NetinvError(f"review_threshold ({review_threshold}) must not be above threshold ({threshold}): "
+                          "pairs from the review threshold up to the merge threshold go to review")
     from splink import Linker
     from splink.backends.duckdb import DuckDBAPI
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..errors import NetinvError
 from .events import call_events, relationships, transfer_events
 from .people import Cast, make_cast
 from .variants import case_local_ids, unit_b_holders
@@ -193,6 +194,10 @@ def _truth(cast: Cast, arrests: pd.DataFrame, params: dict, id_truth: dict[str, 
     }
 
 
+#: the shortest span of records a generated case can have
+MIN_DAYS = 7
+
+
 def generate(out: str | Path, seed: int = 1, people: int = 50, background: int | None = None,
              days: int = 90, target_calls: int | None = None, variants: bool = False,
              progress=None) -> GeneratedCase:
@@ -206,7 +211,14 @@ def generate(out: str | Path, seed: int = 1, people: int = 50, background: int |
     records are; ``ground_truth.json`` then maps every id written anywhere to the true person.
     """
     if people < 20:
-        raise ValueError("people must be at least 20 (a source, two branches and their dealers)")
+        raise NetinvError("people must be at least 20 (a source, two branches and their dealers)")
+    if days < MIN_DAYS:
+        raise NetinvError(f"days must be at least {MIN_DAYS}: arrests fall late in the span and phones are "
+                          "replaced in its middle")
+    if background is not None and background < 0:
+        raise NetinvError(f"background must be 0 or more, got {background}")
+    if target_calls is not None and target_calls < 1:
+        raise NetinvError(f"calls must be at least 1, got {target_calls}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..errors import NetinvError
 from .people import Cast
 
 __all__ = ["relationships", "call_events", "transfer_events", "payment_links"]
@@ -196,6 +197,12 @@ def call_events(cast: Cast, rel: pd.DataFrame, rng: np.random.Generator, days: i
         surplus = len(ev) - target_calls
         drop = rng.choice(np.flatnonzero(~net.to_numpy()), size=min(surplus, int((~net).sum())), replace=False)
         ev = ev.drop(ev.index[drop])
+    if target_calls is not None and len(ev) > target_calls:
+        raise NetinvError(f"cannot make exactly {target_calls:,} call records: the trafficking network alone "
+                          f"makes {len(ev):,} over {days} days; ask for at least that many, or fewer people or days")
+    if target_calls is not None and len(ev) < target_calls:
+        raise NetinvError(f"cannot make exactly {target_calls:,} call records: only {len(ev):,} could be made "
+                          "(ordinary callers fill up to the total: give a background of 1 or more)")
     return ev.sort_values("t", kind="stable").reset_index(drop=True)
 
 
