@@ -102,7 +102,8 @@ class Network:
         analyst types it (``138 0013 8000``, ``0086-138-0013-8000``, ``6222 0212 3456``): numbers
         are normalised as the loads normalise them, in each country that the network's phone
         numbers belong to.  At person level a phone or account that was collapsed onto its holder
-        resolves to that person.  A reference matching several nodes must be given typed;
+        resolves to that person; at resolved level a person id (a case file's own id for someone)
+        resolves to the person it was merged into.  A reference matching several nodes must be given typed;
         unknown references raise :class:`NodeNotFound`.
         """
         out, missing = [], []
@@ -130,13 +131,14 @@ class Network:
         return out
 
     def _through_identifiers(self, ref: str) -> list[str]:
-        """Nodes for a phone or account reference in another written form, or held by a person."""
+        """Nodes for a reference through ``owner`` (a phone or account held by a person, a person id merged
+        into another one) or a phone or account number in another written form."""
         from .normalize import accounts, phones
 
         kind, _, value = ref.partition(":")
-        kinds = (kind,) if kind in ("phone", "account") and value else ("phone", "account")
+        kinds = (kind,) if kind in NODE_KINDS and value else NODE_KINDS
         value = value if len(kinds) == 1 else ref
-        forms = {f"{k}:{value}" for k in kinds}
+        forms = {f"{k}:{value}" for k in kinds}  # a person id merged into another one is found here
         if "phone" in kinds:
             for region in self._phone_regions():
                 e164, _ = phones(pd.Series([value], dtype="string"), region)

@@ -166,6 +166,9 @@ def test_decisions_are_respected_and_undone_on_every_store(store, tmp_path):
     net = store.network(level="resolved")
     persons = net.nodes[net.nodes["kind"] == "person"]
     assert len(persons) == 2 and any("person ids are 2 people" in n for n in net.notes)
+    # either id of a merged person (a case file's own id for him, say) is that person
+    assert net.resolve(["K1-1"]) == net.resolve(["P1"]) and net.resolve(["K2-1"]) == net.resolve(["P2"])
+    assert net.resolve(["13800138000"]) == net.resolve(["P1"])
     with pytest.raises(Exception, match="no active decision"):
         store.undo_decision(d2)
 
