@@ -130,6 +130,17 @@ class Network:
             raise NodeNotFound(missing, where=f"the {self.level}-level network")
         return out
 
+    def seeds(self, refs: Iterable[str], what: str = "seeds") -> list[str]:
+        """Typed ids for the seeds of an analysis: :meth:`resolve`, each node once, at least one.
+
+        A person given twice (by id and by phone, say) is one seed: counting him twice would
+        say that two seeds reach what he alone reaches.
+        """
+        ids = list(dict.fromkeys(self.resolve(refs)))
+        if not ids:
+            raise NetinvError(f"no {what} given")
+        return ids
+
     def _through_identifiers(self, ref: str) -> list[str]:
         """Nodes for a reference through ``owner`` (a phone or account held by a person, a person id merged
         into another one) or a phone or account number in another written form."""

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from netinv import analysis as an
 from netinv.analysis.graphs import adjacency, igraph_view
 from netinv.analysis.hierarchy import dominance
-from netinv.errors import NoRouteFound
+from netinv.errors import NetinvError, NoRouteFound
 from netinv.network import Network
 
 
@@ -351,6 +351,19 @@ def test_upstream_from_retail_dealers():
     up = an.upstream(chain(), ["r1", "r2"], exclude=[])
     assert up["id"].tolist()[:3] == ["person:s", "person:w", "person:d"]
     assert all(r for r in up["reasons"])
+
+
+def test_a_seed_given_twice_counts_once_and_no_seed_is_an_error():
+    net = chain()
+    once = an.upstream(net, ["r1", "r2"], exclude=[])
+    twice = an.upstream(net, ["r1", "person:r1", "r2"], exclude=[])
+    pd.testing.assert_frame_equal(once, twice)
+    pd.testing.assert_frame_equal(an.expand(net, ["r1"]), an.expand(net, ["r1", "r1"]))
+    for call in (lambda: an.upstream(net, []), lambda: an.expand(net, []), lambda: an.routes(net, [])):
+        with pytest.raises(NetinvError, match=r"no (seeds|sources) given"):
+            call()
+    with pytest.raises(NetinvError, match="runs"):
+        an.stability(net, runs=0)
 
 
 def test_upstream_counts_a_candidate_as_shared_only_through_different_people():

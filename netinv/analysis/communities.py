@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..errors import NetinvError
+from ..errors import NetinvError, check_count
 from ..network import Network
 from .graphs import adjacency, edge_pairs, exclude_mask, frame_of, shared_entries
 
@@ -178,6 +178,7 @@ def stability(net: Network, *, runs: int = 20, method: str = "leiden", resolutio
     a per-node frame whose ``stability`` is the mean ``together`` over the node's pairs that share
     its community in the seed-``seed`` split (1.0: always with the same neighbours).
     """
+    runs = check_count("runs", runs)
     sg = _SplitGraph(net, layers, exclude, ties)
     el = sg.edges.reshape(-1, 2)
     together = np.zeros(len(el))

@@ -57,8 +57,8 @@ def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int
     if max_degree is not None:
         max_degree = check_count("max_degree", max_degree)
     w = {**WEIGHTS, **(weights or {})}
-    seed_ids = net.resolve(seeds)
-    seed_idx = np.array([net.index[s] for s in seed_ids])
+    seed_ids = net.seeds(seeds)
+    seed_idx = np.array([net.index[s] for s in seed_ids], dtype=np.int64)
     hubs = detect_hubs(net)
     left = [{"id": r.id, "label": r.label, "why": f"high-volume number: {r.reason}"} for r in hubs.itertuples()]
     out_ids = set(hubs["id"]) | (set() if exclude is None else set(exclude))

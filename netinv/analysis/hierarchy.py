@@ -329,7 +329,8 @@ def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20
     if exclude is None:
         exclude = hub_ids(net)
     exclude = list(exclude)
-    seed_idx = net.vertices(seeds)
+    seed_ids = net.seeds(seeds)
+    seed_idx = np.array([net.index[s] for s in seed_ids], dtype=np.int64)
     direction = _call_direction(net, call_direction, exclude=exclude)
     h = hierarchy(net, exclude=exclude, call_direction=direction.direction).set_index("id").reindex(net.nodes["id"])
     score = h["score"].to_numpy(dtype=float)
@@ -372,6 +373,6 @@ def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20
     df.insert(0, "rank", np.arange(1, len(df) + 1))
     df = df.reset_index(drop=True)
     df.attrs["excluded"] = exclude
-    df.attrs["seeds"] = list(net.resolve(seeds))
+    df.attrs["seeds"] = seed_ids
     df.attrs["call_direction"] = direction.note
     return df

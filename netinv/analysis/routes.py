@@ -142,14 +142,14 @@ def routes(
     if exclude is None:
         exclude = hub_ids(net)
     exclude = set(exclude)
-    src = net.resolve(sources)
+    src = net.seeds(sources, "sources")
     if targets is None:
         from .hierarchy import upstream
 
         targets = upstream(net, src, top=upstream_top, exclude=list(exclude))["id"].tolist()
         if not targets:
             raise NoRouteFound(f"no upstream candidates above {', '.join(src)}")
-    tgt = [t for t in net.resolve(targets) if t not in src]
+    tgt = [t for t in dict.fromkeys(net.resolve(targets)) if t not in src]
     if not tgt:
         raise NetinvError("targets must differ from the sources")
     m = edge_mask(net, ("calls", "money"), list(exclude))

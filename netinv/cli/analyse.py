@@ -78,11 +78,15 @@ def _notes(*notes: str) -> None:
 def _say_resolved(net, refs) -> None:
     """A note for each reference that was read in another form or through its holder (13800138000 is P0012)."""
     labels = dict(zip(net.nodes["id"], net.nodes["label"]))
+    first: dict[str, str] = {}
     for ref in refs:
         nid = net.resolve([ref])[0]
         if ref.strip() not in (nid, nid.partition(":")[2]):
             label = labels.get(nid, nid)
             _notes(f"{ref.strip()} is {nid}" + (f" ({label})" if label != nid.partition(":")[2] else ""))
+        if nid in first:
+            _notes(f"{first[nid]} and {ref.strip()} are the same node ({nid}): counted once")
+        first.setdefault(nid, ref.strip())
 
 
 def register(app: typer.Typer) -> None:
