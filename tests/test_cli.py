@@ -164,6 +164,11 @@ def test_analysis_commands_write_ranked_csv(tmp_path, small_case):
     assert f"note: {typed} is person:{seeds[0]} ({person['name']})" in by_phone.output
     run("expand", "--seed", seeds[0], "--store", ws, "--out", tmp_path / "by_id.csv")
     assert pd.read_csv(tmp_path / "by_phone.csv").equals(pd.read_csv(tmp_path / "by_id.csv"))
+    twice = run("expand", "--seed", seeds[0], "--seed", typed, "--store", ws)
+    assert f"note: {seeds[0]} and {typed} are the same node (person:{seeds[0]}): counted once" in twice.output
+    alone = run("upstream", "--from", seeds[0], "--level", "phone", "--store", ws)
+    assert f"note: {seeds[0]} has no contacts in the phone-level network" in alone.output
+    assert "give those, or use --level person" in alone.output
     # successors --phone reads numbers the same way
     old = small_case.truth["replacements"][0]["old"]
     run("successors", "--phone", f"0086 {old[3:]}", "--store", ws, "--out", tmp_path / "succ.csv")

@@ -86,6 +86,11 @@ def _say_resolved(net, refs) -> None:
             _notes(f"{ref.strip()} is {nid}" + (f" ({label})" if label != nid.partition(":")[2] else ""))
         if nid in first:
             _notes(f"{first[nid]} and {ref.strip()} are the same node ({nid}): counted once")
+        elif net.graph.degree(net.index[nid]) == 0:
+            hint = ("; at phone level a person's calls and payments are on his phones and accounts: give those, "
+                    "or use --level person") if net.level == "phone" and nid.startswith("person:") else ""
+            _notes(f"{ref.strip()} has no contacts in the {net.level}-level network of layers "
+                   f"{', '.join(net.layers)}{hint}")
         first.setdefault(nid, ref.strip())
 
 
