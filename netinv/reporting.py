@@ -46,7 +46,7 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
     counts, sources = store.counts(), store.sources()
     hubs = an.detect_hubs(net)
     hub_list = hubs["id"].tolist()
-    seeds = list(net.resolve(seeds)) if seeds else default_seeds(net)
+    seeds = net.seeds(seeds) if seeds else default_seeds(net)
     sections: list[Section] = []
 
     say("key players")
