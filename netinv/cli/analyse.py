@@ -14,6 +14,7 @@ import typer
 
 from .. import analysis as an
 from ..errors import NetinvError
+from ..exports import write_csv
 from ..network import Network
 from ..store import Window, open_store
 from .common import STORE, err, frame_table, handle_errors, out, progress
@@ -59,7 +60,7 @@ def _write_csv(df: pd.DataFrame, out_file: Path) -> None:
     for c in csv.columns:
         if csv[c].map(lambda v: isinstance(v, list)).any():
             csv[c] = csv[c].map(lambda v: "; ".join(map(str, v)) if isinstance(v, list) else v)
-    csv.to_csv(out_file, index=False, encoding="utf-8")
+    write_csv(csv, out_file)
     out.print(f"wrote {len(df):,} rows to {out_file}", markup=False)
 
 

@@ -8,6 +8,7 @@ from typing import List, Optional
 import typer
 
 from ..errors import NetinvError
+from ..exports import write_csv
 from ..store import open_store
 from .common import STORE, frame_table, handle_errors, out, progress
 
@@ -121,5 +122,5 @@ def register(app: typer.Typer) -> None:
         out.print(frame_table(groups, title=f"{len(groups)} linked case group(s)"))
         if out_file is not None:
             links = groups.attrs["links"].rename(columns={"case_a": "id"})
-            links.to_csv(out_file, index=False, encoding="utf-8")
+            write_csv(links, out_file)
             out.print(f"wrote {len(links):,} links to {out_file}", markup=False)
