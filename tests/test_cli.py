@@ -99,6 +99,17 @@ def test_synth_load_case_report_view(tmp_path):
     for section in ("Key players", "Community split", "Upstream candidates", "Supply routes", "Leads from widening",
                     "Replacement phones", "Linked cases", "Activity over time", "Run manifest"):
         assert section in html
+    # from chosen seeds: the report names them, and its manifest lists them
+    import json
+    import re
+    from html import unescape
+
+    truth = json.loads((tmp_path / "case" / "ground_truth.json").read_text(encoding="utf-8"))
+    chosen = truth["arrested_retailers"][:1]
+    name = next(p["name"] for p in truth["persons"] if p["person_id"] == chosen[0])
+    run("report", "--out", tmp_path / "r1.html", "--seed", chosen[0], "--store", ws)
+    html = unescape((tmp_path / "r1.html").read_text(encoding="utf-8"))
+    assert f"Seeds: {name}." in html and re.search(rf'"seeds": \[\s*"person:{chosen[0]}"\s*\]', html)
     run("view", "--out", tmp_path / "v.html", "--store", ws, "--layer", "calls", "--level", "phone")
     assert (tmp_path / "v.html").stat().st_size > 100_000
     r = run("view", "--out", tmp_path / "v2.html", "--store", ws, "--seed", "nobody", ok=False)

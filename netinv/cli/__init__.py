@@ -128,13 +128,16 @@ def load_case(
 def report(
     out_file: Path = typer.Option(..., "--out", "-o", help="HTML file to write."),
     title: str = typer.Option("netinv case report", "--title", help="Title of the report."),
+    seed: List[str] = typer.Option([], "--seed", help="Start the upstream, routes and leads sections from these "
+                                                     "people, phones or accounts (repeatable; default: everyone "
+                                                     "arrested with retail quantities)."),
     store: Optional[str] = STORE,
 ):
     """Write the case report: what was loaded, key people, the network, and a run manifest."""
     from ..workflow import make_report
 
     with progress("report") as step, open_store(store, create=False) as st:
-        path = make_report(st, out_file, title=title, progress=step)
+        path = make_report(st, out_file, title=title, seeds=seed or None, progress=step)
     out.print(f"wrote {path}", markup=False)
 
 
