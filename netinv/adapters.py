@@ -66,6 +66,8 @@ class Batch:
     notes: list[str] = field(default_factory=list)
     #: rows kept with invalid values cleared (``keep_invalid``), with what was cleared and why
     cleared: list[RowProblem] = field(default_factory=list)
+    #: the time zone that times written without an offset were read in (the profile's or ``tz``)
+    tz: str | None = None
 
     @property
     def reasons(self) -> Counter:
@@ -474,7 +476,8 @@ def read_records(
     records = records.drop_duplicates("record_id", keep="first").reset_index(drop=True)
     records["record_id"] = records["record_id"].astype("string")
     provenance = pd.concat(provs, ignore_index=True).drop_duplicates(["record_id", "file_sha256", "row"])
-    return Batch(kind, records, provenance.reset_index(drop=True), sources, problems, notes, cleared)
+    return Batch(kind, records, provenance.reset_index(drop=True), sources, problems, notes, cleared,
+                 tz=prof.tz if kind in ("calls", "transfers") else None)
 
 
 def write_quarantine(problems: Sequence[RowProblem], path: str | Path) -> Path:

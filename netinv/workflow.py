@@ -44,6 +44,8 @@ def load_files(
         write_quarantine([*batch.problems, *batch.cleared], quarantine)
     params = {"kind": kind, "profile": getattr(profile, "name", profile) or "generic",
               "files": [str(f) for f in files], **{k: v for k, v in options.items() if v not in (None, (), [], {})}}
+    if batch.tz:  # the zone naive times were read in, also where it came from the profile
+        params["tz"] = batch.tz
     result = store.write(batch, authority=authority, options=params)
     return result, batch
 

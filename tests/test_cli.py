@@ -180,6 +180,10 @@ def test_analysis_commands_write_ranked_csv(tmp_path, small_case):
     alone = run("upstream", "--from", seeds[0], "--level", "phone", "--store", ws)
     assert f"note: {seeds[0]} has no contacts in the phone-level network" in alone.output
     assert "give those, or use --level person" in alone.output
+    # a day in --since is a day in the case's time zone (the carriers' exports are Beijing time)
+    r = run("centrality", "--since", "2024-03-01", "--store", ws)
+    assert "note: --since/--until read in Asia/Shanghai (the time zone the records were loaded in" in r.output
+    assert "window [2024-02-29T16:00:00+00:00, +inf)" in r.output
     # successors --phone reads numbers the same way
     old = small_case.truth["replacements"][0]["old"]
     run("successors", "--phone", f"0086 {old[3:]}", "--store", ws, "--out", tmp_path / "succ.csv")

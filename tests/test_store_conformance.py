@@ -177,3 +177,28 @@ def test_generated_case_loads_consistently(store, small_case):
     edges = store.layer_edges("calls")
     seen = set(edges["source"]) | set(edges["target"])
     assert seen - set(small_case.truth["hubs"]) <= truth_phones
+
+
+def test_windows_count_days_in_the_case_time_zone(store, tmp_path):
+    # 07:30 and 08:30 on 1 March in Beijing are 23:30 on 29 February and 00:30 on 1 March in UTC
+    calls = write_csv(tmp_path / "c.csv", "caller,callee,start,duration_s\n"
+                                          "A,B,2024-03-01 07:30:00,5\nA,B,2024-03-01 08:30:00,5\n")
+    arrests = write_csv(tmp_path / "a.csv", "case_id,person_id,name,date\n"
+                                            "K1,P1,Ann,2024-02-29\nK1,P2,Bob,2024-02-29\n"
+                                            "K2,P3,Cy,2024-03-01\nK2,P4,Di,2024-03-01\n")
+    load_files(store, "calls", [calls], raw_ids=True, tz="Asia/Shanghai")
+    load_files(store, "arrests", [arrests], raw_ids=True)
+    assert store.time_zone() == "Asia/Shanghai"
+    march_bj = Window.of("2024-03-01", "2024-04-01", tz="Asia/Shanghai")
+    assert str(march_bj) == "[2024-02-29T16:00:00+00:00, 2024-03-31T16:00:00+00:00)"
+    assert store.layer_edges("calls", march_bj)["count"].sum() == 2
+    assert store.layer_edges("calls", Window.of("2024-03-01", "2024-04-01"))["count"].sum() == 1
+    # arrest dates are Beijing days: 29 February is outside March, Beijing time
+    assert set(store.records("arrests", march_bj)["case_id"]) == {"K2"}
+    co = store.layer_edges("co_arrest", march_bj)
+    assert set(zip(co["source"], co["target"])) == {("P3", "P4"), ("P4", "P3")}
+    # loads read in different zones: no single zone for the case
+    transfers = write_csv(tmp_path / "t.csv", "payer_account,payee_account,amount,currency,time\n"
+                                              "X1,X2,5,CNY,2024-03-02 10:00:00\n")
+    load_files(store, "transfers", [transfers], raw_ids=True, tz="UTC")
+    assert store.time_zone() is None

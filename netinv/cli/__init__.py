@@ -13,10 +13,10 @@ import typer
 
 from .. import __version__
 from ..profiles import BUILTIN_PROFILES
-from ..store import Window, open_store
+from ..store import open_store
 from . import analyse, identity
 from . import load as load_cmd
-from .common import STORE, frame_table, handle_errors, out, progress
+from .common import STORE, case_window, frame_table, handle_errors, out, progress
 
 __all__ = ["app", "main"]
 
@@ -52,10 +52,13 @@ def status(store: Optional[str] = STORE):
         counts = st.counts()
         sources = st.sources()
         uri = st.uri
+        tz = st.time_zone() if counts["calls"] or counts["transfers"] else None
     out.print(f"workspace {uri}", markup=False)
     out.print(f"{counts['calls']:,} calls between {counts['phones']:,} phones; {counts['transfers']:,} transfers "
               f"between {counts['accounts']:,} accounts; {counts['persons']:,} persons; {counts['arrests']:,} arrest "
               f"records in {counts['cases']:,} cases", markup=False)
+    if tz:
+        out.print(f"times without an offset were read in {tz}; --since/--until days are days there", markup=False)
     out.print(frame_table(pd.DataFrame([counts]).T.reset_index().set_axis(["what", "count"], axis=1), title="counts"))
     if len(sources):
         src = sources.copy()
@@ -168,13 +171,10 @@ def view(
     from ..views import network_view
 
     layers = tuple(layer) or ("calls", "money", "co_arrest")
-    try:
-        window = Window.of(since, until)
-    except ValueError as e:
-        raise NetinvError(str(e)) from e
     if color_by not in ("community", "level", "kind") or size_by not in ("pagerank", "degree", "betweenness"):
         raise NetinvError("--color-by is community, level or kind; --size-by is pagerank, degree or betweenness")
     with progress("view"), open_store(store, create=False) as st:
+        window = case_window(st, since, until)
         net = st.network(layers=layers, window=window, level=level)
         hubs = [] if include_hubs else an.hub_ids(net)
         focus, radius, what = (seed or None), hops, f"{level} level"
@@ -216,14 +216,10 @@ def export(
     store: Optional[str] = STORE,
 ):
     """Export the network for Gephi and other tools: GraphML, GEXF, or nodes/edges CSV, with provenance."""
-    from ..errors import NetinvError
     from ..exports import export_network
 
-    try:
-        window = Window.of(since, until)
-    except ValueError as e:
-        raise NetinvError(str(e)) from e
     with progress("exporting"), open_store(store, create=False) as st:
+        window = case_window(st, since, until)
         net = st.network(layers=tuple(layer) or ("calls", "money", "co_arrest"), window=window, level=level)
         path = export_network(st, net, out_file, fmt)
     out.print(f"wrote {len(net.nodes):,} nodes and {net.n_edges:,} edges to {path}", markup=False)

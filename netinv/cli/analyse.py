@@ -16,8 +16,8 @@ from .. import analysis as an
 from ..errors import NetinvError
 from ..exports import write_csv
 from ..network import Network
-from ..store import Window, open_store
-from .common import STORE, err, frame_table, handle_errors, out, progress
+from ..store import open_store
+from .common import STORE, case_window, err, frame_table, handle_errors, out, progress
 
 __all__ = ["register"]
 
@@ -39,12 +39,9 @@ TIES = typer.Option("cohesive", "--ties", help="How ties weigh in the split: coh
 
 
 def _network(store: str | None, level: str, layer: list[str], since: str | None, until: str | None) -> Network:
-    try:
-        window = Window.of(since, until)
-    except ValueError as e:
-        raise NetinvError(str(e)) from e
     layers = tuple(layer) or ("calls", "money", "co_arrest")
     with progress("building the network"), open_store(store, create=False) as st:
+        window = case_window(st, since, until)
         net = st.network(layers=layers, window=window, level=level)
     if len(net.edges) == 0:
         where = (f" from {since}" if since else "") + (f" until {until}" if until else "")
@@ -232,8 +229,8 @@ def register(app: typer.Typer) -> None:
         """The k best supply routes (money in its direction, calls either way), with each hop's evidence."""
         from ..workflow import route_evidence
 
-        window = Window.of(since, until)
         with progress("routes"), open_store(store, create=False) as st:
+            window = case_window(st, since, until)
             net = st.network(layers=("calls", "money"), window=window, level=level)
             _say_resolved(net, [*from_, *to])
             events = None

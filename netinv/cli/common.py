@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -14,8 +15,9 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from ..errors import InvalidRecords, NetinvError
+from ..store import GraphStore, Window
 
-__all__ = ["out", "err", "STORE", "handle_errors", "progress", "frame_table", "fail"]
+__all__ = ["out", "err", "STORE", "handle_errors", "progress", "frame_table", "fail", "case_window"]
 
 out = Console(highlight=False, soft_wrap=False)
 if not out.is_terminal:  # piped or captured: wide tables read better than folded ones
@@ -28,6 +30,27 @@ STORE = typer.Option(
          "(credentials from NETINV_NEO4J_USER / NETINV_NEO4J_PASSWORD).",
     show_default=False,
 )
+
+
+def case_window(st: GraphStore, since: str | None, until: str | None) -> Window:
+    """The window of ``--since``/``--until``.  A bound written without an offset is read in the time
+    zone ``NETINV_TZ`` names, else in the one the case's records were loaded in, else in UTC; a note
+    says which zone and gives the window in UTC."""
+    if not since and not until:
+        return Window()
+    tz, why = os.environ.get("NETINV_TZ"), "NETINV_TZ"
+    if not tz:
+        tz, why = st.time_zone(), "the time zone the records were loaded in"
+    if not tz:
+        tz, why = "UTC", "no single time zone is recorded for the loads"
+    try:
+        window = Window.of(since, until, tz=tz)
+    except ValueError as e:
+        raise NetinvError(str(e)) from e
+    if any(v and pd.Timestamp(v).tzinfo is None for v in (since, until)):
+        err.print(f"note: --since/--until read in {tz} ({why}; a time with an offset, such as "
+                  f"2024-03-01T00:00+08:00, is taken as written): window {window}", markup=False, soft_wrap=True)
+    return window
 
 
 def fail(message: str, code: int = 1):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import abc
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Iterable, Sequence
 
 import pandas as pd
@@ -61,16 +61,26 @@ class Window:
 
     since: pd.Timestamp | None = None
     until: pd.Timestamp | None = None
+    #: the zone whose calendar days the bounds fall on, for records with a date only (arrests)
+    tz: str | None = None
 
     @classmethod
-    def of(cls, since=None, until=None) -> "Window":
+    def of(cls, since=None, until=None, tz: str | None = None) -> "Window":
+        """A window from two times (text or timestamps); one written without an offset is read in
+        ``tz`` (default UTC), so that ``Window.of("2024-03-01", tz="Asia/Shanghai")`` starts at
+        midnight in Beijing."""
         def ts(v):
             if v is None or v == "":
                 return None
             t = pd.Timestamp(v)
-            return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+            if t.tzinfo is not None:
+                return t.tz_convert("UTC")
+            try:
+                return t.tz_localize(tz or "UTC")
+            except Exception as e:  # an unknown zone, or a local time that a clock change skips or repeats
+                raise ValueError(f"cannot read {v!r} in time zone {tz!r}: {e}") from e
 
-        w = cls(ts(since), ts(until))
+        w = cls(*(None if t is None else t.tz_convert("UTC") for t in (ts(since), ts(until))), tz=tz)
         if w.since is not None and w.until is not None and w.since >= w.until:
             raise ValueError(f"empty time window: since {w.since} is not before until {w.until}")
         return w
@@ -80,6 +90,17 @@ class Window:
         lo = self.since.to_pydatetime() if self.since is not None else datetime(1, 1, 2, tzinfo=timezone.utc)
         hi = self.until.to_pydatetime() if self.until is not None else datetime(9999, 12, 30, tzinfo=timezone.utc)
         return lo, hi
+
+    @property
+    def date_bounds(self) -> tuple[date, date]:
+        """The bounds as calendar days in ``tz`` (default UTC), for records that carry a date only:
+        an arrest on 1 March in Beijing falls in a window from 1 March, Beijing time."""
+        lo, hi = self.bounds
+        if self.tz and self.since is not None:
+            lo = self.since.tz_convert(self.tz).to_pydatetime()
+        if self.tz and self.until is not None:
+            hi = self.until.tz_convert(self.tz).to_pydatetime()
+        return lo.date(), hi.date()
 
     def __str__(self) -> str:
         a = self.since.isoformat() if self.since is not None else "-inf"
@@ -162,6 +183,20 @@ class GraphStore(abc.ABC):
     @abc.abstractmethod
     def loads(self) -> pd.DataFrame:
         """The audit log of loads: load_id, kind, started_at, finished_at, profile, authority, counts."""
+
+    def time_zone(self) -> str | None:
+        """The time zone this case's call and transfer times were read in, where every load that
+        recorded one agrees (``None`` otherwise).  Times written without an offset in a time window
+        (``--since 2024-03-01``) are best read in it: analysts count days in the case's local time."""
+        zones, loads = set(), self.loads()
+        for kind, options in zip(loads["kind"], loads["options"]):
+            try:
+                tz = json.loads(options).get("tz") if isinstance(options, str) else None
+            except ValueError:
+                tz = None
+            if kind in ("calls", "transfers") and tz:
+                zones.add(tz)
+        return zones.pop() if len(zones) == 1 else None
 
     @abc.abstractmethod
     def records(self, kind: str, window: Window | None = None) -> pd.DataFrame:

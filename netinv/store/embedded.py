@@ -238,7 +238,7 @@ class EmbeddedStore(GraphStore):
             lo, hi = window.bounds
             if kind == "arrests":
                 sql += f" WHERE {tcol} >= CAST(? AS DATE) AND {tcol} < CAST(? AS DATE)"
-                params = [lo.date(), hi.date()]
+                params = [d.isoformat() for d in (window or Window()).date_bounds]
             else:
                 sql += f" WHERE {tcol} >= ? AND {tcol} < ?"
                 params = [lo, hi]
@@ -297,7 +297,7 @@ class EmbeddedStore(GraphStore):
                    CAST(max(greatest(x.date, y.date)) AS TIMESTAMPTZ) AS last
             FROM a x JOIN a y ON x.case_id = y.case_id AND x.person_id <> y.person_id
             GROUP BY x.person_id, y.person_id"""
-            params = [lo.date(), hi.date()]
+            params = [d.isoformat() for d in (window or Window()).date_bounds]
         else:
             raise StoreError(f"unknown layer {layer!r}; layers are calls, money, co_arrest")
         df = self._df(sql + " ORDER BY source, target", params)

@@ -525,7 +525,8 @@ class Neo4jStore(GraphStore):
             df = self._df("read_transfers", since=lo, until=hi)
             df["time"] = pd.to_datetime(df.pop("time_us"), unit="us", utc=True)
         elif kind == "arrests":
-            df = self._df("read_arrests", since=lo.date().isoformat(), until=hi.date().isoformat())
+            d_lo, d_hi = (window or Window()).date_bounds
+            df = self._df("read_arrests", since=d_lo.isoformat(), until=d_hi.isoformat())
             df["date"] = pd.to_datetime(df["date"])
         else:
             df = self._df("read_holders")
@@ -569,7 +570,8 @@ class Neo4jStore(GraphStore):
             df = self._df("aggregate_money_edges", since=lo, until=hi)
             df["duration_s"] = None
         elif layer == "co_arrest":
-            df = self._df("aggregate_co_arrest_edges", since=lo.date().isoformat(), until=hi.date().isoformat())
+            d_lo, d_hi = (window or Window()).date_bounds
+            df = self._df("aggregate_co_arrest_edges", since=d_lo.isoformat(), until=d_hi.isoformat())
             df["duration_s"], df["amount"], df["currency"] = None, None, None
             df["first"] = pd.to_datetime(df["first"], utc=True)
             df["last"] = pd.to_datetime(df["last"], utc=True)
