@@ -10,6 +10,7 @@ view :func:`netinv.views.report.render_report`, which never touches a store.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -44,6 +45,8 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
     say("building the person-level network")
     net = store.network(level="person")
     counts, sources = store.counts(), store.sources()
+    tz = store.time_zone()
+    table = partial(table_from_frame, tz=tz)  # times in the case's zone, with their offset
     hubs = an.detect_hubs(net)
     hub_list = hubs["id"].tolist()
     seeds = net.seeds(seeds) if seeds else default_seeds(net)
@@ -58,7 +61,7 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
     sections.append(Section("key-players", "Key players",
                             "Ranked by PageRank over calls, money and co-arrests (weights: number of contacts); "
                             + "; ".join(c.attrs.get("notes", [])) + ".",
-                            table_from_frame(c, ["rank", "label", "id", "degree", "calls", "transfers", "net_flow",
+                            table(c, ["rank", "label", "id", "degree", "calls", "transfers", "net_flow",
                                                  "pagerank", "betweenness", "arrested"], top)))
 
     say("communities")
@@ -72,14 +75,14 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
                             "glue groups together; each person is then placed with the group they are in contact "
                             "with most. Stability: the share of 10 reruns with other seeds in which members keep the "
                             "same neighbours (1 = firm).",
-                            table_from_frame(summary, ["community", "size", "persons", "arrested", "leading",
+                            table(summary, ["community", "size", "persons", "arrested", "leading",
                                                        "stability", "calls_inside", "calls_across", "money_inside",
                                                        "money_across"], top)))
     b = an.brokerage(net, split, exclude=hub_list)
     b = b[b["across_groups"] > 0]
     sections.append(Section("brokers", "Brokers between groups (Gould-Fernandez)",
                             "Open two-paths a → v → b through each person, by the groups of a, v and b.",
-                            table_from_frame(b, ["label", "id", "community", *an.ROLES], 10)))
+                            table(b, ["label", "id", "community", *an.ROLES], 10)))
 
     if seeds:
         say("upstream and routes")
@@ -95,7 +98,7 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
                                 "counted less than in proportion, and at most as many as the people the walks arrive "
                                 "through: reached_through) and its distance from them. How calls were read: "
                                 f"{up.attrs['call_direction']}." + "".join(f" Note: {n}." for n in pairs),
-                                table_from_frame(up, ["rank", "label", "id", "upstream_score", "seeds_reaching",
+                                table(up, ["rank", "label", "id", "upstream_score", "seeds_reaching",
                                                       "reached_through", "hops",
                                                       "levels_above_seeds", "reasons"])))
         try:
@@ -107,9 +110,9 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
             sections.append(Section("routes", "Supply routes",
                                     "The 5 cheapest routes from the seeds to the top upstream candidates; a hop costs "
                                     "1 / (calls + transfers). Each hop lists the records it stands on.",
-                                    table_from_frame(rs, ["route", "path", "hops", "cost"])))
+                                    table(rs, ["route", "path", "hops", "cost"])))
             sections.append(Section("route-hops", "Evidence for every hop", "",
-                                    table_from_frame(r, ["route", "hop", "from_label", "to_label", "calls",
+                                    table(r, ["route", "hop", "from_label", "to_label", "calls",
                                                          "transfers", "amount", "first", "last", "records",
                                                          "sources"])))
         except NetinvError as e:
@@ -118,7 +121,7 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
         sections.append(Section("leads", "Leads from widening the case (扩线)",
                                 f"Seeds: {seed_labels}. Contacts shared by several seeds, who receives their money, "
                                 "who stands above them, who was arrested elsewhere.",
-                                table_from_frame(leads, ["rank", "label", "id", "score", "reasons"])))
+                                table(leads, ["rank", "label", "id", "score", "reasons"])))
     say("identity and case linkage")
     from .linkage import link_cases, successors
 
@@ -128,26 +131,26 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
                             f"Person resolution (Splink, threshold {res.threshold}): {len(groups)} group(s) of "
                             f"person ids taken to be one person; {len(res.review)} pair(s) await an analyst's decision "
                             "(netinv resolve / decide).",
-                            table_from_frame(groups, ["entity", "person_ids"], top)))
+                            table(groups, ["entity", "person_ids"], top)))
     bare_hubs = [h.split(":", 1)[1] for h in hub_list if h.startswith("phone:")]
     succ = successors(store.records("calls"), top=1, exclude=bare_hubs)
     sections.append(Section("successors", "Replacement phones",
                             "Numbers that went quiet and the new number most likely to have replaced each.",
-                            table_from_frame(succ, ["old", "candidate", "score", "reasons"], top)))
+                            table(succ, ["old", "candidate", "score", "reasons"], top)))
     linked = link_cases(store.records("arrests"), store.records("calls"), res.entities, exclude=bare_hubs,
                         network=net, network_exclude=hub_list)
     sections.append(Section("linked-cases", "Linked cases (串并)",
                             "Cases whose records share people, phones, accounts, handsets or contacts, or whose people "
                             "are within 3 hops of each other in the network.",
-                            table_from_frame(linked, ["group", "size", "cases", "links"])))
+                            table(linked, ["group", "size", "cases", "links"])))
     if len(hubs):
         sections.append(Section("hubs", "High-volume numbers left out",
                                 "Detected from the data (many one-way contacts), not from a list.",
-                                table_from_frame(hubs, ["label", "id", "contacts", "reciprocity", "reason"])))
+                                table(hubs, ["label", "id", "contacts", "reciprocity", "reason"])))
 
     say("timeline")
-    calls_w = weekly_counts(store.events("calls")["time"])
-    money_w = weekly_counts(store.events("money")["time"])
+    calls_w = weekly_counts(store.events("calls")["time"], tz)
+    money_w = weekly_counts(store.events("money")["time"], tz)
     arrests = store.records("arrests")
     marks = pd.DataFrame({"date": arrests["date"], "label": arrests["name"] + " (" + arrests["case_id"] + ")"})
     sections.append(Section("timeline", "Activity over time", "", html=timeline_svg(calls_w, money_w, marks)))
@@ -160,11 +163,11 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
                               "hover for details, drag to move, scroll to zoom.",
         groups=split.set_index("id")["community"].replace(0, pd.NA), group_name="community",
         size=c.set_index("id")["pagerank"], size_name="PageRank", focus=focus, hops=1, exclude=hub_list,
-        highlight=seeds,
+        highlight=seeds, tz=tz,
     ))
     manifest = {
         "netinv": __version__, "generated_at": datetime.now(timezone.utc).isoformat(), "store": store.uri,
-        "level": "person", "layers": list(net.layers), "random_seed": seed, "seeds": seeds,
+        "level": "person", "layers": list(net.layers), "random_seed": seed, "seeds": seeds, "time_zone": tz or "UTC",
         "high_volume_left_out": hub_list, "parameters": params or {},
         "inputs": sources[["path", "kind", "profile", "file_sha256"]].to_dict("records"),
         "loads": store.loads()[["load_id", "kind", "authority"]].to_dict("records"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import subprocess
 import sys
 
@@ -180,6 +181,9 @@ def test_analysis_commands_write_ranked_csv(tmp_path, small_case):
     alone = run("upstream", "--from", seeds[0], "--level", "phone", "--store", ws)
     assert f"note: {seeds[0]} has no contacts in the phone-level network" in alone.output
     assert "give those, or use --level person" in alone.output
+    # times in tables are on the case's clock, offset written out, as in the source records
+    r = run("routes", *seed_args, "--k", "1", "--store", ws)
+    assert re.search(r"20\d\d-\d\d-\d\d \d\d:\d\d \+08:00", r.output), r.output
     # a day in --since is a day in the case's time zone (the carriers' exports are Beijing time)
     r = run("centrality", "--since", "2024-03-01", "--store", ws)
     assert "note: --since/--until read in Asia/Shanghai (the time zone the records were loaded in" in r.output

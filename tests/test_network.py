@@ -123,3 +123,15 @@ def test_unknown_layer_and_level(loaded):
 def test_empty_store_gives_empty_network(embedded):
     net = embedded.network()
     assert len(net) == 0 and net.n_edges == 0 and net.graph.vcount() == 0
+
+
+def test_times_are_shown_on_the_case_clock_with_their_offset():
+    import pandas as pd
+
+    from netinv.timefmt import time_text
+
+    t = pd.Timestamp("2024-03-01T10:22:31Z")
+    assert time_text(t, "Asia/Shanghai") == "2024-03-01 18:22 +08:00"
+    assert time_text(t) == "2024-03-01 10:22 UTC"
+    assert time_text(pd.Timestamp("2024-03-01T03:00Z"), "America/New_York") == "2024-02-29 22:00 -05:00"
+    assert time_text(pd.Timestamp("2024-03-01")) == "2024-03-01"  # a calendar day stays a day

@@ -16,7 +16,7 @@ from ..profiles import BUILTIN_PROFILES
 from ..store import open_store
 from . import analyse, identity
 from . import load as load_cmd
-from .common import STORE, case_window, frame_table, handle_errors, out, progress
+from .common import STORE, case_window, case_zone, frame_table, handle_errors, open_case, out, progress
 
 __all__ = ["app", "main"]
 
@@ -48,7 +48,7 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
 @handle_errors
 def status(store: Optional[str] = STORE):
     """Show what the workspace holds and which files it came from."""
-    with open_store(store, create=False) as st:
+    with open_case(store) as st:
         counts = st.counts()
         sources = st.sources()
         uri = st.uri
@@ -139,7 +139,7 @@ def report(
     """Write the case report: what was loaded, key people, the network, and a run manifest."""
     from ..workflow import make_report
 
-    with progress("report") as step, open_store(store, create=False) as st:
+    with progress("report") as step, open_case(store) as st:
         path = make_report(st, out_file, title=title, seeds=seed or None, progress=step)
     out.print(f"wrote {path}", markup=False)
 
@@ -173,8 +173,9 @@ def view(
     layers = tuple(layer) or ("calls", "money", "co_arrest")
     if color_by not in ("community", "level", "kind") or size_by not in ("pagerank", "degree", "betweenness"):
         raise NetinvError("--color-by is community, level or kind; --size-by is pagerank, degree or betweenness")
-    with progress("view"), open_store(store, create=False) as st:
+    with progress("view"), open_case(store) as st:
         window = case_window(st, since, until)
+        tz = case_zone(st)
         net = st.network(layers=layers, window=window, level=level)
         hubs = [] if include_hubs else an.hub_ids(net)
         focus, radius, what = (seed or None), hops, f"{level} level"
@@ -200,7 +201,7 @@ def view(
         size = c.set_index("id")[measure]
     network_view(net, out_file, title="netinv network", subtitle=f"{what}; layers {', '.join(layers)}; window {window}",
                  focus=focus, hops=radius, groups=groups, group_name=gname, size=size, size_name=size_by,
-                 exclude=hubs, highlight=net.resolve(seed) if seed else ())
+                 exclude=hubs, highlight=net.resolve(seed) if seed else (), tz=tz)
     out.print(f"wrote {out_file}", markup=False)
 
 
@@ -218,7 +219,7 @@ def export(
     """Export the network for Gephi and other tools: GraphML, GEXF, or nodes/edges CSV, with provenance."""
     from ..exports import export_network
 
-    with progress("exporting"), open_store(store, create=False) as st:
+    with progress("exporting"), open_case(store) as st:
         window = case_window(st, since, until)
         net = st.network(layers=tuple(layer) or ("calls", "money", "co_arrest"), window=window, level=level)
         path = export_network(st, net, out_file, fmt)
@@ -254,7 +255,7 @@ def push(
     """Copy the workspace into Neo4j with its provenance and audit log (pushing again adds nothing)."""
     from ..workflow import push as push_store
 
-    with open_store(store, create=False) as src, open_store(to) as dst, progress("pushing") as step:
+    with open_case(store) as src, open_store(to) as dst, progress("pushing") as step:
         copied = push_store(src, dst, progress=step)
         counts = dst.counts()
         uri = dst.uri
@@ -276,7 +277,7 @@ def import_files(
     """
     from ..store.neo4j_bulk import write_import_files
 
-    with open_store(store, create=False) as src, progress("writing import files") as step:
+    with open_case(store) as src, progress("writing import files") as step:
         files = write_import_files(src, out_dir, progress=step)
     rows = ", ".join(f"{n:,} {k}" for k, n in files.rows.items())
     out.print(f"wrote {rows} to {files.folder}", markup=False)

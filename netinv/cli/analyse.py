@@ -16,8 +16,7 @@ from .. import analysis as an
 from ..errors import NetinvError
 from ..exports import write_csv
 from ..network import Network
-from ..store import open_store
-from .common import STORE, case_window, err, frame_table, handle_errors, out, progress
+from .common import STORE, case_window, err, frame_table, handle_errors, open_case, out, progress
 
 __all__ = ["register"]
 
@@ -40,7 +39,7 @@ TIES = typer.Option("cohesive", "--ties", help="How ties weigh in the split: coh
 
 def _network(store: str | None, level: str, layer: list[str], since: str | None, until: str | None) -> Network:
     layers = tuple(layer) or ("calls", "money", "co_arrest")
-    with progress("building the network"), open_store(store, create=False) as st:
+    with progress("building the network"), open_case(store) as st:
         window = case_window(st, since, until)
         net = st.network(layers=layers, window=window, level=level)
     if len(net.edges) == 0:
@@ -209,7 +208,7 @@ def register(app: typer.Typer) -> None:
                              "levels_above_seeds", "reasons"], "upstream candidates", top)
         _notes(df.attrs["call_direction"])
         if level != "resolved":
-            with open_store(store, create=False) as st:
+            with open_case(store) as st:
                 _notes(*replacement_notes(st, df.head(top), df.attrs["excluded"], calls_end(net)))
 
     @app.command()
@@ -229,7 +228,7 @@ def register(app: typer.Typer) -> None:
         """The k best supply routes (money in its direction, calls either way), with each hop's evidence."""
         from ..workflow import route_evidence
 
-        with progress("routes"), open_store(store, create=False) as st:
+        with progress("routes"), open_case(store) as st:
             window = case_window(st, since, until)
             net = st.network(layers=("calls", "money"), window=window, level=level)
             _say_resolved(net, [*from_, *to])

@@ -15,9 +15,14 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from ..errors import InvalidRecords, NetinvError
-from ..store import GraphStore, Window
+from ..store import GraphStore, Window, open_store
+from ..timefmt import time_text
 
-__all__ = ["out", "err", "STORE", "handle_errors", "progress", "frame_table", "fail", "case_window"]
+__all__ = ["out", "err", "STORE", "handle_errors", "progress", "frame_table", "fail", "case_window", "case_zone",
+           "open_case"]
+
+#: the zone the tables show times in: the case's, once a command has opened it (see open_case)
+_display: dict[str, str | None] = {"tz": None}
 
 out = Console(highlight=False, soft_wrap=False)
 if not out.is_terminal:  # piped or captured: wide tables read better than folded ones
@@ -32,13 +37,27 @@ STORE = typer.Option(
 )
 
 
+@contextmanager
+def open_case(store: str | None, create: bool = False) -> Iterator[GraphStore]:
+    """Open the case's store for a command (an embedded workspace must exist unless ``create``);
+    the tables then show times in the case's time zone."""
+    with open_store(store, create=create) as st:
+        _display["tz"] = case_zone(st)
+        yield st
+
+
+def case_zone(st: GraphStore) -> str | None:
+    """The zone to read and show times in: ``NETINV_TZ``, else the one the case was loaded in."""
+    return os.environ.get("NETINV_TZ") or st.time_zone()
+
+
 def case_window(st: GraphStore, since: str | None, until: str | None) -> Window:
     """The window of ``--since``/``--until``.  A bound written without an offset is read in the time
     zone ``NETINV_TZ`` names, else in the one the case's records were loaded in, else in UTC; a note
     says which zone and gives the window in UTC."""
     if not since and not until:
         return Window()
-    tz, why = os.environ.get("NETINV_TZ"), "NETINV_TZ"
+    tz, why = os.environ.get("NETINV_TZ"), "NETINV_TZ"  # as case_zone, saying which
     if not tz:
         tz, why = st.time_zone(), "the time zone the records were loaded in"
     if not tz:
@@ -131,5 +150,5 @@ def _text(v) -> str:
     if isinstance(v, int):
         return f"{v:,}"
     if isinstance(v, pd.Timestamp):
-        return v.strftime("%Y-%m-%d %H:%M")
+        return time_text(v, _display["tz"])
     return str(v)

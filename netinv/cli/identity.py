@@ -9,8 +9,7 @@ import typer
 
 from ..errors import NetinvError
 from ..exports import write_csv
-from ..store import open_store
-from .common import STORE, frame_table, handle_errors, out, progress
+from .common import STORE, frame_table, handle_errors, open_case, out, progress
 
 __all__ = ["register"]
 
@@ -27,7 +26,7 @@ def register(app: typer.Typer) -> None:
         """Person resolution: which person ids are the same person (merged, and to review), with reasons."""
         from .analyse import _write_csv
 
-        with progress("resolving"), open_store(store, create=False) as st:
+        with progress("resolving"), open_case(store) as st:
             res = st.resolution(threshold=threshold, review_threshold=review_threshold)
         groups = res.groups()
         out.print(frame_table(groups, title=f"{len(groups)} merged group(s) (threshold {threshold})"))
@@ -50,7 +49,7 @@ def register(app: typer.Typer) -> None:
         store: Optional[str] = STORE,
     ):
         """Record an analyst's decision on two person ids; every later resolution respects it."""
-        with open_store(store, create=False) as st:
+        with open_case(store) as st:
             known = set(st.persons()["person_id"])
             missing = [x for x in (a, b) if x not in known]
             if missing:
@@ -63,7 +62,7 @@ def register(app: typer.Typer) -> None:
     def undo(decision_id: str = typer.Argument(..., help="The decision to withdraw (netinv decisions)."),
              store: Optional[str] = STORE):
         """Withdraw a decision (a merge or a separation); the log keeps it, marked undone."""
-        with open_store(store, create=False) as st:
+        with open_case(store) as st:
             st.undo_decision(decision_id)
         out.print(f"undone {decision_id}", markup=False)
 
@@ -72,7 +71,7 @@ def register(app: typer.Typer) -> None:
     def decisions(all_: bool = typer.Option(False, "--all", help="Include undone decisions."),
                   store: Optional[str] = STORE):
         """The log of identity decisions."""
-        with open_store(store, create=False) as st:
+        with open_case(store) as st:
             df = st.decisions(active=not all_)
         out.print(frame_table(df, title="decisions"))
 
@@ -89,7 +88,7 @@ def register(app: typer.Typer) -> None:
         from ..linkage import successors as find
         from .analyse import _write_csv
 
-        with progress("successors"), open_store(store, create=False) as st:
+        with progress("successors"), open_case(store) as st:
             calls = st.records("calls")
             net = st.network(layers=("calls",), level="phone")
             hubs = [h.split(":", 1)[1] for h in an.hub_ids(net)]
@@ -112,7 +111,7 @@ def register(app: typer.Typer) -> None:
         from .. import analysis as an
         from ..linkage import link_cases
 
-        with progress("linking cases"), open_store(store, create=False) as st:
+        with progress("linking cases"), open_case(store) as st:
             res = st.resolution()
             net = st.network(level="resolved", resolution=res)
             hubs = an.hub_ids(net)

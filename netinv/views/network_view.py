@@ -93,12 +93,14 @@ def network_fragment(
     max_nodes: int = 5000,
     static_layout: bool = False,
     exclude: Iterable[str] = (),
+    tz: str | None = None,
 ) -> Markup:
     """The network as an HTML fragment (a figure with its data and script) for a page or notebook.
 
     ``groups`` colours nodes (for example by community); ``size`` scales them (for example by a
     centrality); ``focus`` restricts the view to the ``hops``-neighbourhood of some nodes;
-    ``exclude`` leaves nodes out of the drawing (for example high-volume numbers), with a note.
+    ``exclude`` leaves nodes out of the drawing (for example high-volume numbers), with a note;
+    ``tz`` is the zone whose calendar days an edge's first and last contact are shown in.
     """
     global _counter
     if focus:
@@ -180,7 +182,10 @@ def network_fragment(
         if not pd.isna(row.amount):
             parts.append(f"{_fmt(float(row.amount))} {'' if pd.isna(row.currency) else row.currency}".strip())
         if not pd.isna(row.first):
-            parts.append(f"{row.first:%Y-%m-%d} to {row.last:%Y-%m-%d}")
+            first, last = pd.Timestamp(row.first), pd.Timestamp(row.last)
+            if row.layer != "co_arrest" and first.tzinfo is not None:  # arrests carry calendar days already
+                first, last = first.tz_convert(tz or "UTC"), last.tz_convert(tz or "UTC")
+            parts.append(f"{first:%Y-%m-%d} to {last:%Y-%m-%d}")
         vis_edges.append({
             "from": str(row.source), "to": str(row.target), "title": "\n".join(parts),
             "width": round(1 + math.log1p(row.count), 2), "color": {"color": st["color"], "opacity": 0.7},

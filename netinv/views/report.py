@@ -15,6 +15,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from ..network import Network
+from ..timefmt import time_text
 from .html import env, page, write_page
 from .network_view import network_fragment
 
@@ -44,7 +45,7 @@ class Section:
     html: Markup | None = None
 
 
-def _cell(v: Any) -> Cell:
+def _cell(v: Any, tz: str | None = None) -> Cell:
     if v is None or (not isinstance(v, (list, tuple, dict)) and pd.isna(v)):
         return Cell("")
     if isinstance(v, bool):
@@ -56,15 +57,17 @@ def _cell(v: Any) -> Cell:
     if isinstance(v, (list, tuple)):
         return Cell(", ".join(map(str, v)))
     if isinstance(v, pd.Timestamp):
-        return Cell(v.strftime("%Y-%m-%d %H:%M") if (v.hour or v.minute) else v.strftime("%Y-%m-%d"))
+        return Cell(time_text(v, tz))
     return Cell(str(v))
 
 
-def table_from_frame(df: pd.DataFrame, columns: Sequence[str] | None = None, limit: int | None = None) -> Table:
-    """A report table from a frame (values become text; the template escapes them)."""
+def table_from_frame(df: pd.DataFrame, columns: Sequence[str] | None = None, limit: int | None = None,
+                     tz: str | None = None) -> Table:
+    """A report table from a frame (values become text; the template escapes them); times are shown
+    in ``tz`` with their offset (:func:`netinv.timefmt.time_text`)."""
     cols = list(columns) if columns is not None else list(df.columns)
     sub = df[cols] if limit is None else df[cols].head(limit)
-    rows = [[_cell(v.item() if hasattr(v, "item") and not isinstance(v, (list, tuple)) else v) for v in rec]
+    rows = [[_cell(v.item() if hasattr(v, "item") and not isinstance(v, (list, tuple)) else v, tz) for v in rec]
             for rec in sub.itertuples(index=False, name=None)]
     return Table(cols, rows)
 

@@ -15,11 +15,11 @@ from markupsafe import Markup
 __all__ = ["weekly_counts", "timeline_svg"]
 
 
-def weekly_counts(times: pd.Series) -> pd.Series:
-    """Counts per week (weeks starting Monday, UTC)."""
+def weekly_counts(times: pd.Series, tz: str | None = None) -> pd.Series:
+    """Counts per week (weeks starting Monday at midnight in ``tz``, default UTC)."""
     if times.empty:
         return pd.Series(dtype="int64")
-    t = pd.to_datetime(times, utc=True).dt.tz_convert(None)
+    t = pd.to_datetime(times, utc=True).dt.tz_convert(tz or "UTC").dt.tz_localize(None)
     return t.dt.to_period("W-SUN").value_counts().sort_index()
 
 
