@@ -67,6 +67,7 @@ class Network:
     owner: dict[str, str] = field(default_factory=dict)
     _graph: ig.Graph | None = field(default=None, repr=False)
     _index: dict | None = field(default=None, repr=False)
+    _regions: list | None = field(default=None, repr=False)
 
     # --- structure -------------------------------------------------------------------------
     @property
@@ -168,6 +169,8 @@ class Network:
 
     def _phone_regions(self) -> list[str]:
         """The regions (ISO codes) of the countries whose phone numbers the network holds."""
+        if self._regions is not None:
+            return self._regions
         import phonenumbers
 
         ids = pd.concat([self.nodes["id"], pd.Series(list(self.owner), dtype="string")], ignore_index=True)
@@ -178,7 +181,8 @@ class Network:
                 if prefix[:n].isdigit() and int(prefix[:n]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
                     regions.add(phonenumbers.region_code_for_country_code(int(prefix[:n])))
                     break
-        return sorted(r for r in regions if r != "ZZ")
+        self._regions = sorted(r for r in regions if r != "ZZ")
+        return self._regions
 
     def vertices(self, refs: Iterable[str]) -> np.ndarray:
         """Vertex indices for user references (see :meth:`resolve`)."""
