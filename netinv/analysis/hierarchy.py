@@ -336,7 +336,7 @@ def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20
     score = h["score"].to_numpy(dtype=float)
     steps = _walk_steps(net, exclude, money_share, direction.direction)
     walk = _walk_of(steps)
-    flow, best = seed_walks(walk, np.asarray(seed_idx, dtype=np.int64), damping)
+    flow, best = seed_walks(walk, seed_idx, damping)
     reaching = np.where(best > 0, flow * len(seed_idx) / np.where(best > 0, best, 1.0), 0.0)
     through = _effective_feeders(walk, flow)
     dist = _hops_from(net, seed_idx, exclude, hops)

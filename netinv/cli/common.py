@@ -57,9 +57,8 @@ def case_window(st: GraphStore, since: str | None, until: str | None) -> Window:
     says which zone and gives the window in UTC."""
     if not since and not until:
         return Window()
-    tz, why = os.environ.get("NETINV_TZ"), "NETINV_TZ"  # as case_zone, saying which
-    if not tz:
-        tz, why = st.time_zone(), "the time zone the records were loaded in"
+    tz = case_zone(st)
+    why = "NETINV_TZ" if os.environ.get("NETINV_TZ") else "the time zone the records were loaded in"
     if not tz:
         tz, why = "UTC", "no single time zone is recorded for the loads"
     try:

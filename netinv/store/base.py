@@ -76,11 +76,11 @@ class Window:
             if t.tzinfo is not None:
                 return t.tz_convert("UTC")
             try:
-                return t.tz_localize(tz or "UTC")
+                return t.tz_localize(tz or "UTC").tz_convert("UTC")
             except Exception as e:  # an unknown zone, or a local time that a clock change skips or repeats
                 raise ValueError(f"cannot read {v!r} in time zone {tz!r}: {e}") from e
 
-        w = cls(*(None if t is None else t.tz_convert("UTC") for t in (ts(since), ts(until))), tz=tz)
+        w = cls(ts(since), ts(until), tz=tz)
         if w.since is not None and w.until is not None and w.since >= w.until:
             raise ValueError(f"empty time window: since {w.since} is not before until {w.until}")
         return w
