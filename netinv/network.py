@@ -26,12 +26,14 @@ import pandas as pd
 from .errors import NetinvError, NodeNotFound
 from .store.base import LAYERS, Window
 
-__all__ = ["Network", "build_network", "node_id", "split_id", "edge_pairs", "NODE_KINDS", "LEVELS"]
+__all__ = ["Network", "build_network", "node_id", "split_id", "edge_pairs", "NODE_KINDS", "LEVELS", "RETAIL_MAX_G"]
 
 NODE_KINDS = ("phone", "account", "person")
 LEVELS = ("phone", "person", "resolved")
 _LAYER_KIND = {"calls": "phone", "money": "account", "co_arrest": "person"}
 _SYMMETRIC = {"co_arrest"}
+#: an arrest with at most this many grams seized counts as retail (:meth:`Network.retail_arrests`)
+RETAIL_MAX_G = 100.0
 
 
 def node_id(kind: str, key: str) -> str:
@@ -141,6 +143,21 @@ class Network:
         if not ids:
             raise NetinvError(f"no {what} given")
         return ids
+
+    def retail_arrests(self, max_g: float = RETAIL_MAX_G) -> list[str]:
+        """The nodes of the people arrested with at most ``max_g`` grams seized, the usual seeds of a case.
+
+        Everyone arrested when nobody was caught with a retail quantity; an empty list when nobody
+        in the network was arrested.  At person and resolved level these are person nodes; at
+        phone level the phones and accounts that an arrested person is known to hold (a person
+        node carries no calls or payments there).
+        """
+        n = self.nodes
+        kinds = ["phone", "account"] if self.level == "phone" else ["person"]
+        arrested = n[(n["kind"].isin(kinds) & n["arrested"]).to_numpy()]
+        seized = arrested["max_quantity_g"].astype("Float64").fillna(0).to_numpy(dtype=float)
+        retail = arrested[seized <= max_g]
+        return (retail if len(retail) else arrested)["id"].tolist()
 
     def _through_identifiers(self, ref: str) -> list[str]:
         """Nodes for a reference through ``owner`` (a phone or account held by a person, a person id merged

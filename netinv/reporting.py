@@ -19,22 +19,16 @@ import pandas as pd
 from . import __version__
 from . import analysis as an
 from .errors import NetinvError
+from .network import RETAIL_MAX_G
 from .store import GraphStore
 from .views.report import Section, network_section, render_report, table_from_frame
 from .views.timeline import timeline_svg, weekly_counts
 
 __all__ = ["build_report", "default_seeds", "RETAIL_MAX_G"]
 
-#: an arrest with at most this many grams seized counts as retail when choosing default seeds
-RETAIL_MAX_G = 100.0
-
-
 def default_seeds(net) -> list[str]:
-    """The people arrested with retail quantities (or, if none, everyone arrested)."""
-    n = net.nodes
-    arrested = n[(n["kind"] == "person") & n["arrested"]]
-    retail = arrested[arrested["max_quantity_g"].astype("Float64").fillna(0) <= RETAIL_MAX_G]
-    return (retail if len(retail) else arrested)["id"].tolist()
+    """The people arrested with retail quantities (or, if none, everyone arrested): :meth:`Network.retail_arrests`."""
+    return net.retail_arrests(RETAIL_MAX_G)
 
 
 def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv case report",

@@ -219,6 +219,44 @@ def test_analysis_commands_write_ranked_csv(tmp_path, small_case):
     assert r.exit_code == 1 and "max_gap: cannot read 'soon' as a duration" in r.output
 
 
+def test_seeds_from_the_arrests(tmp_path, small_case):
+    """--arrested starts upstream, expand and routes from the retail arrests, as the report does."""
+    import pandas as pd
+
+    from netinv.store import EmbeddedStore
+
+    ws = f"embedded:{tmp_path / 'w.duckdb'}"
+    run("load-case", small_case.path, "--store", ws)
+    truth = small_case.truth
+    # the generator's arrested courier holds kilograms; the retail dealers and customers arrested hold grams
+    retail = sorted(set(truth["arrested"]) - set(truth["couriers"]))
+    assert set(truth["arrested"]) - set(retail), "the case should also hold an arrest with more than retail grams"
+    with EmbeddedStore(tmp_path / "w.duckdb") as st:
+        person, phone = st.network(level="person"), st.network(level="phone")
+    assert sorted(person.retail_arrests()) == [f"person:{p}" for p in retail]
+    held = {f"{kind}:{v}" for p in truth["persons"] if p["person_id"] in retail
+            for kind, vals in (("phone", p["phones"]), ("account", p["accounts"])) for v in vals}
+    at_phone = phone.retail_arrests()
+    assert at_phone and set(at_phone) <= held
+    # everyone arrested when the threshold leaves nobody
+    assert sorted(person.retail_arrests(max_g=0)) == sorted(f"person:{p}" for p in truth["arrested"])
+
+    r = run("upstream", "--arrested", "--store", ws, "--out", tmp_path / "arrested.csv")
+    assert f"note: --arrested: {len(retail)} seed(s) from the arrests: person:" in r.output
+    run("upstream", *[a for s in retail for a in ("--from", s)], "--store", ws, "--out", tmp_path / "given.csv")
+    assert pd.read_csv(tmp_path / "arrested.csv").equals(pd.read_csv(tmp_path / "given.csv"))
+    # given seeds and --arrested together: each node once
+    r = run("upstream", "--from", retail[0], "--arrested", "--store", ws, "--out", tmp_path / "both.csv")
+    assert pd.read_csv(tmp_path / "both.csv").equals(pd.read_csv(tmp_path / "given.csv"))
+    r = run("expand", "--arrested", "--level", "phone", "--store", ws)
+    assert f"note: --arrested: {len(at_phone)} seed(s) from the arrests" in r.output
+    r = run("routes", "--arrested", "--k", "2", "--store", ws)
+    assert "2 route(s)" in r.output
+    for cmd, option in (("upstream", "--from"), ("expand", "--seed"), ("routes", "--from")):
+        r = run(cmd, "--store", ws, ok=False)
+        assert r.exit_code == 1 and f"no seeds: give {option} ID (repeatable) or --arrested" in r.output, cmd
+
+
 def test_analysis_counts_are_checked_in_the_library(tmp_path, small_case):
     from functools import partial
 

@@ -32,6 +32,9 @@ CALLS = typer.Option("auto", "--call-direction", help="How calls show rank: up (
                                                      "callee is above), down (bosses call their people; the caller "
                                                      "is above) or auto (decided from the pairs that both call and "
                                                      "pay each other; up when too few do).")
+ARRESTED = typer.Option(False, "--arrested", help="Also start from everyone arrested with at most 100 g seized (the "
+                                                   "retail arrests; everyone arrested if none was), as the report "
+                                                   "does.")
 TIES = typer.Option("cohesive", "--ties", help="How ties weigh in the split: cohesive (by the contacts the two ends "
                                                "share; finds organisational groups) or contacts (by the number of "
                                                "contacts; finds day-to-day crews).")
@@ -70,6 +73,21 @@ def _notes(*notes: str) -> None:
     for n in notes:
         if n:
             err.print(f"note: {n}", markup=False, soft_wrap=True)
+
+
+def _seed_refs(net: Network, refs: list[str], arrested: bool, option: str) -> list[str]:
+    """The references given, and with ``--arrested`` the retail arrests of the network, each once."""
+    refs = list(refs)
+    if arrested:
+        found = net.retail_arrests()
+        if not found:
+            raise NetinvError(f"--arrested: nobody in the {net.level}-level network was arrested; give {option} ID")
+        _notes(f"--arrested: {len(found)} seed(s) from the arrests: {', '.join(found[:8])}"
+               + (" ..." if len(found) > 8 else ""))
+        refs += [f for f in found if f not in refs]
+    if not refs:
+        raise NetinvError(f"no seeds: give {option} ID (repeatable) or --arrested")
+    return refs
 
 
 def _say_resolved(net, refs) -> None:
@@ -189,7 +207,8 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @handle_errors
     def upstream(
-        from_: List[str] = typer.Option(..., "--from", help="Seed people, phones or accounts (repeatable)."),
+        from_: List[str] = typer.Option([], "--from", help="Seed people, phones or accounts (repeatable)."),
+        arrested: bool = ARRESTED,
         hops: int = typer.Option(4, "--hops", min=1, help="How far from the seeds candidates may be."),
         call_direction: str = CALLS, level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE,
         until: Optional[str] = UNTIL,
@@ -202,6 +221,7 @@ def register(app: typer.Typer) -> None:
         from ..workflow import calls_end, replacement_notes
 
         net = _network(store, level, layer, since, until)
+        from_ = _seed_refs(net, from_, arrested, "--from")
         _say_resolved(net, from_)
         df = an.upstream(net, from_, hops=hops, top=max(top, 50), call_direction=call_direction)
         _emit(df, out_file, ["rank", "id", "label", "upstream_score", "seeds_reaching", "reached_through", "hops",
@@ -214,7 +234,8 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @handle_errors
     def routes(
-        from_: List[str] = typer.Option(..., "--from", help="Start of the routes: retail dealers (repeatable)."),
+        from_: List[str] = typer.Option([], "--from", help="Start of the routes: retail dealers (repeatable)."),
+        arrested: bool = ARRESTED,
         to: List[str] = typer.Option([], "--to", help="Ends of the routes (default: the top 5 upstream candidates)."),
         k: int = typer.Option(5, "--k", min=1, help="Number of routes."),
         time_respecting: bool = typer.Option(False, "--time-respecting",
@@ -231,6 +252,7 @@ def register(app: typer.Typer) -> None:
         with progress("routes"), open_case(store) as st:
             window = case_window(st, since, until)
             net = st.network(layers=("calls", "money"), window=window, level=level)
+            from_ = _seed_refs(net, from_, arrested, "--from")
             _say_resolved(net, [*from_, *to])
             events = None
             if time_respecting:
@@ -248,7 +270,8 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @handle_errors
     def expand(
-        seed: List[str] = typer.Option(..., "--seed", help="Arrested people, phones or accounts (repeatable)."),
+        seed: List[str] = typer.Option([], "--seed", help="Arrested people, phones or accounts (repeatable)."),
+        arrested: bool = ARRESTED,
         hops: int = typer.Option(2, "--hops", min=1, help="How far from the seeds leads may be."),
         max_degree: Optional[int] = typer.Option(None, "--max-degree", min=1,
                                                  help="Also leave out nodes with more contacts than this."),
@@ -259,6 +282,7 @@ def register(app: typer.Typer) -> None:
     ):
         """Widen the case (扩线): rank new leads from the seeds, with reasons; high-volume numbers left out."""
         net = _network(store, level, layer, since, until)
+        seed = _seed_refs(net, seed, arrested, "--seed")
         _say_resolved(net, seed)
         df = an.expand(net, seed, hops=hops, max_degree=max_degree, top=top, call_direction=call_direction)
         _emit(df, out_file, ["rank", "id", "label", "score", "reasons"], "leads", top)
