@@ -60,8 +60,7 @@ key[~key["id"].isin(hubs["id"])].head(10)[["id", "label", "degree", "pagerank", 
 # ## From the arrested retail dealers to the people above them
 
 # %%
-arrested = net.nodes[(net.nodes["kind"] == "person") & net.nodes["arrested"]]
-seeds = arrested.loc[arrested["max_quantity_g"].astype(float) < 100, "id"].tolist()
+seeds = net.retail_arrests()  # everyone arrested with at most 100 g seized (netinv upstream --arrested)
 up = an.upstream(net, seeds, top=10)
 print(up.attrs["call_direction"])
 up[["rank", "id", "label", "upstream_score", "seeds_reaching", "hops", "reasons"]]
