@@ -14,9 +14,12 @@ from .conftest import dataset
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize("people,seed", [(50, 1), (50, 2), (150, 3)])
-def test_upstream_from_arrested_dealers_finds_the_chain(tmp_path, people, seed):
-    r = score_case(tmp_path, seed, people)
+@pytest.mark.parametrize("people,seed,seeds_from", [(50, 1, "dealers"), (50, 2, "dealers"), (150, 3, "dealers"),
+                                                    (50, 2, "arrests")])
+def test_upstream_from_arrested_dealers_finds_the_chain(tmp_path, people, seed, seeds_from):
+    r = score_case(tmp_path, seed, people, seeds_from=seeds_from)
+    if seeds_from == "arrests":  # every arrest with grams (netinv upstream --arrested): the 4 dealers and customers
+        assert r["seeds"] > 4, r
     assert r["source_in_top5"], r
     assert r["wholesalers_in_top10"] >= r["wholesalers"] - 1, r
     # cohesive ties recover the true groups (branches, the supply group) where contact counts find

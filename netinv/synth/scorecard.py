@@ -3,7 +3,9 @@
     python -m netinv.synth.scorecard --seeds 1 2 3 --people 50 200
 
 For each case: generate, load into a fresh embedded workspace, build the person-level network,
-rank upstream candidates from the arrested retail dealers alone, split communities, and compare
+rank upstream candidates from the arrested retail dealers alone (``--seeds-from dealers``, the
+arrests charged with dealing; or ``arrests``, every arrest with a retail quantity seized, arrested
+customers included, as ``netinv upstream --arrested`` takes them), split communities, and compare
 with ``ground_truth.json``.  The split is scored against the true ``groups`` (the supply group and
 each wholesaler's branch) and ``cells`` (each distributor's crew), with cohesive ties (the
 default) and with contact-count ties.  Besides the source's rank and the wholesalers in the top
@@ -34,15 +36,25 @@ from .evaluate import community_nmi, lead_hits, pair_hits, upstream_hits
 __all__ = ["score_case", "scorecard"]
 
 
-def score_case(case_dir: Path, seed: int, people: int, level: str = "person") -> dict:
+#: where the seeds come from: the arrests charged with dealing (the retail dealers), or every arrest
+#: with a retail quantity seized, as ``--arrested`` and the report take them (arrested customers too)
+SEEDS_FROM = ("dealers", "arrests")
+
+
+def score_case(case_dir: Path, seed: int, people: int, level: str = "person", seeds_from: str = "dealers") -> dict:
     from ..workflow import calls_end, load_generated, replacement_pairs
 
+    if seeds_from not in SEEDS_FROM:
+        raise ValueError(f"seeds_from is one of {', '.join(SEEDS_FROM)}, not {seeds_from!r}")
     case = generate(case_dir / "case", seed=seed, people=people)
     truth = case.truth
-    seeds = ["person:" + p for p in truth["arrested_retailers"]]
     with EmbeddedStore(case_dir / "ws.duckdb") as st:
         load_generated(case.path, st)
         net = st.network(level=level)
+        if seeds_from == "dealers":
+            seeds = ["person:" + p for p in truth["arrested_retailers"]]
+        else:
+            seeds = net.retail_arrests()
         hubs = hub_ids(net)
         up = upstream(net, seeds, top=30)
         # the phones that upstream's note would name (first 20), below the resolved level
@@ -53,7 +65,7 @@ def score_case(case_dir: Path, seed: int, people: int, level: str = "person") ->
     split = communities(net, seed=0, exclude=hubs)  # cohesive ties, the default
     crews = communities(net, seed=0, exclude=hubs, ties="contacts")
     return {
-        "people": people, "seed": seed, "level": level, "arrested_retailers": len(seeds),
+        "people": people, "seed": seed, "level": level, "seeds_from": seeds_from, "seeds": len(seeds),
         "hubs_left_out": len(hubs),
         "source_rank": hits["source_rank"], "source_in_top5": hits["source_in_top5"],
         "wholesalers_in_top10": hits["wholesalers_in_top10"], "wholesalers": hits["wholesalers"],
@@ -69,13 +81,13 @@ def score_case(case_dir: Path, seed: int, people: int, level: str = "person") ->
     }
 
 
-def scorecard(seeds, sizes, level: str = "person") -> pd.DataFrame:
+def scorecard(seeds, sizes, level: str = "person", seeds_from: str = "dealers") -> pd.DataFrame:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for people in sizes:
             for seed in seeds:
                 d = Path(tmp) / f"{people}-{seed}"
-                rows.append(score_case(d, seed, people, level))
+                rows.append(score_case(d, seed, people, level, seeds_from))
     return pd.DataFrame(rows)
 
 
@@ -85,9 +97,12 @@ def main() -> None:
     ap.add_argument("--people", type=int, nargs="+", default=[50, 200])
     ap.add_argument("--level", default="person", choices=["person", "resolved"],
                     help="Network level: person, or resolved (identities and replacement phones merged).")
+    ap.add_argument("--seeds-from", default="dealers", choices=SEEDS_FROM,
+                    help="dealers: the arrests charged with dealing (default); arrests: every arrest with at most "
+                         "100 g seized, as netinv upstream --arrested takes them.")
     ap.add_argument("--json", type=Path, help="Also write the rows to this JSON file.")
     args = ap.parse_args()
-    df = scorecard(args.seeds, args.people, args.level)
+    df = scorecard(args.seeds, args.people, args.level, args.seeds_from)
     print(df.to_string(index=False))
     print(f"\nsource in top 5: {df['source_in_top5'].sum()}/{len(df)}; all wholesalers in top 10: "
           f"{(df['wholesalers_in_top10'] == df['wholesalers']).sum()}/{len(df)}; NMI >= 0.8: groups "
