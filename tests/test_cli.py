@@ -53,6 +53,10 @@ def test_vast_load_and_status(tmp_path):
         "--authority", "public challenge data")
     r = run("status", "--store", ws)
     assert "9,834 calls between 400 phones" in r.output
+    # call records alone: nobody was arrested, so --arrested has nothing to start from
+    r = run("expand", "--arrested", "--store", ws, ok=False)
+    assert r.exit_code == 1
+    assert "--arrested: nobody in the person-level network was arrested; give --seed ID" in r.output
     # with a user mapping on the command line instead of a profile file
     ws2 = f"embedded:{tmp_path / 'vast2.duckdb'}"
     run("load", "calls", cdr, "--map", "caller=From", "--map", "callee=To", "--map", "start=Datetime",
