@@ -256,6 +256,10 @@ def test_seeds_from_the_arrests(tmp_path, small_case):
     assert f"note: --arrested: {len(at_phone)} seed(s) from the arrests" in r.output
     r = run("routes", "--arrested", "--k", "2", "--store", ws)
     assert "2 route(s)" in r.output
+    r = run("view", "--arrested", "--hops", "1", "--out", tmp_path / "arrested.html", "--store", ws)
+    assert f"note: --arrested: {len(retail)} seed(s) from the arrests" in r.output
+    html = (tmp_path / "arrested.html").read_text(encoding="utf-8")
+    assert all(f"person:{p}" in html for p in retail)
     for cmd, option in (("upstream", "--from"), ("expand", "--seed"), ("routes", "--from")):
         r = run(cmd, "--store", ws, ok=False)
         assert r.exit_code == 1 and f"no seeds: give {option} ID (repeatable) or --arrested" in r.output, cmd

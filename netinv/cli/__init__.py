@@ -16,7 +16,8 @@ from ..profiles import BUILTIN_PROFILES
 from ..store import open_store
 from . import analyse, identity
 from . import load as load_cmd
-from .common import STORE, case_window, case_zone, frame_table, handle_errors, open_case, out, progress
+from .common import (ARRESTED, STORE, case_window, case_zone, frame_table, handle_errors, open_case, out, progress,
+                     with_arrests)
 
 __all__ = ["app", "main"]
 
@@ -150,6 +151,7 @@ def view(
     out_file: Path = typer.Option(..., "--out", "-o", help="HTML file to write."),
     seed: List[str] = typer.Option([], "--seed", help="Show only the neighbourhood of this node (repeatable): "
                                                      "a number, account, person id or typed id like person:P0012."),
+    arrested: bool = ARRESTED,
     hops: int = typer.Option(1, "--hops", min=0, help="Neighbourhood radius around --seed."),
     community: Optional[int] = typer.Option(None, "--community", help="Show only this community (see netinv "
                                                                       "communities)."),
@@ -177,6 +179,8 @@ def view(
         window = case_window(st, since, until)
         tz = case_zone(st)
         net = st.network(layers=layers, window=window, level=level)
+        if arrested:
+            seed = with_arrests(net, seed, "--seed")
         hubs = [] if include_hubs else an.hub_ids(net)
         focus, radius, what = (seed or None), hops, f"{level} level"
         split = None

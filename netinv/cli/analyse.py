@@ -16,7 +16,8 @@ from .. import analysis as an
 from ..errors import NetinvError
 from ..exports import write_csv
 from ..network import Network
-from .common import STORE, case_window, err, frame_table, handle_errors, open_case, out, progress
+from .common import (ARRESTED, STORE, case_window, err, frame_table, handle_errors, open_case, out, progress,
+                     with_arrests)
 
 __all__ = ["register"]
 
@@ -32,9 +33,6 @@ CALLS = typer.Option("auto", "--call-direction", help="How calls show rank: up (
                                                      "callee is above), down (bosses call their people; the caller "
                                                      "is above) or auto (decided from the pairs that both call and "
                                                      "pay each other; up when too few do).")
-ARRESTED = typer.Option(False, "--arrested", help="Also start from everyone arrested with at most 100 g seized (the "
-                                                   "retail arrests; everyone arrested if none was), as the report "
-                                                   "does.")
 TIES = typer.Option("cohesive", "--ties", help="How ties weigh in the split: cohesive (by the contacts the two ends "
                                                "share; finds organisational groups) or contacts (by the number of "
                                                "contacts; finds day-to-day crews).")
@@ -77,14 +75,7 @@ def _notes(*notes: str) -> None:
 
 def _seed_refs(net: Network, refs: list[str], arrested: bool, option: str) -> list[str]:
     """The references given, and with ``--arrested`` the retail arrests of the network, each once."""
-    refs = list(refs)
-    if arrested:
-        found = net.retail_arrests()
-        if not found:
-            raise NetinvError(f"--arrested: nobody in the {net.level}-level network was arrested; give {option} ID")
-        _notes(f"--arrested: {len(found)} seed(s) from the arrests: {', '.join(found[:8])}"
-               + (" ..." if len(found) > 8 else ""))
-        refs += [f for f in found if f not in refs]
+    refs = with_arrests(net, refs, option) if arrested else list(refs)
     if not refs:
         raise NetinvError(f"no seeds: give {option} ID (repeatable) or --arrested")
     return refs

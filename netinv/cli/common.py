@@ -18,8 +18,8 @@ from ..errors import InvalidRecords, NetinvError
 from ..store import GraphStore, Window, open_store
 from ..timefmt import time_text
 
-__all__ = ["out", "err", "STORE", "handle_errors", "progress", "frame_table", "fail", "case_window", "case_zone",
-           "open_case"]
+__all__ = ["out", "err", "STORE", "ARRESTED", "handle_errors", "progress", "frame_table", "fail", "case_window",
+           "case_zone", "open_case", "with_arrests"]
 
 #: the zone the tables show times in: the case's, once a command has opened it (see open_case)
 _display: dict[str, str | None] = {"tz": None}
@@ -35,6 +35,20 @@ STORE = typer.Option(
          "(credentials from NETINV_NEO4J_USER / NETINV_NEO4J_PASSWORD).",
     show_default=False,
 )
+
+ARRESTED = typer.Option(False, "--arrested", help="Also start from everyone arrested with at most 100 g seized (the "
+                                                   "retail arrests; everyone arrested if none was), as the report "
+                                                   "does.")
+
+
+def with_arrests(net, refs: list[str], option: str) -> list[str]:
+    """``refs`` and the retail arrests of ``net`` (``--arrested``), each once, with a note naming the seeds taken."""
+    found = net.retail_arrests()
+    if not found:
+        raise NetinvError(f"--arrested: nobody in the {net.level}-level network was arrested; give {option} ID")
+    err.print(f"note: --arrested: {len(found)} seed(s) from the arrests: {', '.join(found[:8])}"
+              + (" ..." if len(found) > 8 else ""), markup=False, soft_wrap=True)
+    return list(refs) + [f for f in found if f not in refs]
 
 
 @contextmanager
