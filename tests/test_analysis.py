@@ -451,6 +451,24 @@ def test_small_payment_out_of_a_large_income_does_not_carry_the_walk_up():
     assert np.asarray(walk.sum(axis=1)).max() <= 1 + 1e-12
 
 
+def test_a_call_surplus_counts_by_how_embedded_its_tie_is():
+    # w calls his friend f 6 times (f calls back once) and the money handler m 5 times (m calls
+    # back once); m shares w's contacts c and x, f shares none (his own friend g only).  By the
+    # surplus alone f would get 5/9 of w's call step; weighed by the ties' overlap (closed
+    # neighbourhoods: w-f (0 + 2) / (4 + 2 - 0) = 1/3, w-m (2 + 2) / (4 + 3 - 2) = 4/5) m gets most
+    calls = pd.DataFrame({"source": ["w", "f", "w", "m", "w", "c", "w", "x", "m", "c", "m", "x", "f", "g"],
+                          "target": ["f", "w", "m", "w", "c", "w", "x", "w", "c", "m", "x", "m", "g", "f"],
+                          "count": [6, 1, 5, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3], "layer": "calls"})
+    net = Network.from_edges(calls)
+    walk = an.upward_walk(net, exclude=[])
+    w, f, m = net.index["person:w"], net.index["person:f"], net.index["person:m"]
+    to_f, to_m = 5 * (1 / 3), 4 * (4 / 5)
+    assert walk[w, f] == pytest.approx(to_f / (to_f + to_m))
+    assert walk[w, m] == pytest.approx(to_m / (to_f + to_m))
+    assert walk[w, m] > 1.5 * walk[w, f]
+    assert np.asarray(walk.sum(axis=1)).max() <= 1 + 1e-12
+
+
 def test_money_kept_on_a_collection_account_follows_its_holders_calls():
     # w pays the takings onto a relative's card, which pays a little rent and keeps the rest; the
     # supplier s never receives a payment, and calls run both ways between s and the card and

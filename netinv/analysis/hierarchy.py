@@ -189,6 +189,22 @@ def _rownorm(m: sp.csr_matrix, total: np.ndarray | None = None) -> sp.csr_matrix
     return (sp.diags(np.where(tot > 0, 1.0 / np.where(tot > 0, tot, 1.0), 0.0)) @ m).tocsr()
 
 
+def _embedded(surplus: sp.csr_matrix, contacts: sp.csr_matrix) -> sp.csr_matrix:
+    """Each call surplus times how embedded its tie is (:func:`~netinv.analysis.communities.tie_overlap`).
+
+    People who deal with each other share contacts; a friend or relative of one member shares
+    none with him, and his few extra calls to the friend say little about rank in the network.
+    ``contacts``: symmetric contact counts over all layers.
+    """
+    from .communities import tie_overlap
+
+    coo = surplus.tocoo()
+    if not coo.nnz:
+        return surplus
+    w = coo.data * tie_overlap(contacts, coo.row, coo.col)
+    return sp.csr_matrix((w, (coo.row, coo.col)), shape=surplus.shape)
+
+
 #: the kinds of step the upward walk takes (see :func:`upward_walk`)
 WALK_STEPS = ("payment", "money kept", "call surplus")
 
@@ -202,6 +218,7 @@ def _walk_steps(net: Network, exclude: Iterable[str] | None, money_share: float,
     surplus = (up - up.T).tocsr()
     surplus.data[surplus.data < 0] = 0
     surplus.eliminate_zeros()
+    surplus = _embedded(surplus, adjacency(net, None, "count", False, exclude))
     paid = np.asarray(money.sum(axis=1)).ravel()
     handled = np.maximum(paid, np.asarray(money.sum(axis=0)).ravel())
     kept = _kept_share(money)
@@ -229,9 +246,12 @@ def upward_walk(net: Network, exclude: Iterable[str] | None = None, money_share:
 
     From each node it follows money (share ``money_share``) and calls towards the side that
     receives more of them (``calls_run="up"``; with ``"down"``, towards the side that places more),
-    in proportion to that surplus (the rest); a node with only one kind of evidence follows that
-    kind.  The money share is split by what the node does with what it handles (the larger of
-    what it pays and what it receives):
+    in proportion to that surplus times how embedded the tie is (the share of contacts its two ends
+    have in common, as the cohesive community split weighs ties): a wholesaler who calls a friend
+    a few times more than the friend calls him sends little of the walk to the friend, who knows
+    nobody else in the network.  A node with only one kind of evidence follows that kind.  The
+    money share is split by what the node does with what it handles (the larger of what it pays
+    and what it receives):
 
     - the part it pays on follows the payments, in proportion to the amounts;
     - the part it keeps follows its calls in both directions, in proportion to their counts:
