@@ -37,6 +37,7 @@ import scipy.sparse.linalg as spla
 from ..errors import check_count
 from ..network import Network
 from .centrality import pagerank
+from .communities import tie_overlap
 from .direction import call_direction as _call_direction
 from .graphs import adjacency, exclude_mask, frame_of
 from .hubs import hub_ids
@@ -196,8 +197,6 @@ def _embedded(surplus: sp.csr_matrix, contacts: sp.csr_matrix) -> sp.csr_matrix:
     none with him, and his few extra calls to the friend say little about rank in the network.
     ``contacts``: symmetric contact counts over all layers.
     """
-    from .communities import tie_overlap
-
     coo = surplus.tocoo()
     if not coo.nnz:
         return surplus

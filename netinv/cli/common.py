@@ -15,6 +15,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from ..errors import InvalidRecords, NetinvError
+from ..network import RETAIL_MAX_G
 from ..store import GraphStore, Window, open_store
 from ..timefmt import time_text
 
@@ -36,9 +37,9 @@ STORE = typer.Option(
     show_default=False,
 )
 
-ARRESTED = typer.Option(False, "--arrested", help="Also start from everyone arrested with at most 100 g seized (the "
-                                                   "retail arrests; everyone arrested if none was), as the report "
-                                                   "does.")
+ARRESTED = typer.Option(False, "--arrested", help=f"Also start from everyone arrested with at most {RETAIL_MAX_G:g} g "
+                                                   "seized (the retail arrests; everyone arrested if none was), as the "
+                                                   "report does.")
 
 
 def with_arrests(net, refs: list[str], option: str) -> list[str]:
