@@ -134,3 +134,35 @@ def test_lead_hits_count_upstream_people_and_entries_outside_the_network():
     hits = lead_hits(leads, truth)
     assert hits == {"upstream": 4, "network": 8, "unrelated": 2, "leads": 10}
     assert lead_hits(leads, truth, top=3) == {"upstream": 1, "network": 3, "unrelated": 0, "leads": 3}
+
+
+def test_per_seed_table_marks_each_missed_target(tmp_path):
+    import subprocess
+    import sys
+
+    from netinv.synth.scorecard import per_seed_table
+
+    def row(level, people, seed, rank, w, of, nmi):
+        return {"level": level, "people": people, "seed": seed, "source_rank": rank, "wholesalers_in_top10": w,
+                "wholesalers": of, "nmi_groups": nmi}
+
+    rows = [row("person", 50, 7, 2, 2, 2, 0.91), row("person", 50, 8, None, 1, 2, 0.79),
+            row("person", 100, 7, 6, 3, 3, 0.8), row("person", 100, 8, 5, 3, 3, 0.85)]
+    table = per_seed_table(pd.DataFrame(rows)).splitlines()
+    assert table[0] == "| seed | 50 people | 100 people |"
+    # seed 8 at 50 people misses all three targets (the source is not among the candidates), seed 7
+    # at 100 people only the source (6th); 0.8 and the 5th place meet theirs
+    assert table[2] == "| 7 | 2 · 2/2 · 0.91 | **6** · 3/3 · 0.80 |"
+    assert table[3] == "| 8 | **–** · **1/2** · **0.79** | 5 · 3/3 · 0.85 |"
+    assert table[4] == "| targets met | 1 · 1 · 1 of 2 | 1 · 2 · 2 of 2 |"
+    # two levels make one table from the JSON files that --json writes, with a column per level and size
+    files = []
+    for level in ("person", "resolved"):
+        f = tmp_path / f"{level}.json"
+        f.write_text(json.dumps([dict(r, level=level) for r in rows]), encoding="utf-8")
+        files.append(str(f))
+    out = subprocess.run([sys.executable, "-m", "netinv.synth.scorecard", "--table", *files],
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out[0] == ("| seed | 50 people, person | 100 people, person | 50 people, resolved | "
+                      "100 people, resolved |")
+    assert out[3] == "| 8 | **–** · **1/2** · **0.79** | 5 · 3/3 · 0.85 | **–** · **1/2** · **0.79** | 5 · 3/3 · 0.85 |"

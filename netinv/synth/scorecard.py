@@ -17,6 +17,10 @@ people above the dealers they name, and how many entries name nobody in the netw
 resolved level, the phones among the first 20 candidates that look like one replacing another
 (:func:`netinv.linkage.phone_pairs`, the note of ``netinv upstream``) are counted, with how many of
 those pairs are truly one person's numbers.
+
+``--markdown FILE`` also writes the per-seed table (:func:`per_seed_table`: the source's rank, the
+wholesalers in the top 10 and the NMI, each miss in bold); ``--table A.json B.json`` prints that
+table from rows written earlier with ``--json``, scoring nothing.
 """
 
 from __future__ import annotations
@@ -33,7 +37,11 @@ from ..store import EmbeddedStore
 from . import generate
 from .evaluate import community_nmi, lead_hits, pair_hits, upstream_hits
 
-__all__ = ["score_case", "scorecard"]
+__all__ = ["score_case", "scorecard", "per_seed_table", "TARGETS"]
+
+#: the issue's targets: the source in the top 5 candidates, every wholesaler in the top 10, and the
+#: split's NMI against the true groups at least 0.8
+TARGETS = {"source_top": 5, "wholesalers_top": 10, "nmi_groups": 0.8}
 
 
 #: where the seeds come from: the arrests charged with dealing (the retail dealers), or every arrest
@@ -91,6 +99,46 @@ def scorecard(seeds, sizes, level: str = "person", seeds_from: str = "dealers") 
     return pd.DataFrame(rows)
 
 
+def _cell(row: dict) -> str:
+    """``source rank · wholesalers in the top 10 of all · NMI``, each figure that misses its target in bold."""
+    def bold(text: str, miss: bool) -> str:
+        return f"**{text}**" if miss else text
+
+    rank = row["source_rank"]
+    src = bold("–" if rank is None or pd.isna(rank) else str(int(rank)),
+               rank is None or pd.isna(rank) or rank > TARGETS["source_top"])
+    w, of = int(row["wholesalers_in_top10"]), int(row["wholesalers"])
+    nmi = float(row["nmi_groups"])
+    return f"{src} · {bold(f'{w}/{of}', w < of)} · {bold(f'{nmi:.2f}', nmi < TARGETS['nmi_groups'])}"
+
+
+def per_seed_table(rows: pd.DataFrame) -> str:
+    """The scorecard as a Markdown table: a row per seed, a column per case size (and level, if several).
+
+    Each cell reads *source rank · wholesalers in the top 10 / wholesalers · NMI against the true
+    groups*, with each figure that misses its target in bold ("–": the source is not among the first
+    30 candidates).  The last row counts the cases that meet each target.
+    """
+    rows = pd.DataFrame(rows)
+    levels = list(dict.fromkeys(rows["level"]))
+    cols = [(lv, n) for lv in levels for n in sorted(rows.loc[rows["level"] == lv, "people"].unique())]
+    head = [f"{n} people" + (f", {lv}" if len(levels) > 1 else "") for lv, n in cols]
+    lines = ["| seed | " + " | ".join(head) + " |", "|---|" + "---|" * len(cols)]
+    by = {(r["level"], r["people"], r["seed"]): r for r in rows.to_dict("records")}
+    for seed in sorted(rows["seed"].unique()):
+        cells = [_cell(by[(lv, n, seed)]) if (lv, n, seed) in by else "" for lv, n in cols]
+        lines.append(f"| {seed} | " + " | ".join(cells) + " |")
+    met = []
+    for lv, n in cols:
+        part = rows[(rows["level"] == lv) & (rows["people"] == n)]
+        ranks = pd.to_numeric(part["source_rank"], errors="coerce")
+        met.append(f"{int((ranks <= TARGETS['source_top']).sum())} · "
+                   f"{int((part['wholesalers_in_top10'] == part['wholesalers']).sum())} · "
+                   f"{int((part['nmi_groups'] >= TARGETS['nmi_groups']).sum())} of {len(part)}")
+    lines.append("| targets met | " + " | ".join(met) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
@@ -101,7 +149,16 @@ def main() -> None:
                     help="dealers: the arrests charged with dealing (default); arrests: every arrest with at most "
                          "100 g seized, as netinv upstream --arrested takes them.")
     ap.add_argument("--json", type=Path, help="Also write the rows to this JSON file.")
+    ap.add_argument("--markdown", type=Path,
+                    help="Also write the per-seed table (source rank, wholesalers in the top 10, NMI) to this file.")
+    ap.add_argument("--table", type=Path, nargs="+", metavar="JSON",
+                    help="Score nothing: print the per-seed table of rows written earlier with --json "
+                         "(several files, for example one per level, make one table).")
     args = ap.parse_args()
+    if args.table:
+        rows = pd.concat([pd.DataFrame(json.loads(f.read_text(encoding="utf-8"))) for f in args.table])
+        print(per_seed_table(rows), end="")
+        return
     df = scorecard(args.seeds, args.people, args.level, args.seeds_from)
     print(df.to_string(index=False))
     print(f"\nsource in top 5: {df['source_in_top5'].sum()}/{len(df)}; all wholesalers in top 10: "
@@ -125,6 +182,8 @@ def main() -> None:
                      contacts_nmi_groups_ge_08=("c8", "sum")).to_string())
     if args.json:
         args.json.write_text(json.dumps(df.to_dict("records"), indent=1), encoding="utf-8")
+    if args.markdown:
+        args.markdown.write_text(per_seed_table(df), encoding="utf-8")
 
 
 if __name__ == "__main__":
