@@ -65,8 +65,9 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
     summary["stability"] = [stab.reindex(m).mean() for m in summary["members"]]
     sections.append(Section("communities", "Community split",
                             f"{split.attrs['method']}, modularity {split.attrs['modularity']:.3f} (on contact counts). "
-                            "Cohesive ties weigh by the contacts two people share, so that personal contacts do not "
-                            "glue groups together; each person is then placed with the group they are in contact "
+                            "Cohesive ties weigh by the contacts two people share and by the people within two "
+                            "steps of both, so that personal contacts do not glue groups together and a boss stays "
+                            "with the crews below him; each person is then placed with the group they are in contact "
                             "with most. Stability: the share of 10 reruns with other seeds in which members keep the "
                             "same neighbours (1 = firm).",
                             table(summary, ["community", "size", "persons", "arrested", "leading",

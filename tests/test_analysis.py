@@ -254,6 +254,48 @@ def test_tie_overlap_equals_igraphs_jaccard(net):
     assert tie_overlap(a, coo.row, coo.col) == pytest.approx(g.similarity_jaccard(pairs=pairs), abs=1e-12)
 
 
+@settings(max_examples=40, deadline=None)
+@given(graphs())
+def test_tie_cohesion_equals_its_definition(net):
+    # the mean of two Jaccard overlaps, from sets: of the closed neighbourhoods, and of everyone
+    # within two steps (each end included)
+    import networkx as nx
+    from netinv.analysis.communities import tie_cohesion
+    a = adjacency(net, None, "count", False)
+    coo = sp.triu(a, k=1).tocoo()
+    g = nx.Graph(list(zip(coo.row.tolist(), coo.col.tolist())))
+
+    def jaccard(x, y):
+        return len(x & y) / len(x | y)
+
+    want = [0.5 * jaccard(set(g[u]) | {u}, set(g[v]) | {v})
+            + 0.5 * jaccard(set(nx.single_source_shortest_path_length(g, u, cutoff=2)),
+                            set(nx.single_source_shortest_path_length(g, v, cutoff=2)))
+            for u, v in zip(coo.row.tolist(), coo.col.tolist())]
+    assert tie_cohesion(a, coo.row, coo.col) == pytest.approx(want, abs=1e-12)
+
+
+def test_a_boss_tie_to_his_crew_outweighs_his_tie_to_a_friend_two_steps_out():
+    # w deals with his distributor d (who runs dealers r1, r2) and with the supplier s and the money
+    # handler m (who deal with each other); f is w's friend and knows nobody else.  By contacts alone
+    # w-d is weaker than w-f (w and d share nobody but each other); two steps out they share everyone
+    from netinv.analysis.communities import tie_cohesion, tie_overlap
+    net = net_of([("w", "d", 5), ("d", "r1", 5), ("d", "r2", 5), ("r1", "r2", 1), ("w", "s", 3), ("w", "m", 3),
+                  ("s", "m", 3), ("w", "f", 2)])
+    a = adjacency(net, None, "count", False)
+    i = net.index
+    pairs = [("person:w", "person:d"), ("person:w", "person:f"), ("person:w", "person:s")]
+    u = np.array([i[x] for x, _ in pairs])
+    v = np.array([i[y] for _, y in pairs])
+    near = tie_overlap(a, u, v)
+    assert near.tolist() == pytest.approx([2 / 7, 2 / 5, 3 / 5])   # w-d weaker than w-f
+    both = tie_cohesion(a, u, v)
+    # within two steps: w and d -> all 7; f -> f, w, d, s, m; s -> s, w, m, d, f
+    assert both.tolist() == pytest.approx([0.5 * 2 / 7 + 0.5 * 7 / 7, 0.5 * 2 / 5 + 0.5 * 5 / 7,
+                                           0.5 * 3 / 5 + 0.5 * 5 / 7])
+    assert both[0] > both[1]
+
+
 def _brokerage_by_hand(net, comm):
     """Gould-Fernandez counts straight from the definition: every a -> v -> b, a != b, no a -> b."""
     arcs = {(s, t) for s, t in zip(net.edges["s"], net.edges["t"]) if s != t and comm[s] > 0 and comm[t] > 0}

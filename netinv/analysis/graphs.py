@@ -74,10 +74,16 @@ def adjacency(net: Network, layers: Sequence[str] | None = None, weight: str = "
     return a
 
 
-def shared_entries(x: sp.csr_matrix, y: sp.csr_matrix, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+def shared_entries(x: sp.csr_matrix, y: sp.csr_matrix, u: np.ndarray, v: np.ndarray,
+                   chunk: int = 100_000) -> np.ndarray:
     """For each pair i: the sum over columns of ``x[u[i]] * y[v[i]]`` (with 0/1 matrices, the
-    columns both rows have: common neighbours), from one sparse product instead of a per-pair loop."""
-    return np.asarray(x[u].multiply(y[v]).sum(axis=1)).ravel()
+    columns both rows have: common neighbours), from sparse products instead of a per-pair loop,
+    ``chunk`` pairs at a time so that memory stays bounded on dense rows."""
+    u, v = np.asarray(u), np.asarray(v)
+    out = np.empty(len(u))
+    for i in range(0, len(u), chunk):
+        out[i:i + chunk] = np.asarray(x[u[i:i + chunk]].multiply(y[v[i:i + chunk]]).sum(axis=1)).ravel()
+    return out
 
 
 def igraph_view(net: Network, layers: Sequence[str] | None = None, weight: str = "count", directed: bool = True,

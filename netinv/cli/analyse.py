@@ -34,8 +34,9 @@ CALLS = typer.Option("auto", "--call-direction", help="How calls show rank: up (
                                                      "is above) or auto (decided from the pairs that both call and "
                                                      "pay each other; up when too few do).")
 TIES = typer.Option("cohesive", "--ties", help="How ties weigh in the split: cohesive (by the contacts the two ends "
-                                               "share; finds organisational groups) or contacts (by the number of "
-                                               "contacts; finds day-to-day crews).")
+                                               "share, and the people within two steps of both; finds "
+                                               "organisational groups) or contacts (by the number of contacts; "
+                                               "finds day-to-day crews).")
 
 
 def _network(store: str | None, level: str, layer: list[str], since: str | None, until: str | None) -> Network:
