@@ -77,12 +77,11 @@ def tie_cohesion(a: sp.csr_matrix, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     The first says whether two people share contacts; the second whether they live in the same part
     of the network.  A wholesaler and one of his distributors share no contact but each other (the
     distributor's dealers know nobody the wholesaler deals with), so by the first overlap alone
-    their tie is as weak as the wholesaler's tie to a friend; two steps out they share the rest of
-    the branch.  A friend who knows nobody in the network shares little at either distance.
+    their tie is no stronger than the wholesaler's tie to a friend; two steps out they share the
+    rest of the branch.  A friend who knows nobody in the network shares little at either distance.
     """
     near = tie_overlap(a, u, v)
-    b = (a > 0).astype(np.float64).tocsr()
-    b.setdiag(1.0)
+    b = (((a > 0) + sp.identity(a.shape[0], format="csr")) > 0).astype(np.float64).tocsr()  # each node and its contacts
     two = ((b @ b) > 0).astype(np.float64).tocsr()
     size = np.asarray(two.sum(axis=1)).ravel()
     common = shared_entries(two, two, u, v)
