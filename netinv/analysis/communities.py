@@ -80,13 +80,9 @@ def tie_cohesion(a: sp.csr_matrix, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     their tie is no stronger than the wholesaler's tie to a friend; two steps out they share the
     rest of the branch.  A friend who knows nobody in the network shares little at either distance.
     """
-    near = tie_overlap(a, u, v)
-    b = (((a > 0) + sp.identity(a.shape[0], format="csr")) > 0).astype(np.float64).tocsr()  # each node and its contacts
-    two = ((b @ b) > 0).astype(np.float64).tocsr()
-    size = np.asarray(two.sum(axis=1)).ravel()
-    common = shared_entries(two, two, u, v)
-    far = common / (size[u] + size[v] - common)
-    return 0.5 * (near + far)
+    circle = _circles(a)
+    two_steps = ((circle @ circle) > 0).astype(np.float64).tocsr()
+    return 0.5 * (_row_overlap(circle, u, v) + _row_overlap(two_steps, u, v))
 
 
 def tie_overlap(a: sp.csr_matrix, u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -96,10 +92,19 @@ def tie_overlap(a: sp.csr_matrix, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     value of igraph's ``similarity_jaccard(pairs=...)``, from sparse products instead of a
     per-pair loop.
     """
-    b = (a > 0).astype(np.float64).tocsr()
-    deg = np.asarray(b.sum(axis=1)).ravel()
-    common = shared_entries(b, b, u, v)
-    return (common + 2.0) / (deg[u] + deg[v] - common)
+    return _row_overlap(_circles(a), u, v)
+
+
+def _circles(a: sp.csr_matrix) -> sp.csr_matrix:
+    """0/1 rows: each node and its contacts (its closed neighbourhood)."""
+    return (((a > 0) + sp.identity(a.shape[0], format="csr")) > 0).astype(np.float64).tocsr()
+
+
+def _row_overlap(m: sp.csr_matrix, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Jaccard overlap of rows ``u[i]`` and ``v[i]`` of the 0/1 matrix ``m``."""
+    size = np.asarray(m.sum(axis=1)).ravel()
+    common = shared_entries(m, m, u, v)
+    return common / (size[u] + size[v] - common)
 
 
 class _SplitGraph:
