@@ -33,6 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..analysis import communities, expand, hub_ids, upstream
+from ..network import RETAIL_MAX_G
 from ..store import EmbeddedStore
 from . import generate
 from .evaluate import community_nmi, lead_hits, pair_hits, upstream_hits
@@ -99,17 +100,24 @@ def scorecard(seeds, sizes, level: str = "person", seeds_from: str = "dealers") 
     return pd.DataFrame(rows)
 
 
-def _cell(row: dict) -> str:
+def _targets_met(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per row, whether each target is met: ``source``, ``wholesalers``, ``nmi`` (booleans)."""
+    ranks = pd.to_numeric(rows["source_rank"], errors="coerce")
+    return pd.DataFrame({"source": ranks <= TARGETS["source_top"],
+                         "wholesalers": rows["wholesalers_in_top10"] >= rows["wholesalers"],
+                         "nmi": rows["nmi_groups"] >= TARGETS["nmi_groups"]}, index=rows.index)
+
+
+def _cell(row: dict, met: dict) -> str:
     """``source rank · wholesalers in the top 10 of all · NMI``, each figure that misses its target in bold."""
-    def bold(text: str, miss: bool) -> str:
-        return f"**{text}**" if miss else text
+    def bold(text: str, ok: bool) -> str:
+        return text if ok else f"**{text}**"
 
     rank = row["source_rank"]
-    src = bold("–" if rank is None or pd.isna(rank) else str(int(rank)),
-               rank is None or pd.isna(rank) or rank > TARGETS["source_top"])
-    w, of = int(row["wholesalers_in_top10"]), int(row["wholesalers"])
-    nmi = float(row["nmi_groups"])
-    return f"{src} · {bold(f'{w}/{of}', w < of)} · {bold(f'{nmi:.2f}', nmi < TARGETS['nmi_groups'])}"
+    src = "–" if rank is None or pd.isna(rank) else str(int(rank))
+    whole = f"{int(row['wholesalers_in_top10'])}/{int(row['wholesalers'])}"
+    nmi = f"{float(row['nmi_groups']):.2f}"
+    return f"{bold(src, met['source'])} · {bold(whole, met['wholesalers'])} · {bold(nmi, met['nmi'])}"
 
 
 def per_seed_table(rows: pd.DataFrame) -> str:
@@ -119,23 +127,23 @@ def per_seed_table(rows: pd.DataFrame) -> str:
     groups*, with each figure that misses its target in bold ("–": the source is not among the first
     30 candidates).  The last row counts the cases that meet each target.
     """
-    rows = pd.DataFrame(rows)
+    rows = pd.DataFrame(rows).reset_index(drop=True)
+    met = _targets_met(rows)
     levels = list(dict.fromkeys(rows["level"]))
     cols = [(lv, n) for lv in levels for n in sorted(rows.loc[rows["level"] == lv, "people"].unique())]
     head = [f"{n} people" + (f", {lv}" if len(levels) > 1 else "") for lv, n in cols]
     lines = ["| seed | " + " | ".join(head) + " |", "|---|" + "---|" * len(cols)]
-    by = {(r["level"], r["people"], r["seed"]): r for r in rows.to_dict("records")}
+    by = {(r["level"], r["people"], r["seed"]): (r, m)
+          for r, m in zip(rows.to_dict("records"), met.to_dict("records"))}
     for seed in sorted(rows["seed"].unique()):
-        cells = [_cell(by[(lv, n, seed)]) if (lv, n, seed) in by else "" for lv, n in cols]
+        cells = [_cell(*by[(lv, n, seed)]) if (lv, n, seed) in by else "" for lv, n in cols]
         lines.append(f"| {seed} | " + " | ".join(cells) + " |")
-    met = []
+    counts = []
     for lv, n in cols:
-        part = rows[(rows["level"] == lv) & (rows["people"] == n)]
-        ranks = pd.to_numeric(part["source_rank"], errors="coerce")
-        met.append(f"{int((ranks <= TARGETS['source_top']).sum())} · "
-                   f"{int((part['wholesalers_in_top10'] == part['wholesalers']).sum())} · "
-                   f"{int((part['nmi_groups'] >= TARGETS['nmi_groups']).sum())} of {len(part)}")
-    lines.append("| targets met | " + " | ".join(met) + " |")
+        part = met[(rows["level"] == lv) & (rows["people"] == n)]
+        counts.append(" · ".join(str(int(part[k].sum())) for k in ("source", "wholesalers", "nmi"))
+                      + f" of {len(part)}")
+    lines.append("| targets met | " + " | ".join(counts) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -147,7 +155,7 @@ def main() -> None:
                     help="Network level: person, or resolved (identities and replacement phones merged).")
     ap.add_argument("--seeds-from", default="dealers", choices=SEEDS_FROM,
                     help="dealers: the arrests charged with dealing (default); arrests: every arrest with at most "
-                         "100 g seized, as netinv upstream --arrested takes them.")
+                         f"{RETAIL_MAX_G:g} g seized, as netinv upstream --arrested takes them.")
     ap.add_argument("--json", type=Path, help="Also write the rows to this JSON file.")
     ap.add_argument("--markdown", type=Path,
                     help="Also write the per-seed table (source rank, wholesalers in the top 10, NMI) to this file.")
