@@ -68,8 +68,11 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
                             "Cohesive ties weigh by the contacts two people share and by the people within two "
                             "steps of both, so that personal contacts do not glue groups together and a boss stays "
                             "with the crews below him; each person is then placed with the group they are in contact "
-                            "with most. Stability: the share of 10 reruns with other seeds in which members keep the "
-                            "same neighbours (1 = firm).",
+                            "with most. "
+                            + (f"Of {split.attrs['tries']} runs of Leiden from different seeds, the split kept is the "
+                               "one with the highest modularity on these weights. " if split.attrs["tries"] > 1 else "")
+                            + "Stability: the share of 10 reruns with other seeds in which members keep the same "
+                            "neighbours (1 = firm).",
                             table(summary, ["community", "size", "persons", "arrested", "leading",
                                                        "stability", "calls_inside", "calls_across", "money_inside",
                                                        "money_across"], top)))

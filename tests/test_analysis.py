@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import igraph as ig
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -212,7 +213,9 @@ def test_cohesive_ties_find_branches_and_contact_ties_find_crews():
         return [f"D{k}{j}"] + [f"R{k}{j}{i}" for i in range(3)]
     assert crews == sorted([["C", "M", "S"], sorted(crew(1, 1) + ["W1"]), crew(1, 2),
                             sorted(crew(2, 1) + ["W2"]), crew(2, 2)])
-    assert an.communities(net, seed=1).attrs["method"] == "leiden (cohesive ties, resolution 2.0, seed 1)"
+    assert an.communities(net, seed=1).attrs["method"] == \
+        "leiden (cohesive ties, resolution 2.0, best of 10 runs from seed 1)"
+    assert an.communities(net, seed=1, tries=1).attrs["method"] == "leiden (cohesive ties, resolution 2.0, seed 1)"
     with pytest.raises(Exception, match="resolution must be a positive number"):
         an.communities(net, resolution=0)
     # contacts: each distributor's crew apart (a wholesaler goes with one of its two crews)
@@ -229,6 +232,68 @@ def test_cohesive_ties_find_branches_and_contact_ties_find_crews():
     assert raw[idx["person:W1"]] == raw[idx["person:S"]]
     with pytest.raises(Exception, match="unknown ties"):
         an.communities(net, ties="loud")
+
+
+def scattered(seed, n=60, ties=150):
+    """A random sparse graph: no clear groups, so runs of Leiden or Louvain from different seeds differ."""
+    rng = np.random.default_rng(seed)
+    pairs = set()
+    while len(pairs) < ties:
+        a, b = sorted(int(x) for x in rng.integers(n, size=2))
+        if a != b:
+            pairs.add((a, b))
+    return net_of([(f"n{a}", f"n{b}", int(rng.integers(1, 6))) for a, b in sorted(pairs)])
+
+
+@pytest.mark.parametrize("graph_seed", [0, 1, 2])
+@pytest.mark.parametrize("method", ["leiden", "louvain"])
+def test_a_split_keeps_the_run_with_the_highest_modularity(graph_seed, method):
+    # contact ties (no placement pass afterwards): the split is the single run, of those from seeds
+    # 3 .. 8, whose modularity (contact counts, resolution 1) is highest
+    net = scattered(graph_seed)
+    best = an.communities(net, seed=3, tries=6, method=method, ties="contacts")
+    runs = [an.communities(net, seed=s, tries=1, method=method, ties="contacts") for s in range(3, 9)]
+    coo = sp.triu(adjacency(net, None, "count", False), k=1).tocoo()
+    g = ig.Graph(n=len(net.nodes), edges=list(zip(coo.row.tolist(), coo.col.tolist())))
+
+    def quality(split):
+        return g.modularity(split["community"].tolist(), weights=coo.data.tolist())
+
+    q = [quality(r) for r in runs]
+    assert max(q) > min(q) + 1e-3  # the runs differ, so keeping the best matters here
+    top = int(np.argmax(q))
+    assert (best["community"] == runs[top]["community"]).all()
+    assert best.attrs["tries"] == 6 and runs[0].attrs["tries"] == 1
+
+
+def test_split_defaults_by_size_and_bad_settings(monkeypatch):
+    import importlib
+    cm = importlib.import_module("netinv.analysis.communities")  # the module, not the function of that name
+    net = two_branches()
+    small = an.communities(net, seed=1)
+    assert (small.attrs["tries"], small.attrs["iterations"]) == (cm.DEFAULT_TRIES, -1)
+    monkeypatch.setattr(cm, "SMALL_SPLIT_TIES", 10)  # the example has 45 ties: now a large graph
+    large = an.communities(net, seed=1)
+    assert (large.attrs["tries"], large.attrs["iterations"]) == (1, 2)
+    assert large.attrs["method"] == "leiden (cohesive ties, resolution 2.0, seed 1)"
+    assert an.communities(net, seed=1, tries=3, iterations=-1).attrs["tries"] == 3
+    with pytest.raises(Exception, match="tries"):
+        an.communities(net, tries=0)
+    with pytest.raises(Exception, match="iterations must be a positive number or -1"):
+        an.communities(net, iterations=0)
+
+
+def test_stability_is_read_against_the_split_communities_gives():
+    net = scattered(3)
+    split = an.communities(net, seed=2).set_index("id")["community"]
+    first = an.communities(net, seed=2, tries=1).set_index("id")["community"]
+    assert len(set(zip(split, first))) > split.nunique()  # the best of 10 runs is not the first run
+    stab = an.stability(net, runs=6, seed=2)
+    nodes = stab.attrs["nodes"].set_index("id")["stability"]
+    pairs = stab.assign(same=[split[a] == split[b] for a, b in zip(stab["a"], stab["b"])])
+    for nid in split.index:
+        mine = pairs[pairs["same"] & ((pairs["a"] == nid) | (pairs["b"] == nid))]["together"]
+        assert nodes[nid] == pytest.approx(mine.mean()) if len(mine) else np.isnan(nodes[nid])
 
 
 @settings(max_examples=40, deadline=None)

@@ -137,6 +137,9 @@ def register(app: typer.Typer) -> None:
             "contact ties."),
         ties: str = TIES,
         seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same split)."),
+        tries: Optional[int] = typer.Option(
+            None, "--tries", min=1, help="Runs (seeds --seed, --seed + 1, ...) to keep the best of, by modularity. "
+            "Default: 10 up to 25,000 ties, each run iterated until nothing changes; 1 above."),
         runs: int = typer.Option(10, "--runs", min=0, help="Seeds to rerun for the stability of the split (0: skip)."),
         level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
         out_file: Optional[Path] = OUT, top: int = TOP, store: Optional[str] = STORE,
@@ -145,12 +148,13 @@ def register(app: typer.Typer) -> None:
         net = _network(store, level, layer, since, until)
         hubs = an.hub_ids(net)
         with progress("communities"):
-            split = an.communities(net, method=method, resolution=resolution, seed=seed, exclude=hubs, ties=ties)
+            split = an.communities(net, method=method, resolution=resolution, seed=seed, exclude=hubs, ties=ties,
+                                   tries=tries)
             pr = an.centrality(net, measures=("pagerank",), exclude=hubs).set_index("id")["pagerank"]
             summary = an.community_summary(net, split, scores=pr)
             if runs:
                 stab = an.stability(net, runs=runs, method=method, resolution=resolution, seed=seed, exclude=hubs,
-                                    ties=ties)
+                                    ties=ties, tries=tries)
                 node_stab = stab.attrs["nodes"].set_index("id")["stability"]
                 split["stability"] = split["id"].map(node_stab)
                 summary["stability"] = [node_stab.reindex(m).mean() for m in summary["members"]]
