@@ -201,6 +201,10 @@ def test_analysis_commands_write_ranked_csv(tmp_path, small_case):
     assert r.exit_code == 1 and "not found" in r.output
     r = run("centrality", "--samples", "4", "--store", ws, ok=False)
     assert r.exit_code == 2 and "--samples" in r.output
+    # the split is the best of 10 runs on a case this small, or the one run asked for
+    assert "best of 10 runs from seed 0" in run("communities", "--runs", "0", "--store", ws).output
+    assert "resolution 2.0, seed 4)" in run("communities", "--runs", "0", "--tries", "1", "--seed", "4",
+                                            "--store", ws).output
     r = run("upstream", *seed_args, "--store", ws)
     assert "calls run up (the callee is above the caller): the payer placed more of the calls" in r.output
     r = run("hierarchy", "--call-direction", "down", "--store", ws)
@@ -210,7 +214,8 @@ def test_analysis_commands_write_ranked_csv(tmp_path, small_case):
     # counts below their minimum are refused before any work, naming the option
     for args in (["upstream", *seed_args, "--hops", "0"], ["upstream", *seed_args, "--top", "-3"],
                  ["routes", *seed_args, "--k", "0"], ["expand", "--seed", seeds[0], "--hops", "-1"],
-                 ["expand", "--seed", seeds[0], "--max-degree", "0"], ["communities", "--runs", "-1"]):
+                 ["expand", "--seed", seeds[0], "--max-degree", "0"], ["communities", "--runs", "-1"],
+                 ["communities", "--tries", "0"]):
         r = run(*args, "--store", ws, ok=False)
         assert r.exit_code == 2 and args[-2] in r.output, args
     # a window without records is an error, not a table of zeros
