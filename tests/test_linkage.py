@@ -137,6 +137,20 @@ def test_upstream_names_a_source_split_over_two_phones(tmp_path):
     assert note.count("may be the number that replaced") == 1
     r = runner.invoke(app, ["upstream", *seeds, "--top", "12", "--level", "resolved", "--store", ws])
     assert r.exit_code == 0 and "may be the number that replaced" not in r.output
+    # the export and the view work on the same resolved network: his two numbers are one node
+    import csv
+
+    for level, nodes_with_his_numbers in (("person", 2), ("resolved", 1)):
+        r = runner.invoke(app, ["export", "--out", str(tmp_path / level), "--format", "csv", "--level", level,
+                                "--store", ws])
+        assert r.exit_code == 0, r.output
+        with open(tmp_path / level / "nodes.csv", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        holding = [n["id"] for n in rows if f"phone:{old}" in (n["id"], *(n["members"] or "").split("; "))
+                   or f"phone:{new}" in (n["id"], *(n["members"] or "").split("; "))]
+        assert len(holding) == nodes_with_his_numbers, (level, holding)
+    r = runner.invoke(app, ["view", "--out", str(tmp_path / "v.html"), "--level", "resolved", "--store", ws])
+    assert r.exit_code == 0 and (tmp_path / "v.html").stat().st_size > 100_000, r.output
 
 
 HOLDERS = "person_id,name,id_number,phone\nP1,张伟,11010519491231002X,13800138000\nP2,李娜,,13900139000\n"

@@ -16,8 +16,8 @@ from ..profiles import BUILTIN_PROFILES
 from ..store import open_store
 from . import analyse, identity
 from . import load as load_cmd
-from .common import (ARRESTED, STORE, case_window, case_zone, frame_table, handle_errors, open_case, out, progress,
-                     with_arrests)
+from .common import (ARRESTED, LEVEL, STORE, case_window, case_zone, frame_table, handle_errors, open_case, out,
+                     progress, with_arrests)
 
 __all__ = ["app", "main"]
 
@@ -161,7 +161,7 @@ def view(
     size_by: str = typer.Option("pagerank", "--size-by", help="pagerank, degree or betweenness."),
     layer: List[str] = typer.Option([], "--layer", help="Layers to draw: calls, money, co_arrest (repeatable; "
                                                         "default all)."),
-    level: str = typer.Option("person", "--level", help="phone (identifiers) or person (collapsed onto holders)."),
+    level: str = LEVEL,
     include_hubs: bool = typer.Option(False, "--include-hubs", help="Draw high-volume numbers too."),
     since: Optional[str] = typer.Option(None, "--since", help="Start of the time window (e.g. 2024-03-01)."),
     until: Optional[str] = typer.Option(None, "--until", help="End of the time window (exclusive)."),
@@ -215,7 +215,7 @@ def export(
     out_file: Path = typer.Option(..., "--out", "-o", help="File to write (.graphml, .gexf) or folder (csv)."),
     fmt: Optional[str] = typer.Option(None, "--format", help="graphml, gexf or csv (default: from --out)."),
     layer: List[str] = typer.Option([], "--layer", help="Layers (repeatable; default all)."),
-    level: str = typer.Option("person", "--level", help="phone or person."),
+    level: str = LEVEL,
     since: Optional[str] = typer.Option(None, "--since", help="Start of the time window."),
     until: Optional[str] = typer.Option(None, "--until", help="End of the time window (exclusive)."),
     store: Optional[str] = STORE,

@@ -16,14 +16,11 @@ from .. import analysis as an
 from ..errors import NetinvError
 from ..exports import write_csv
 from ..network import Network
-from .common import (ARRESTED, STORE, case_window, err, frame_table, handle_errors, open_case, out, progress,
+from .common import (ARRESTED, LEVEL, STORE, case_window, err, frame_table, handle_errors, open_case, out, progress,
                      with_arrests)
 
 __all__ = ["register"]
 
-LEVEL = typer.Option("person", "--level", help="person (phones and accounts collapsed onto their holders), resolved "
-                                                "(also person ids of one person merged, replacement phones merged) "
-                                                "or phone (raw identifiers).")
 LAYER = typer.Option([], "--layer", help="Layers: calls, money, co_arrest (repeatable; default all).")
 SINCE = typer.Option(None, "--since", help="Start of the time window, e.g. 2024-03-01.")
 UNTIL = typer.Option(None, "--until", help="End of the time window (exclusive).")

@@ -19,8 +19,8 @@ from ..network import RETAIL_MAX_G
 from ..store import GraphStore, Window, open_store
 from ..timefmt import time_text
 
-__all__ = ["out", "err", "STORE", "ARRESTED", "handle_errors", "progress", "frame_table", "fail", "case_window",
-           "case_zone", "open_case", "with_arrests"]
+__all__ = ["out", "err", "STORE", "ARRESTED", "LEVEL", "handle_errors", "progress", "frame_table", "fail",
+           "case_window", "case_zone", "open_case", "with_arrests"]
 
 #: the zone the tables show times in: the case's, once a command has opened it (see open_case)
 _display: dict[str, str | None] = {"tz": None}
@@ -37,6 +37,10 @@ STORE = typer.Option(
     show_default=False,
 )
 
+#: the network level an analysis, view or export works on
+LEVEL = typer.Option("person", "--level", help="person (phones and accounts collapsed onto their holders), resolved "
+                                                "(also person ids of one person merged, replacement phones merged) "
+                                                "or phone (raw identifiers).")
 ARRESTED = typer.Option(False, "--arrested", help=f"Also start from everyone arrested with at most {RETAIL_MAX_G:g} g "
                                                    "seized (the retail arrests; everyone arrested if none was), as the "
                                                    "report does.")
