@@ -24,13 +24,30 @@ def run(*args, ok=True):
     return result
 
 
-@pytest.mark.parametrize("cmd", [[], ["load"], ["load", "calls"], ["load", "transfers"], ["load", "holders"],
-                                 ["load", "arrests"], ["status"], ["profiles"], ["synth"], ["load-case"], ["report"],
-                                 ["view"], ["demo"], ["push"], ["centrality"], ["communities"], ["brokers"],
-                                 ["hierarchy"], ["upstream"], ["routes"], ["expand"], ["hubs"]])
+def _all_commands():
+    """Every command and subcommand the app registers (so that a new command cannot miss this test)."""
+    import typer.main
+
+    def walk(cmd, path):
+        yield path
+        for name, sub in sorted(getattr(cmd, "commands", {}).items()):
+            yield from walk(sub, [*path, name])
+
+    return list(walk(typer.main.get_command(app), []))
+
+
+@pytest.mark.parametrize("cmd", _all_commands(), ids=lambda c: " ".join(c) or "netinv")
 def test_help_everywhere(cmd):
     r = run(*cmd, "--help")
     assert "Usage" in r.output
+    # each command says what it does, in its own words, above its options
+    assert re.search(r"Usage: .*\n\s*\n\s*[^\s╭]", r.output), r.output
+
+
+def test_help_covers_every_command():
+    listed = {" ".join(c) for c in _all_commands()}
+    assert {"", "load calls", "upstream", "export", "resolve", "successors", "link-cases", "import-files"} <= listed
+    assert len(listed) == 30
 
 
 def test_version():
