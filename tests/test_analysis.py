@@ -558,6 +558,23 @@ def test_small_payment_out_of_a_large_income_does_not_carry_the_walk_up():
     assert np.asarray(walk.sum(axis=1)).max() <= 1 + 1e-12
 
 
+def test_a_step_that_can_follow_money_or_calls_splits_by_the_money_share():
+    # d pays w everything he passes on, and calls w and x; the calls with w run down (w calls d
+    # more), so d's only call surplus is to x: the money share of d's step goes to w, the rest to x
+    from netinv.analysis.hierarchy import MONEY_SHARE
+
+    edges = pd.DataFrame({"source": ["r", "d", "w", "d", "d", "x", "x", "w"],
+                          "target": ["d", "w", "d", "w", "x", "d", "w", "x"],
+                          "count": [4, 3, 5, 3, 4, 1, 2, 2], "layer": ["money", "money"] + ["calls"] * 6,
+                          "amount": [4e3, 3e4, None, None, None, None, None, None]})
+    net = Network.from_edges(edges)
+    d, w, x = net.index["person:d"], net.index["person:w"], net.index["person:x"]
+    for share in (MONEY_SHARE, 0.3):
+        walk = an.upward_walk(net, exclude=[], money_share=share)
+        assert walk[d, w] == pytest.approx(share) and walk[d, x] == pytest.approx(1 - share)
+    assert an.upward_walk(net, exclude=[])[d, w] == pytest.approx(0.4)  # the default, as the README says
+
+
 def test_a_call_surplus_counts_by_how_embedded_its_tie_is():
     # w calls his friend f 6 times (f calls back once) and the money handler m 5 times (m calls
     # back once); m shares w's contacts c and x, f shares none (his own friend g only).  By the
