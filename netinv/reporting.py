@@ -85,10 +85,12 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
     if seeds:
         say("upstream and routes")
         seed_labels = ", ".join(str(nodes.loc[s, "label"]) for s in seeds)
-        up = an.upstream(net, seeds, top=top, exclude=hub_list)
+        # the seeds' own counterparts stay in (a collector's account that they all pay into)
+        seed_hubs = an.hub_ids(net, seeds=seeds)
+        up = an.upstream(net, seeds, top=top, exclude=seed_hubs)
         from .workflow import calls_end, replacement_notes
 
-        pairs = replacement_notes(store, up, hub_list, calls_end(net))
+        pairs = replacement_notes(store, up, seed_hubs, calls_end(net))
         sections.append(Section("upstream", "Upstream candidates (上家)",
                                 f"Seeds: {seed_labels}. An upward walk (money in its direction, calls towards the side "
                                 "they show to be above) runs from each seed; a candidate ranks by the largest share of "
@@ -102,7 +104,7 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
         try:
             from .workflow import route_evidence
 
-            r = an.routes(net, seeds, up["id"].head(5).tolist() or None, k=5, exclude=hub_list)
+            r = an.routes(net, seeds, up["id"].head(5).tolist() or None, k=5, exclude=seed_hubs)
             r = route_evidence(store, net, r)
             rs = r.attrs["routes"]
             sections.append(Section("routes", "Supply routes",

@@ -734,6 +734,35 @@ def test_hubs_are_detected_and_kept_out_of_leads():
     assert "max-degree" in " ".join(capped.attrs["left_out"]["why"])
 
 
+def test_the_account_the_seeds_pay_into_is_not_a_hub_for_them():
+    # 24 seeds each pay the collector's account (and 3 other people do); two-way calls among
+    # everyone else keep the typical contact count at 2-3.  By its contacts alone (27, one-way) the
+    # account looks like a hotline; counted beyond the seeds it has 3.  A hotline that two seeds
+    # call keeps its flag: 59 of its 61 contacts are not seeds
+    seeds = [f"s{i}" for i in range(24)]
+    money = [(f"account:{s}", "account:col", 1, 100.0) for s in seeds]
+    money += [(f"account:o{i}", "account:col", 1, 50.0) for i in range(3)]
+    calls = [(f"phone:c{i}", "phone:hotline", 1, None) for i in range(58)] + [("phone:x", "phone:hotline", 1, None)]
+    calls += [(f"phone:c{i}", f"phone:c{i + 1}", 2, None) for i in range(57)]
+    calls += [(f"phone:c{i + 1}", f"phone:c{i}", 2, None) for i in range(57)]
+    calls += [("account:s0", "phone:hotline", 1, None), ("account:s1", "phone:hotline", 1, None)]
+    e = pd.DataFrame(money + calls, columns=["source", "target", "count", "amount"])
+    e["layer"] = ["money"] * len(money) + ["calls"] * len(calls)
+    net = Network.from_edges(e)
+    assert an.hub_ids(net) == ["phone:hotline", "account:col"]
+    hubs = an.detect_hubs(net, seeds=[f"account:{s}" for s in seeds]).set_index("id")
+    assert hubs.index.tolist() == ["phone:hotline"]
+    assert hubs.loc["phone:hotline", "seed_contacts"] == 2
+    assert "61 distinct contacts, 59 of them not seeds" in hubs.loc["phone:hotline", "reason"]
+    leads = an.expand(net, [f"account:{s}" for s in seeds], hops=1)
+    assert leads["id"].iloc[0] == "account:col" and "reached by 24 of the 24 seeds" in leads["reasons"].iloc[0]
+    assert leads.attrs["left_out"]["id"].tolist() == ["phone:hotline"]
+    up = an.upstream(net, [f"account:{s}" for s in seeds[:10]])
+    assert up["id"].iloc[0] == "account:col" and up.attrs["excluded"] == ["phone:hotline"]
+    # a seed is never left out, however many contacts it has
+    assert an.hub_ids(net, seeds=["account:col"]) == ["phone:hotline"]
+
+
 def test_expand_counts_a_lead_as_shared_only_through_different_contacts():
     # m is a contact of all three seeds; x of s1 and s2; f knows m only, so all three seeds reach f,
     # but through m alone; z is a contact of s3, reached by s1 only through s3 (another seed).

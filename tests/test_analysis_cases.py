@@ -61,6 +61,40 @@ def test_london_gang_co_offending_recovers_high_ranks():
     assert split["community"].max() >= 2
 
 
+def test_amlsim_fan_in_collectors_lead_from_their_payers(embedded):
+    # AMLSim export (100 accounts, 10,333 transfers): three fan-in alerts, each 14-21 accounts
+    # paying one collector.  Collectors 62 and 95 deal with 29 and 32 distinct accounts, mostly
+    # one-way, against a typical 8, so by their contacts alone they look like hotlines; 21 and 14 of
+    # those are the alert's payers.  Widening the case from an alert's payers names its collector
+    # first.  Upstream ranks first the collector that keeps the money (28: 134,476 in, 8,039 out);
+    # 95 passes on more than it takes in (110,466 out, 83,277 in) and ranks 2nd; 62 (72,265 out,
+    # 52,651 in) is not in the top 10: the walk follows its money on, as it should for one who
+    # forwards it
+    from netinv.profiles import Profile
+    from netinv.workflow import load_files
+
+    prof = Profile.from_dict({
+        "name": "amlsim", "kind": "transfers", "raw_ids": True, "constants": {"currency": "USD"},
+        "columns": {"payer_account": "orig_acct", "payee_account": "bene_acct", "amount": "base_amt",
+                    "time": "tran_timestamp", "channel": "tx_type", "reference": "tran_id"},
+    })
+    load_files(embedded, "transfers", [dataset("amlsim_small_export", "transactions.csv")], profile=prof)
+    alerts = pd.read_csv(dataset("amlsim_small_export", "alert_transactions.csv"))
+    net = embedded.network()
+    assert set(an.hub_ids(net)) >= {"account:62", "account:95"}  # network-wide, they look like hubs
+    upstream_rank = {}
+    for _, g in alerts.groupby("alert_id"):
+        payers = [f"account:{a}" for a in g["orig_acct"].unique()]
+        collector = f"account:{g['bene_acct'].iloc[0]}"
+        leads = an.expand(net, payers, hops=2, top=10)
+        assert leads["id"].iloc[0] == collector
+        assert f"reached by {len(payers)} of the {len(payers)} seeds" in leads["reasons"].iloc[0]
+        assert collector not in set(leads.attrs["left_out"]["id"])
+        up = an.upstream(net, payers, top=10)["id"].tolist()
+        upstream_rank[collector] = up.index(collector) + 1 if collector in up else None
+    assert upstream_rank == {"account:62": None, "account:28": 1, "account:95": 2}
+
+
 def caviar() -> Network:
     """CAVIAR (Morselli 2009): 110 participants, communications counted from each caller to each callee."""
     m = pd.read_csv(dataset("caviar", "caviar_full_directed_matrix.csv"), index_col=0, encoding="utf-8-sig")

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -82,6 +83,24 @@ def test_vast_load_and_status(tmp_path):
     assert "9,830 calls between 400 phones" in run("status", "--store", ws2).output
     rows = list(csv.DictReader((tmp_path / "q.csv").open(encoding="utf-8")))
     assert [r["row"] for r in rows] == ["823", "4222", "6451", "7246"]
+
+
+def test_amlsim_profile_and_what_an_analysis_from_seeds_leaves_out(tmp_path):
+    # the example profile loads the AMLSim export; alert 0's 21 payers all pay account 62, which
+    # the network-wide guard takes for a hotline; from those payers it stays in and leads
+    tx = dataset("amlsim_small_export", "transactions.csv")
+    alert = pd.read_csv(dataset("amlsim_small_export", "alert_transactions.csv")).query("alert_id == 0")
+    ws = f"embedded:{tmp_path / 'aml.duckdb'}"
+    run("load", "transfers", tx, "--profile", "examples/profiles/amlsim_export.toml", "--store", ws)
+    assert "10,333 transfers" in run("status", "--store", ws).output
+    seeds = [a for acct in alert["orig_acct"].unique() for a in ("--seed", str(acct))]
+    assert "account:62" in run("hubs", "--store", ws, "--out", tmp_path / "all.csv").output
+    run("hubs", *seeds, "--store", ws, "--out", tmp_path / "seeds.csv")
+    left = pd.read_csv(tmp_path / "seeds.csv")
+    assert "account:62" not in set(left["id"]) and len(left) == 3
+    assert (left["seed_contacts"] > 0).all() and left["reason"].str.contains("of them not seeds").all()
+    run("expand", *seeds, "--store", ws, "--out", tmp_path / "leads.csv")
+    assert pd.read_csv(tmp_path / "leads.csv")["id"].iloc[0] == "account:62"
 
 
 def test_bad_profile_and_missing_file_exit_1(tmp_path):

@@ -17,8 +17,9 @@ Every node within ``hops`` of the seeds is a possible lead.  It ranks higher whe
 - it stands above the seeds in the hierarchy;
 - it was arrested in another case (the same network across cases).
 
-High-volume numbers (detected, see :mod:`netinv.analysis.hubs`) and, with ``max_degree``, any
-node with more contacts than that, are left out: they would flood the result.  What was left
+High-volume numbers (detected, see :mod:`netinv.analysis.hubs`; contacts with the seeds do not
+count towards a number's volume, so that the account every seed pays into stays a lead) and, with
+``max_degree``, any node with more contacts than that, are left out: they would flood the result.  What was left
 out, and why, is in ``attrs["left_out"]``.  Each lead carries the reasons for its rank.
 
 >>> expand(net, ["P0012", "P0016"], hops=2, top=30)             # doctest: +SKIP
@@ -59,7 +60,7 @@ def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int
     w = {**WEIGHTS, **(weights or {})}
     seed_ids = net.seeds(seeds)
     seed_idx = np.array([net.index[s] for s in seed_ids], dtype=np.int64)
-    hubs = detect_hubs(net)
+    hubs = detect_hubs(net, seeds=seed_ids)
     left = [{"id": r.id, "label": r.label, "why": f"high-volume number: {r.reason}"} for r in hubs.itertuples()]
     out_ids = set(hubs["id"]) | (set() if exclude is None else set(exclude))
     und = adjacency(net, None, "count", False)
@@ -134,8 +135,11 @@ def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int
                        + (f", through {r.ways_in} contact(s) only" if r.ways_in < r.seeds_reaching else ""))
         if r.contacts_with_seeds:
             why.append(f"{int(r.contacts_with_seeds)} call(s) with the seeds")
-        if r.contact_strength >= 0.005:
-            why.append(f"{r.contact_strength:.0%} of a seed's contacts lead here (one or two steps, over the seeds)")
+        # the column sums the seeds' shares; the reason gives their mean, a share of one seed's contacts
+        mean = r.contact_strength / max(len(seed_idx), 1)
+        if mean >= 0.005:
+            why.append(f"{mean:.0%} of a seed's contacts lead here on average (one or two steps)" if len(seed_idx) > 1
+                       else f"{mean:.0%} of the seed's contacts lead here (one or two steps)")
         if r.money_from_seeds:
             why.append(f"received {r.money_from_seeds:,.0f} from the seeds")
         if r.money_to_seeds:

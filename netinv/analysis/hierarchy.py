@@ -347,14 +347,15 @@ def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20
       immediate suppliers.
 
     ``upward_flow`` is the mean share over the seeds' walks.  Each row says why.  Detected
-    high-volume numbers are left out (``attrs["excluded"]``).  ``call_direction`` is read as in
+    high-volume numbers are left out (``attrs["excluded"]``), their contacts with the seeds not
+    counted (:func:`~netinv.analysis.hubs.detect_hubs`).  ``call_direction`` is read as in
     :func:`hierarchy`; ``attrs["call_direction"]`` says which way and why.
     """
     hops, top = check_count("hops", hops), check_count("top", top)
-    if exclude is None:
-        exclude = hub_ids(net)
-    exclude = list(exclude)
     seed_ids = net.seeds(seeds)
+    if exclude is None:
+        exclude = hub_ids(net, seeds=seed_ids)
+    exclude = list(exclude)
     seed_idx = np.array([net.index[s] for s in seed_ids], dtype=np.int64)
     direction = _call_direction(net, call_direction, exclude=exclude)
     h = hierarchy(net, exclude=exclude, call_direction=direction.direction).set_index("id").reindex(net.nodes["id"])

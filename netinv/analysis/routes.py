@@ -139,10 +139,10 @@ def routes(
     k, upstream_top = check_count("k", k), check_count("upstream_top", upstream_top)
     candidates = check_count("candidates", candidates)
     gap = _gap_us(max_gap) if events is not None else None
-    if exclude is None:
-        exclude = hub_ids(net)
-    exclude = set(exclude)
     src = net.seeds(sources, "sources")
+    if exclude is None:
+        exclude = hub_ids(net, seeds=src)
+    exclude = set(exclude)
     if targets is None:
         from .hierarchy import upstream
 

@@ -181,7 +181,7 @@ def view(
         net = st.network(layers=layers, window=window, level=level)
         if arrested:
             seed = with_arrests(net, seed, "--seed")
-        hubs = [] if include_hubs else an.hub_ids(net)
+        hubs = [] if include_hubs else an.hub_ids(net, seeds=seed or None)
         focus, radius, what = (seed or None), hops, f"{level} level"
         split = None
         if color_by == "community" or community is not None:

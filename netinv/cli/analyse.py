@@ -287,10 +287,14 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @handle_errors
     def hubs(
+        seed: List[str] = typer.Option(
+            [], "--seed", help="What upstream, routes and expand from these seeds leave out (repeatable): contacts "
+            "with the seeds do not count towards a number's volume."),
         level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
         out_file: Optional[Path] = OUT, store: Optional[str] = STORE,
     ):
         """High-volume numbers (taxi firms, hotlines) that analyses leave out, and why."""
         net = _network(store, level, layer, since, until)
-        df = an.detect_hubs(net)
-        _emit(df, out_file, ["id", "label", "contacts", "reciprocity", "reason"], "high-volume numbers", 1000)
+        df = an.detect_hubs(net, seeds=seed or None)
+        _emit(df, out_file, ["id", "label", "contacts", *(["seed_contacts"] if seed else []), "reciprocity", "reason"],
+              "high-volume numbers", 1000)
