@@ -732,6 +732,12 @@ def test_hubs_are_detected_and_kept_out_of_leads():
     assert leads.attrs["left_out"]["id"].tolist() == ["phone:hotline"]
     capped = an.expand(net, ["s1", "s2"], hops=2, max_degree=2)
     assert "max-degree" in " ".join(capped.attrs["left_out"]["why"])
+    # an exclude list given explicitly replaces the detected numbers, as in upstream and routes
+    kept = an.expand(net, ["s1", "s2"], hops=1, exclude=[])
+    assert "phone:hotline" in set(kept["id"]) and kept.attrs["left_out"].empty
+    mine = an.expand(net, ["s1", "s2"], hops=1, exclude=["x"])
+    assert "phone:x" not in set(mine["id"]) and "phone:hotline" in set(mine["id"])
+    assert mine.attrs["left_out"][["id", "why"]].values.tolist() == [["phone:x", "excluded by the caller"]]
 
 
 def test_the_account_the_seeds_pay_into_is_not_a_hub_for_them():

@@ -101,6 +101,10 @@ def test_amlsim_profile_and_what_an_analysis_from_seeds_leaves_out(tmp_path):
     assert (left["seed_contacts"] > 0).all() and left["reason"].str.contains("of them not seeds").all()
     run("expand", *seeds, "--store", ws, "--out", tmp_path / "leads.csv")
     assert pd.read_csv(tmp_path / "leads.csv")["id"].iloc[0] == "account:62"
+    r = run("upstream", *[a.replace("--seed", "--from") for a in seeds], "--store", ws)
+    assert "note: left out 3 high-volume number(s): account:98, account:95, account:97" in r.output
+    r = run("upstream", *[a.replace("--seed", "--from") for a in seeds], "--include-hubs", "--store", ws)
+    assert "left out" not in r.output
 
 
 def test_bad_profile_and_missing_file_exit_1(tmp_path):

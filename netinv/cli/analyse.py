@@ -16,8 +16,8 @@ from .. import analysis as an
 from ..errors import NetinvError
 from ..exports import write_csv
 from ..network import Network
-from .common import (ARRESTED, LEVEL, STORE, case_window, err, frame_table, handle_errors, open_case, out, progress,
-                     with_arrests)
+from .common import (ARRESTED, INCLUDE_HUBS, LEVEL, STORE, case_window, err, frame_table, handle_errors, open_case,
+                     out, progress, with_arrests)
 
 __all__ = ["register"]
 
@@ -69,6 +69,14 @@ def _notes(*notes: str) -> None:
     for n in notes:
         if n:
             err.print(f"note: {n}", markup=False, soft_wrap=True)
+
+
+def _left_out(ids: list[str]) -> str:
+    """A note naming the high-volume numbers an analysis left out (the first five)."""
+    if not ids:
+        return ""
+    more = f" and {len(ids) - 5} more" if len(ids) > 5 else ""
+    return f"left out {len(ids)} high-volume number(s): {', '.join(ids[:5])}{more} (--include-hubs keeps them)"
 
 
 def _seed_refs(net: Network, refs: list[str], arrested: bool, option: str) -> list[str]:
@@ -203,6 +211,7 @@ def register(app: typer.Typer) -> None:
         from_: List[str] = typer.Option([], "--from", help="Seed people, phones or accounts (repeatable)."),
         arrested: bool = ARRESTED,
         hops: int = typer.Option(4, "--hops", min=1, help="How far from the seeds candidates may be."),
+        include_hubs: bool = INCLUDE_HUBS,
         call_direction: str = CALLS, level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE,
         until: Optional[str] = UNTIL,
         out_file: Optional[Path] = OUT, top: int = TOP, store: Optional[str] = STORE,
@@ -216,10 +225,11 @@ def register(app: typer.Typer) -> None:
         net = _network(store, level, layer, since, until)
         from_ = _seed_refs(net, from_, arrested, "--from")
         _say_resolved(net, from_)
-        df = an.upstream(net, from_, hops=hops, top=max(top, 50), call_direction=call_direction)
+        df = an.upstream(net, from_, hops=hops, top=max(top, 50), call_direction=call_direction,
+                         exclude=[] if include_hubs else None)
         _emit(df, out_file, ["rank", "id", "label", "upstream_score", "seeds_reaching", "reached_through", "hops",
                              "levels_above_seeds", "reasons"], "upstream candidates", top)
-        _notes(df.attrs["call_direction"])
+        _notes(df.attrs["call_direction"], _left_out(df.attrs["excluded"]))
         if level != "resolved":
             with open_case(store) as st:
                 _notes(*replacement_notes(st, df.head(top), df.attrs["excluded"], calls_end(net)))
@@ -236,6 +246,7 @@ def register(app: typer.Typer) -> None:
         max_gap: str = typer.Option("14D", "--max-gap", help="Longest wait between hops, e.g. 7D, 36h."),
         candidates: int = typer.Option(200, "--candidates", min=1,
                                        help="How many of the cheapest routes the time test tries (--time-respecting)."),
+        include_hubs: bool = INCLUDE_HUBS,
         level: str = LEVEL, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
         out_file: Optional[Path] = OUT, store: Optional[str] = STORE,
     ):
@@ -251,7 +262,8 @@ def register(app: typer.Typer) -> None:
             if time_respecting:
                 events = pd.concat([st.events("calls", window).assign(layer="calls"),
                                     st.events("money", window).assign(layer="money")], ignore_index=True)
-            df = an.routes(net, from_, to or None, k=k, events=events, max_gap=max_gap, candidates=candidates)
+            df = an.routes(net, from_, to or None, k=k, events=events, max_gap=max_gap, candidates=candidates,
+                           exclude=[] if include_hubs else None)
             df = route_evidence(st, net, df)
         summary = df.attrs["routes"]
         out.print(frame_table(summary, title=f"{len(summary)} route(s)"))
@@ -259,6 +271,7 @@ def register(app: typer.Typer) -> None:
             (["at"] if time_respecting else []) + ["sources"]
         df = df.rename(columns={"from": "id"})
         _emit(df, out_file, cols, "hops and their evidence", 10_000)
+        _notes(_left_out(df.attrs.get("excluded", [])))
 
     @app.command()
     @handle_errors
@@ -268,6 +281,7 @@ def register(app: typer.Typer) -> None:
         hops: int = typer.Option(2, "--hops", min=1, help="How far from the seeds leads may be."),
         max_degree: Optional[int] = typer.Option(None, "--max-degree", min=1,
                                                  help="Also leave out nodes with more contacts than this."),
+        include_hubs: bool = INCLUDE_HUBS,
         call_direction: str = CALLS, level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE,
         until: Optional[str] = UNTIL,
         out_file: Optional[Path] = OUT, top: int = typer.Option(30, "--top", min=1, help="Leads to rank."),
@@ -277,7 +291,8 @@ def register(app: typer.Typer) -> None:
         net = _network(store, level, layer, since, until)
         seed = _seed_refs(net, seed, arrested, "--seed")
         _say_resolved(net, seed)
-        df = an.expand(net, seed, hops=hops, max_degree=max_degree, top=top, call_direction=call_direction)
+        df = an.expand(net, seed, hops=hops, max_degree=max_degree, top=top, call_direction=call_direction,
+                       exclude=[] if include_hubs else None)
         _emit(df, out_file, ["rank", "id", "label", "score", "reasons"], "leads", top)
         left = df.attrs["left_out"]
         if len(left):

@@ -19,8 +19,8 @@ from ..network import RETAIL_MAX_G
 from ..store import GraphStore, Window, open_store
 from ..timefmt import time_text
 
-__all__ = ["out", "err", "STORE", "ARRESTED", "LEVEL", "handle_errors", "progress", "frame_table", "fail",
-           "case_window", "case_zone", "open_case", "with_arrests"]
+__all__ = ["out", "err", "STORE", "ARRESTED", "LEVEL", "INCLUDE_HUBS", "handle_errors", "progress", "frame_table",
+           "fail", "case_window", "case_zone", "open_case", "with_arrests"]
 
 #: the zone the tables show times in: the case's, once a command has opened it (see open_case)
 _display: dict[str, str | None] = {"tz": None}
@@ -41,6 +41,9 @@ STORE = typer.Option(
 LEVEL = typer.Option("person", "--level", help="person (phones and accounts collapsed onto their holders), resolved "
                                                 "(also person ids of one person merged, replacement phones merged) "
                                                 "or phone (raw identifiers).")
+INCLUDE_HUBS = typer.Option(False, "--include-hubs",
+                            help="Keep high-volume numbers in (a deal line that hundreds of customers call looks "
+                                 "like one; netinv hubs --seed ... shows what is left out).")
 ARRESTED = typer.Option(False, "--arrested", help=f"Also start from everyone arrested with at most {RETAIL_MAX_G:g} g "
                                                    "seized (the retail arrests; everyone arrested if none was), as the "
                                                    "report does.")
