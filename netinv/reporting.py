@@ -169,6 +169,8 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
         "netinv": __version__, "generated_at": datetime.now(timezone.utc).isoformat(), "store": store.uri,
         "level": "person", "layers": list(net.layers), "random_seed": seed, "seeds": seeds, "time_zone": tz or "UTC",
         "high_volume_left_out": hub_list, "parameters": params or {},
+        # upstream and routes from the seeds: their contacts with the seeds do not count (analysis.hubs)
+        "high_volume_left_out_from_seeds": an.hub_ids(net, seeds=seeds) if seeds else [],
         "inputs": sources[["path", "kind", "profile", "file_sha256"]].to_dict("records"),
         "loads": store.loads()[["load_id", "kind", "authority"]].to_dict("records"),
     }

@@ -155,6 +155,10 @@ def test_synth_load_case_report_view(tmp_path):
     run("report", "--out", tmp_path / "r1.html", "--seed", chosen[0], "--store", ws)
     html = unescape((tmp_path / "r1.html").read_text(encoding="utf-8"))
     assert f"Seeds: {name}." in html and re.search(rf'"seeds": \[\s*"person:{chosen[0]}"\s*\]', html)
+    # what upstream and routes left out from these seeds: here the same two numbers as network-wide
+    hubs = re.search(r'"high_volume_left_out": (\[[^]]*\])', html).group(1)
+    assert len(json.loads(hubs)) == 2
+    assert json.loads(re.search(r'"high_volume_left_out_from_seeds": (\[[^]]*\])', html).group(1)) == json.loads(hubs)
     run("view", "--out", tmp_path / "v.html", "--store", ws, "--layer", "calls", "--level", "phone")
     assert (tmp_path / "v.html").stat().st_size > 100_000
     r = run("view", "--out", tmp_path / "v2.html", "--store", ws, "--seed", "nobody", ok=False)
