@@ -42,8 +42,8 @@ LEVEL = typer.Option("person", "--level", help="person (phones and accounts coll
                                                 "(also person ids of one person merged, replacement phones merged) "
                                                 "or phone (raw identifiers).")
 INCLUDE_HUBS = typer.Option(False, "--include-hubs",
-                            help="Keep high-volume numbers in (a deal line that hundreds of customers call looks "
-                                 "like one; netinv hubs --seed ... shows what is left out).")
+                            help="Keep high-volume numbers in (netinv hubs --seed ... shows what is left out: many "
+                                 "distinct contacts, mostly one-way).")
 ARRESTED = typer.Option(False, "--arrested", help=f"Also start from everyone arrested with at most {RETAIL_MAX_G:g} g "
                                                    "seized (the retail arrests; everyone arrested if none was), as the "
                                                    "report does.")
