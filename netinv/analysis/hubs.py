@@ -18,8 +18,8 @@ neighbourhood is its contacts beyond the seeds, and those still count.  On the A
 ``../shared/datasets`` (100 accounts), two of the three fan-in collectors deal with 29 and 32
 distinct accounts, mostly one-way, against a typical 8; 21 and 14 of those are the alert's payers
 (``tests/test_analysis_cases.py``).  The hotlines of generated cases have 75 or more contacts, at
-most 4 of them seeds (79 cases of 50 and 100 people: the same numbers are flagged with the retail
-dealers as seeds as without).
+most 4 of them seeds (144 cases of 50 and 100 people, at person and resolved level: the same
+numbers are flagged with the retail dealers as seeds as without).
 
 >>> detect_hubs(net)[["id", "contacts", "reciprocity"]]        # doctest: +SKIP
 >>> detect_hubs(net, seeds=["P0012", "P0016"])                  # doctest: +SKIP
