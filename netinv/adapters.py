@@ -392,14 +392,17 @@ def read_records(
     time_format: str | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
+    constants: dict[str, str] | None = None,
     quarantine: bool = False,
     keep_invalid: Iterable[str] = (),
     progress: Callable[[str], None] | None = None,
 ) -> Batch:
     """Read ``paths`` as records of ``kind`` through ``profile`` and return a validated :class:`Batch`.
 
-    Options given here override the profile's.  Records that occur in several files (the two
-    sides of one bank transfer) become one record with several provenance entries.
+    Options given here override the profile's; ``constants`` (field: value) fill a field where the
+    file has no such column or leaves it empty, as a profile's ``[constants]`` do.  Records that
+    occur in several files (the two sides of one bank transfer) become one record with several
+    provenance entries.
 
     ``keep_invalid`` names fields (never the ones that define a record, such as caller or
     amount) whose invalid values are cleared, keeping the row: each such row is listed in
@@ -409,11 +412,13 @@ def read_records(
     prof = profile if isinstance(profile, Profile) else get_profile(profile, kind)
     prof = prof.for_kind(kind).with_options(
         mapping=mapping, region=region, raw_ids=raw_ids, tz=tz, time_format=time_format,
-        encoding=encoding, delimiter=delimiter,
+        encoding=encoding, delimiter=delimiter, constants=constants,
     )
-    for k in (mapping or {}):
-        if k not in rk.field_names:
-            raise ProfileError(f"--map {k}=...: {k} is not a field of {kind} (fields: {', '.join(rk.field_names)})")
+    for option, given in (("--map", mapping), ("--constant", constants)):
+        for k in (given or {}):
+            if k not in rk.field_names:
+                raise ProfileError(f"{option} {k}=...: {k} is not a field of {kind} "
+                                   f"(fields: {', '.join(rk.field_names)})")
     keep = set(keep_invalid)
     for k in keep:
         if k not in rk.field_names:

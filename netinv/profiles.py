@@ -122,6 +122,7 @@ class Profile:
         time_format: str | None = None,
         encoding: str | None = None,
         delimiter: str | None = None,
+        constants: dict[str, str] | None = None,
     ) -> "Profile":
         """A copy with command-line options applied on top (given options win)."""
         changes: dict[str, Any] = {}
@@ -130,6 +131,8 @@ class Profile:
             for k, v in mapping.items():
                 cols[k] = (v,)
             changes["columns"] = cols
+        if constants:
+            changes["constants"] = {**self.constants, **constants}
         if region is not None:
             changes["region"] = region
         if raw_ids is not None:
@@ -178,16 +181,15 @@ class Profile:
             raise ProfileError(f"{origin}: {e}") from e
 
 
-def parse_map(items: Iterable[str]) -> dict[str, str]:
-    """Parse ``--map field=Column`` options into a dict, with a clear error for a bad one."""
+def parse_map(items: Iterable[str], option: str = "--map", value_name: str = "Column") -> dict[str, str]:
+    """Parse ``--map field=Column`` (or ``--constant field=VALUE``) options into a dict, with a clear
+    error for a bad one."""
     out: dict[str, str] = {}
     for item in items:
-        if "=" not in item:
-            raise ProfileError(f"--map expects field=Column, got {item!r}")
-        key, _, value = item.partition("=")
+        key, eq, value = item.partition("=")
         key, value = key.strip(), value.strip()
-        if not key or not value:
-            raise ProfileError(f"--map expects field=Column, got {item!r}")
+        if not eq or not key or not value:
+            raise ProfileError(f"{option} expects field={value_name}, got {item!r}")
         out[key] = value
     return out
 

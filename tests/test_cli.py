@@ -105,6 +105,21 @@ def test_amlsim_profile_and_what_an_analysis_from_seeds_leaves_out(tmp_path):
     assert "note: left out 3 high-volume number(s): account:98, account:95, account:97" in r.output
     r = run("upstream", *[a.replace("--seed", "--from") for a in seeds], "--include-hubs", "--store", ws)
     assert "left out" not in r.output
+    # the same load described on the command line: columns by --map, the currency by --constant
+    cols = ["--map", "payer_account=orig_acct", "--map", "payee_account=bene_acct", "--map", "amount=base_amt",
+            "--map", "time=tran_timestamp", "--raw-ids"]
+    ws2 = tmp_path / "aml2.duckdb"
+    r = run("load", "transfers", tx, *cols, "--store", f"embedded:{ws2}", ok=False)
+    assert r.exit_code == 1 and "currency" in r.output  # no such column, and no value given
+    r = run("load", "transfers", tx, *cols, "--constant", "currency", "--store", f"embedded:{ws2}", ok=False)
+    assert r.exit_code == 1 and "--constant expects field=VALUE, got 'currency'" in r.output
+    r = run("load", "transfers", tx, *cols, "--constant", "colour=red", "--store", f"embedded:{ws2}", ok=False)
+    assert r.exit_code == 1 and "--constant colour=...: colour is not a field of transfers" in r.output
+    run("load", "transfers", tx, *cols, "--constant", "currency=USD", "--store", f"embedded:{ws2}")
+    from netinv.store import EmbeddedStore
+
+    with EmbeddedStore(ws2) as st:
+        assert (st.records("transfers")["currency"] == "USD").all() and st.counts()["transfers"] == 10333
 
 
 def test_bad_profile_and_missing_file_exit_1(tmp_path):

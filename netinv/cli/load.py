@@ -40,6 +40,9 @@ def _make(kind: str):
                                                    "Default: generic (columns named as the fields)."),
         map_: List[str] = typer.Option([], "--map", "-m",
                                        help="field=Column: read a field from a column of another name (repeatable)."),
+        constant: List[str] = typer.Option([], "--constant",
+                                           help="field=VALUE: the value of a field where the file has no such "
+                                                "column or leaves it empty, e.g. currency=USD (repeatable)."),
         region: Optional[str] = typer.Option(None, "--region",
                                              help="Default region for national phone numbers, e.g. CN."),
         raw_ids: Optional[bool] = typer.Option(None, "--raw-ids/--no-raw-ids",
@@ -70,7 +73,8 @@ def _make(kind: str):
                 result, batch = load_files(
                     st, kind, files, profile=profile, quarantine=quarantine, authority=authority,
                     progress=lambda f: step(Path(f).name),
-                    mapping=parse_map(map_), region=region, raw_ids=raw_ids, tz=tz, time_format=time_format,
+                    mapping=parse_map(map_), constants=parse_map(constant, "--constant", "VALUE"),
+                    region=region, raw_ids=raw_ids, tz=tz, time_format=time_format,
                     encoding=encoding, delimiter=delimiter, keep_invalid=keep_invalid,
                 )
                 uri = st.uri
