@@ -735,7 +735,7 @@ def test_hubs_are_detected_and_kept_out_of_leads():
     # an exclude list given explicitly replaces the detected numbers, as in upstream and routes
     kept = an.expand(net, ["s1", "s2"], hops=1, exclude=[])
     assert "phone:hotline" in set(kept["id"]) and kept.attrs["left_out"].empty
-    mine = an.expand(net, ["s1", "s2"], hops=1, exclude=["x"])
+    mine = an.expand(net, ["s1", "s2"], hops=1, exclude=["phone:x", "phone:elsewhere"])
     assert "phone:x" not in set(mine["id"]) and "phone:hotline" in set(mine["id"])
     assert mine.attrs["left_out"][["id", "why"]].values.tolist() == [["phone:x", "excluded by the caller"]]
 

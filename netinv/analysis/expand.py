@@ -21,8 +21,8 @@ High-volume numbers (detected, see :mod:`netinv.analysis.hubs`; contacts with th
 count towards a number's volume, so that the account every seed pays into stays a lead) and, with
 ``max_degree``, any node with more contacts than that, are left out: they would flood the result.
 An ``exclude`` list given explicitly replaces the detected numbers (``exclude=[]`` keeps them in),
-as in the other analyses.  What was left
-out, and why, is in ``attrs["left_out"]``.  Each lead carries the reasons for its rank.
+as in the other analyses.  What was left out, and why, is in ``attrs["left_out"]``.  Each lead
+carries the reasons for its rank.
 
 >>> expand(net, ["P0012", "P0016"], hops=2, top=30)             # doctest: +SKIP
 """
@@ -66,10 +66,10 @@ def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int
         hubs = detect_hubs(net, seeds=seed_ids)
         left = [{"id": r.id, "label": r.label, "why": f"high-volume number: {r.reason}"} for r in hubs.itertuples()]
         out_ids = set(hubs["id"])
-    else:
-        out_ids = set(net.resolve(exclude)) - set(seed_ids)
+    else:  # typed ids, as the other analyses take them; ids not in this network change nothing
+        out_ids = set(exclude) - set(seed_ids)
         left = [{"id": i, "label": net.nodes["label"].iat[net.index[i]], "why": "excluded by the caller"}
-                for i in sorted(out_ids)]
+                for i in sorted(out_ids) if i in net.index]
     und = adjacency(net, None, "count", False)
     deg = np.asarray((und > 0).sum(axis=1)).ravel()
     if max_degree is not None:
