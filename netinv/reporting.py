@@ -44,6 +44,8 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
     hubs = an.detect_hubs(net)
     hub_list = hubs["id"].tolist()
     seeds = net.seeds(seeds) if seeds else default_seeds(net)
+    # upstream and routes from the seeds leave out fewer: their own counterparts stay in (analysis.hubs)
+    seed_hubs = an.hub_ids(net, seeds=seeds) if seeds else []
     sections: list[Section] = []
 
     say("key players")
@@ -85,8 +87,6 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
     if seeds:
         say("upstream and routes")
         seed_labels = ", ".join(str(nodes.loc[s, "label"]) for s in seeds)
-        # the seeds' own counterparts stay in (a collector's account that they all pay into)
-        seed_hubs = an.hub_ids(net, seeds=seeds)
         up = an.upstream(net, seeds, top=top, exclude=seed_hubs)
         from .workflow import calls_end, replacement_notes
 
@@ -169,8 +169,7 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
         "netinv": __version__, "generated_at": datetime.now(timezone.utc).isoformat(), "store": store.uri,
         "level": "person", "layers": list(net.layers), "random_seed": seed, "seeds": seeds, "time_zone": tz or "UTC",
         "high_volume_left_out": hub_list, "parameters": params or {},
-        # upstream and routes from the seeds: their contacts with the seeds do not count (analysis.hubs)
-        "high_volume_left_out_from_seeds": an.hub_ids(net, seeds=seeds) if seeds else [],
+        "high_volume_left_out_from_seeds": seed_hubs,
         "inputs": sources[["path", "kind", "profile", "file_sha256"]].to_dict("records"),
         "loads": store.loads()[["load_id", "kind", "authority"]].to_dict("records"),
     }

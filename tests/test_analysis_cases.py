@@ -70,14 +70,12 @@ def test_amlsim_fan_in_collectors_lead_from_their_payers(embedded):
     # 95 passes on more than it takes in (110,466 out, 83,277 in) and ranks 2nd; 62 (72,265 out,
     # 52,651 in) is not in the top 10: the walk follows its money on, as it should for one who
     # forwards it
-    from netinv.profiles import Profile
+    from pathlib import Path
+
+    from netinv.profiles import load_profile
     from netinv.workflow import load_files
 
-    prof = Profile.from_dict({
-        "name": "amlsim", "kind": "transfers", "raw_ids": True, "constants": {"currency": "USD"},
-        "columns": {"payer_account": "orig_acct", "payee_account": "bene_acct", "amount": "base_amt",
-                    "time": "tran_timestamp", "channel": "tx_type", "reference": "tran_id"},
-    })
+    prof = load_profile(Path(__file__).parents[1] / "examples" / "profiles" / "amlsim_export.toml")
     load_files(embedded, "transfers", [dataset("amlsim_small_export", "transactions.csv")], profile=prof)
     alerts = pd.read_csv(dataset("amlsim_small_export", "alert_transactions.csv"))
     net = embedded.network()
