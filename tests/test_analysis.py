@@ -447,6 +447,31 @@ def test_money_kept_counts_for_the_keepers_contacts():
     assert h["phone:S"] > h["phone:M"]
 
 
+def test_parts_with_no_net_evidence_of_rank_get_no_level():
+    # a chain with direction (d pays w, w pays s) and, apart from it, a ring of three who call each
+    # other once in a circle and a pair who call each other twice each way: in the ring and the pair
+    # everyone's evidence of being above equals that of being below, so SpringRank scores them 0, a
+    # tie, which the hierarchy must not present as a level
+    money = pd.DataFrame({"source": ["d", "w"], "target": ["w", "s"], "count": [2, 2], "layer": "money"})
+    calls = pd.DataFrame({"source": ["a", "b", "c", "x", "y"], "target": ["b", "c", "a", "y", "x"],
+                          "count": [1, 1, 1, 2, 2], "layer": "calls"})
+    net = Network.from_edges(pd.concat([money, calls], ignore_index=True))
+    assert an.balanced(dominance(net, exclude=[])).tolist() == [
+        i in {"person:a", "person:b", "person:c", "person:x", "person:y"} for i in net.nodes["id"]]
+    h = an.hierarchy(net, exclude=[]).set_index("id")
+    assert h.loc[["person:s", "person:w", "person:d"], "level"].tolist() == [1, 2, 3]
+    assert h.loc[["person:a", "person:b", "person:c", "person:x", "person:y"], ["score", "level"]].isna().all().all()
+    assert h.attrs["no_direction"] == 5 and h.attrs["note"].startswith("no level for 5 of the 8 people with ties")
+    assert h.index[:3].tolist() == ["person:s", "person:w", "person:d"]  # the ties after everyone ranked
+    up = an.upstream(net, ["a"], exclude=[])
+    assert up.empty and "balances out" in up.attrs["note"]
+    assert an.upstream(net, ["d"], exclude=[])["id"].tolist() == ["person:s", "person:w"]  # the top first
+    assert an.upstream(net, ["s"], exclude=[]).attrs["note"] == (
+        "no candidates: no one within 4 hop(s) of the seeds ranks above them")
+    leads = an.expand(net, ["a"], exclude=[]).set_index("id")
+    assert set(leads.index) == {"person:b", "person:c"} and leads["levels_above_seeds"].isna().all()
+
+
 def test_springrank_spacing():
     a = adjacency(net_of([("b", "a", 1), ("c", "b", 1)]), weight="count", directed=True)
     s = an.springrank(a.T.tocsr(), alpha=1e-6)  # callee above caller: a > b > c

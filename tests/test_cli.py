@@ -122,6 +122,20 @@ def test_amlsim_profile_and_what_an_analysis_from_seeds_leaves_out(tmp_path):
         assert (st.records("transfers")["currency"] == "USD").all() and st.counts()["transfers"] == 10333
 
 
+def test_calls_that_balance_out_give_no_level_and_say_so(tmp_path):
+    # three phones call each other once in a circle: no one is above anyone, and the commands say
+    # so rather than print a tie as a ranking
+    f = write_csv(tmp_path / "calls.csv", "caller,callee,start,duration_s\n1,2,2024-01-01 10:00,60\n"
+                  "2,3,2024-01-01 11:00,60\n3,1,2024-01-01 12:00,60\n")
+    ws = f"embedded:{tmp_path / 'w.duckdb'}"
+    run("load", "calls", f, "--store", ws, "--raw-ids", "--tz", "UTC")
+    r = run("hierarchy", "--store", ws, "--level", "phone")
+    assert "note: no level for anyone: in their part of the network the evidence of who is above whom balances " \
+           "out" in r.output
+    r = run("upstream", "--from", "1", "--store", ws, "--level", "phone")
+    assert "note: no candidates: around the seeds the evidence of who is above whom balances out" in r.output
+
+
 def test_bad_profile_and_missing_file_exit_1(tmp_path):
     ws = f"embedded:{tmp_path / 'w.duckdb'}"
     r = run("load", "calls", tmp_path / "nope.csv", "--store", ws, "--raw-ids", "--tz", "UTC", ok=False)

@@ -19,7 +19,7 @@ from .centrality import MEASURES, betweenness, centrality, degree, pagerank
 from .direction import CALL_DIRECTIONS, CallDirection, call_direction
 from .communities import DEFAULT_RESOLUTION, TIES, community_summary, communities, stability
 from .expand import expand
-from .hierarchy import hierarchy, seed_walks, springrank, upstream, upward_walk
+from .hierarchy import balanced, hierarchy, seed_walks, springrank, upstream, upward_walk
 from .hubs import detect_hubs, hub_ids
 from .routes import routes
 
@@ -27,7 +27,7 @@ __all__ = [
     "degree", "centrality", "pagerank", "betweenness", "MEASURES",
     "communities", "stability", "community_summary", "TIES", "DEFAULT_RESOLUTION",
     "brokerage", "ROLES",
-    "hierarchy", "springrank", "upstream", "upward_walk", "seed_walks",
+    "hierarchy", "springrank", "balanced", "upstream", "upward_walk", "seed_walks",
     "routes", "expand", "detect_hubs", "hub_ids",
     "call_direction", "CallDirection", "CALL_DIRECTIONS",
 ]

@@ -108,7 +108,8 @@ def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int
     direction = _call_direction(net, call_direction, exclude=out_ids)
     h = hierarchy(sub, exclude=[], call_direction=direction.direction).set_index("id")["score"].reindex(net.nodes["id"])
     score_h = h.to_numpy(dtype=float)
-    above = score_h - (np.nanmean(score_h[seed_idx]) if len(seed_idx) else 0)
+    seed_h = score_h[seed_idx][np.isfinite(score_h[seed_idx])]
+    above = score_h - (seed_h.mean() if len(seed_h) else np.nan)
     cand = (reach > 0) & ~gone
     cand[seed_idx] = False
     # cases of the candidates that none of the seeds is in (looked at for the candidates only: one

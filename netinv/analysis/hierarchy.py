@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
+from scipy.sparse.csgraph import connected_components
 
 from ..errors import check_count
 from ..network import Network
@@ -42,8 +43,8 @@ from .direction import call_direction as _call_direction
 from .graphs import adjacency, exclude_mask, frame_of
 from .hubs import hub_ids
 
-__all__ = ["springrank", "dominance", "seizure_evidence", "hierarchy", "upstream", "upward_walk", "seed_walks",
-           "WALK_STEPS", "MONEY_SHARE"]
+__all__ = ["springrank", "dominance", "balanced", "seizure_evidence", "hierarchy", "upstream", "upward_walk",
+           "seed_walks", "WALK_STEPS", "MONEY_SHARE"]
 
 
 def springrank(a: sp.csr_matrix, alpha: float = 0.01, tol: float = 1e-10) -> np.ndarray:
@@ -133,12 +134,14 @@ def hierarchy(net: Network, *, exclude: Iterable[str] | None = None, alpha: floa
     s = springrank(a, alpha)
     gone = exclude_mask(net, exclude)
     connected = (np.asarray(a.sum(axis=0)).ravel() + np.asarray(a.sum(axis=1)).ravel()) > 0
-    top = s[connected & ~gone].max() if (connected & ~gone).any() else 0.0
-    level = np.where(connected & ~gone, 1 + np.floor(np.clip(top - s, 0, None) + 0.5), np.nan)
+    flat = balanced(a) & connected
+    ranked = connected & ~gone & ~flat
+    top = s[ranked].max() if ranked.any() else 0.0
+    level = np.where(ranked, 1 + np.floor(np.clip(top - s, 0, None) + 0.5), np.nan)
     money = adjacency(net, ("money",), "count", True, exclude)
     calls = adjacency(net, ("calls",), "count", True, exclude)
     df = frame_of(net, {
-        "score": np.where(gone, np.nan, s), "level": level,
+        "score": np.where(gone | flat, np.nan, s), "level": level,
         "payments_received": np.asarray(money.sum(axis=0)).ravel().astype(np.int64),
         "payments_made": np.asarray(money.sum(axis=1)).ravel().astype(np.int64),
         "calls_received": np.asarray(calls.sum(axis=0)).ravel().astype(np.int64),
@@ -149,7 +152,34 @@ def hierarchy(net: Network, *, exclude: Iterable[str] | None = None, alpha: floa
     df = df.sort_values(["score", "id"], ascending=[False, True], na_position="last").reset_index(drop=True)
     df.attrs["excluded"] = list(exclude)
     df.attrs["call_direction"] = direction.note
+    df.attrs["no_direction"] = int((flat & ~gone).sum())
+    df.attrs["note"] = _flat_note(df.attrs["no_direction"], int((connected & ~gone).sum()))
     return df
+
+
+def balanced(a: sp.csr_matrix) -> np.ndarray:
+    """Per node of dominance matrix ``a``: whether its part of the network (its connected component)
+    carries no net evidence of rank, each node's evidence of being above others equalling that of
+    being below (calls as often each way, no payments, no seizure sizes).  SpringRank scores such a
+    part 0 throughout: a tie, not a level.
+    """
+    n = a.shape[0]
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    b = np.asarray(a.sum(axis=1)).ravel() - np.asarray(a.sum(axis=0)).ravel()
+    tol = 1e-9 * max(1.0, float(abs(a).max()) if a.nnz else 1.0)
+    _, comp = connected_components(a + a.T, directed=False)
+    directed = np.zeros(comp.max() + 1, dtype=bool)
+    np.logical_or.at(directed, comp, np.abs(b) > tol)
+    return ~directed[comp]
+
+
+def _flat_note(flat: int, connected: int) -> str:
+    if not flat:
+        return ""
+    who = "anyone" if flat == connected else f"{flat} of the {connected} people with ties"
+    return (f"no level for {who}: in their part of the network the evidence of who is above whom balances out "
+            "(calls as often each way, no payments, no seizure sizes), so no one there ranks above another")
 
 
 def _hops_from(net: Network, seeds: np.ndarray, exclude: Iterable[str], max_hops: int) -> np.ndarray:
@@ -366,7 +396,8 @@ def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20
     reaching = np.where(best > 0, flow * len(seed_idx) / np.where(best > 0, best, 1.0), 0.0)
     through = _effective_feeders(walk, flow)
     dist = _hops_from(net, seed_idx, exclude, hops)
-    above = score - (np.nanmean(score[seed_idx]) if len(seed_idx) else 0.0)
+    seed_scores = score[seed_idx][np.isfinite(score[seed_idx])]
+    above = score - (seed_scores.mean() if len(seed_scores) else np.nan)
     gone = exclude_mask(net, exclude)
     cand = np.isfinite(dist) & (dist > 0) & (above > 0) & ~gone
     depth = np.where(np.isfinite(dist), dist, 0.0)
@@ -401,4 +432,12 @@ def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20
     df.attrs["excluded"] = exclude
     df.attrs["seeds"] = seed_ids
     df.attrs["call_direction"] = direction.note
+    df.attrs["note"] = "" if len(df) else _none_above(len(seed_scores), hops)
     return df
+
+
+def _none_above(ranked: int, hops: int) -> str:
+    if not ranked:
+        return ("no candidates: around the seeds the evidence of who is above whom balances out (calls as often "
+                "each way, no payments, no seizure sizes), so no one there ranks above them")
+    return f"no candidates: no one within {hops} hop(s) of the seeds ranks above them"

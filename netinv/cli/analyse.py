@@ -196,13 +196,16 @@ def register(app: typer.Typer) -> None:
         call_direction: str = CALLS, level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE,
         until: Optional[str] = UNTIL, out_file: Optional[Path] = OUT, top: int = TOP, store: Optional[str] = STORE,
     ):
-        """A level for everyone (1 = top) from money direction, call patterns and seizure sizes (SpringRank)."""
+        """A level for everyone (1 = top) from money direction, call patterns and seizure sizes (SpringRank).
+
+        No level where the evidence balances out (calls as often each way, no payments or seizures).
+        """
         net = _network(store, level, layer, since, until)
         df = an.hierarchy(net, call_direction=call_direction)
         df.insert(0, "rank", range(1, len(df) + 1))
         _emit(df, out_file, ["rank", "id", "label", "score", "level", "payments_received", "payments_made",
                              "calls_received", "calls_made", "max_quantity_g"], "hierarchy", top)
-        _notes(df.attrs["call_direction"])
+        _notes(df.attrs["call_direction"], df.attrs["note"])
         _notes(f"left out {len(df.attrs['excluded'])} high-volume number(s)" if df.attrs["excluded"] else "")
 
     @app.command()
@@ -229,7 +232,7 @@ def register(app: typer.Typer) -> None:
                          exclude=[] if include_hubs else None)
         _emit(df, out_file, ["rank", "id", "label", "upstream_score", "seeds_reaching", "reached_through", "hops",
                              "levels_above_seeds", "reasons"], "upstream candidates", top)
-        _notes(df.attrs["call_direction"], _left_out(df.attrs["excluded"]))
+        _notes(df.attrs["note"], df.attrs["call_direction"], _left_out(df.attrs["excluded"]))
         if level != "resolved":
             with open_case(store) as st:
                 _notes(*replacement_notes(st, df.head(top), df.attrs["excluded"], calls_end(net)))
