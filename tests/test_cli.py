@@ -134,6 +134,10 @@ def test_calls_that_balance_out_give_no_level_and_say_so(tmp_path):
            "out" in r.output
     r = run("upstream", "--from", "1", "--store", ws, "--level", "phone")
     assert "note: no candidates: around the seeds the evidence of who is above whom balances out" in r.output
+    r = run("routes", "--from", "1", "--store", ws, "--level", "phone", ok=False)
+    assert r.exit_code == 1 and "no upstream candidates above phone:1: around the seeds the evidence" in r.output
+    assert "name the ends of the routes" in r.output
+    assert "2 route(s)" in run("routes", "--from", "1", "--to", "3", "--store", ws, "--level", "phone").output
 
 
 def test_bad_profile_and_missing_file_exit_1(tmp_path):

@@ -146,9 +146,11 @@ def routes(
     if targets is None:
         from .hierarchy import upstream
 
-        targets = upstream(net, src, top=upstream_top, exclude=list(exclude))["id"].tolist()
+        up = upstream(net, src, top=upstream_top, exclude=list(exclude))
+        targets = up["id"].tolist()
         if not targets:
-            raise NoRouteFound(f"no upstream candidates above {', '.join(src)}")
+            why = up.attrs["note"].removeprefix("no candidates: ")
+            raise NoRouteFound(f"no upstream candidates above {', '.join(src)}: {why}; name the ends of the routes")
     tgt = [t for t in dict.fromkeys(net.resolve(targets)) if t not in src]
     if not tgt:
         raise NetinvError("targets must differ from the sources")
