@@ -97,7 +97,8 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
                                 "one seed's walk that reaches it, how many seeds' walks reach it (seeds_reaching, "
                                 "counted less than in proportion, and at most as many as the people the walks arrive "
                                 "through: reached_through) and its distance from them. How calls were read: "
-                                f"{up.attrs['call_direction']}." + "".join(f" Note: {n}." for n in pairs),
+                                f"{up.attrs['call_direction']}."
+                                + "".join(f" Note: {n}." for n in [up.attrs["note"], *pairs] if n),
                                 table(up, ["rank", "label", "id", "upstream_score", "seeds_reaching",
                                                       "reached_through", "hops",
                                                       "levels_above_seeds", "reasons"])))

@@ -138,6 +138,10 @@ def test_calls_that_balance_out_give_no_level_and_say_so(tmp_path):
     assert r.exit_code == 1 and "no upstream candidates above phone:1: around the seeds the evidence" in r.output
     assert "name the ends of the routes" in r.output
     assert "2 route(s)" in run("routes", "--from", "1", "--to", "3", "--store", ws, "--level", "phone").output
+    run("report", "--out", tmp_path / "r.html", "--seed", "1", "--store", ws)
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "Note: no candidates: around the seeds the evidence of who is above whom balances out" in page
+    assert "No route found: no upstream candidates above phone:1" in page
 
 
 def test_bad_profile_and_missing_file_exit_1(tmp_path):
