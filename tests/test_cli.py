@@ -75,6 +75,25 @@ def test_vast_load_and_status(tmp_path):
     r = run("expand", "--arrested", "--store", ws, ok=False)
     assert r.exit_code == 1
     assert "--arrested: nobody in the person-level network was arrested; give --seed ID" in r.output
+    # phone 200 talks mostly to 5, 1, 2 and 3, and from the eighth day 300 to 306, 360, 397, 309: the
+    # phones that many call and that call few back (5, 306, 309) look like service numbers by their
+    # contacts.  Every analysis names what it leaves out, and --include-hubs keeps them
+    kept = {"centrality": lambda row: True, "communities": lambda row: row["community"] > 0,
+            "brokers": lambda row: row["across_groups"] > 0, "hierarchy": lambda row: pd.notna(row["level"])}
+    for cmd, check in kept.items():
+        def is_in(rows):
+            return len(rows) == 1 and bool(check(rows.iloc[0]))
+
+        r = run(cmd, "--store", ws, "--level", "phone", "--out", tmp_path / f"{cmd}.csv")
+        assert "note: left out 3 high-volume number(s): phone:309, phone:5, phone:306 (--include-hubs keeps them)" \
+            in r.output, cmd
+        df = pd.read_csv(tmp_path / f"{cmd}.csv")
+        assert not is_in(df[df["id"] == "phone:5"]), cmd
+        r = run(cmd, "--store", ws, "--level", "phone", "--include-hubs", "--out", tmp_path / f"{cmd}.csv")
+        df = pd.read_csv(tmp_path / f"{cmd}.csv")
+        assert "left out" not in r.output and is_in(df[df["id"] == "phone:5"]), cmd
+    key = pd.read_csv(tmp_path / "centrality.csv")
+    assert key["id"].tolist()[:2] == ["phone:5", "phone:200"]
     # with a user mapping on the command line instead of a profile file
     ws2 = f"embedded:{tmp_path / 'vast2.duckdb'}"
     run("load", "calls", cdr, "--map", "caller=From", "--map", "callee=To", "--map", "start=Datetime",

@@ -111,7 +111,7 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def centrality(
         measure: List[str] = typer.Option([], "--measure", help=f"Measures (repeatable): {', '.join(an.MEASURES)}."),
-        include_hubs: bool = typer.Option(False, "--include-hubs", help="Keep high-volume numbers in."),
+        include_hubs: bool = INCLUDE_HUBS,
         weight: str = typer.Option("count", "--weight", help="Edge weight: count, duration or amount."),
         seed: int = typer.Option(0, "--seed", help="Seed of the sampled betweenness (large networks)."),
         samples: int = typer.Option(256, "--samples", min=16, help="Pivots of the sampled betweenness (networks "
@@ -131,7 +131,7 @@ def register(app: typer.Typer) -> None:
         _emit(df, out_file, ["rank", "id", "label", "degree", "calls", "transfers", "net_flow", "pagerank",
                              "betweenness", *(["betweenness_se"] if sampled else []), "eigenvector", "harmonic"],
               "key players", top)
-        _notes(*df.attrs.get("notes", []), f"left out {len(hubs)} high-volume number(s)" if hubs else "")
+        _notes(*df.attrs.get("notes", []), _left_out(hubs))
 
     @app.command()
     @handle_errors
@@ -146,12 +146,13 @@ def register(app: typer.Typer) -> None:
             None, "--tries", min=1, help="Runs (seeds --seed, --seed + 1, ...) to keep the best of, by modularity. "
             "Default: 10 up to 25,000 ties, each run iterated until nothing changes; 1 above."),
         runs: int = typer.Option(10, "--runs", min=0, help="Seeds to rerun for the stability of the split (0: skip)."),
+        include_hubs: bool = INCLUDE_HUBS,
         level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
         out_file: Optional[Path] = OUT, top: int = TOP, store: Optional[str] = STORE,
     ):
         """Community split (Leiden or Louvain), its stability across seeds, and each community's summary."""
         net = _network(store, level, layer, since, until)
-        hubs = an.hub_ids(net)
+        hubs = [] if include_hubs else an.hub_ids(net)
         with progress("communities"):
             split = an.communities(net, method=method, resolution=resolution, seed=seed, exclude=hubs, ties=ties,
                                    tries=tries)
@@ -165,7 +166,7 @@ def register(app: typer.Typer) -> None:
                 summary["stability"] = [node_stab.reindex(m).mean() for m in summary["members"]]
         out.print(frame_table(summary.drop(columns=["members"]), title=f"communities: {split.attrs['method']}, "
                               f"modularity {split.attrs['modularity']:.3f}", limit=top))
-        _notes(f"left out {len(hubs)} high-volume number(s)" if hubs else "",
+        _notes(_left_out(hubs),
                "stability: share of reruns with other seeds in which a member stays with the same neighbours"
                if runs else "")
         if out_file is not None:
@@ -179,34 +180,36 @@ def register(app: typer.Typer) -> None:
             "with contact ties."),
         ties: str = TIES,
         seed: int = typer.Option(0, "--seed", help="Seed of the split."),
+        include_hubs: bool = INCLUDE_HUBS,
         level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
         out_file: Optional[Path] = OUT, top: int = TOP, store: Optional[str] = STORE,
     ):
         """Brokerage roles (Gould-Fernandez) relative to the community split: who connects groups."""
         net = _network(store, level, layer, since, until)
-        hubs = an.hub_ids(net)
+        hubs = [] if include_hubs else an.hub_ids(net)
         split = an.communities(net, resolution=resolution, seed=seed, exclude=hubs, ties=ties)
         df = an.brokerage(net, split, exclude=hubs)
         df.insert(0, "rank", range(1, len(df) + 1))
         _emit(df, out_file, ["rank", "id", "label", "community", *an.ROLES, "across_groups"], "brokers", top)
+        _notes(_left_out(hubs))
 
     @app.command()
     @handle_errors
     def hierarchy(
-        call_direction: str = CALLS, level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE,
-        until: Optional[str] = UNTIL, out_file: Optional[Path] = OUT, top: int = TOP, store: Optional[str] = STORE,
+        call_direction: str = CALLS, include_hubs: bool = INCLUDE_HUBS, level: str = LEVEL,
+        layer: List[str] = LAYER, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
+        out_file: Optional[Path] = OUT, top: int = TOP, store: Optional[str] = STORE,
     ):
         """A level for everyone (1 = top) from money direction, call patterns and seizure sizes (SpringRank).
 
         No level where the evidence balances out (calls as often each way, no payments or seizures).
         """
         net = _network(store, level, layer, since, until)
-        df = an.hierarchy(net, call_direction=call_direction)
+        df = an.hierarchy(net, call_direction=call_direction, exclude=[] if include_hubs else None)
         df.insert(0, "rank", range(1, len(df) + 1))
         _emit(df, out_file, ["rank", "id", "label", "score", "level", "payments_received", "payments_made",
                              "calls_received", "calls_made", "max_quantity_g"], "hierarchy", top)
-        _notes(df.attrs["call_direction"], df.attrs["note"])
-        _notes(f"left out {len(df.attrs['excluded'])} high-volume number(s)" if df.attrs["excluded"] else "")
+        _notes(df.attrs["call_direction"], df.attrs["note"], _left_out(df.attrs["excluded"]))
 
     @app.command()
     @handle_errors
