@@ -67,11 +67,13 @@ def load_generated(case_dir: str | Path, store: GraphStore, *, authority: str | 
 
 
 def make_report(store: GraphStore, out: str | Path, *, title: str = "netinv case report",
-                params: dict | None = None, seeds=None, progress: Progress | None = None) -> Path:
+                params: dict | None = None, seeds=None, include_hubs: bool = False,
+                progress: Progress | None = None) -> Path:
     """Analyse the workspace and write the case report (see :func:`netinv.reporting.build_report`)."""
     from .reporting import build_report
 
-    return build_report(store, out, title=title, params=params, seeds=seeds, progress=progress)
+    return build_report(store, out, title=title, params=params, seeds=seeds, include_hubs=include_hubs,
+                        progress=progress)
 
 
 @dataclass

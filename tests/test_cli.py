@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import html
+import json
 import re
 import subprocess
 import sys
@@ -94,6 +96,14 @@ def test_vast_load_and_status(tmp_path):
         assert "left out" not in r.output and is_in(df[df["id"] == "phone:5"]), cmd
     key = pd.read_csv(tmp_path / "centrality.csv")
     assert key["id"].tolist()[:2] == ["phone:5", "phone:200"]
+    for flag, heading in (([], "High-volume numbers left out"), (["--include-hubs"], "High-volume numbers kept in")):
+        run("report", "--out", tmp_path / "r.html", *flag, "--store", ws)
+        page = html.unescape((tmp_path / "r.html").read_text(encoding="utf-8"))
+        manifest = json.loads(page[page.index("{", page.index('id="manifest"')):].split("</", 1)[0])
+        assert heading in page
+        left, kept = manifest["high_volume_left_out"], manifest["high_volume_kept_in"]
+        assert (left, kept) == ((["phone:309", "phone:5", "phone:306"], []) if not flag else
+                                ([], ["phone:309", "phone:5", "phone:306"]))
     # with a user mapping on the command line instead of a profile file
     ws2 = f"embedded:{tmp_path / 'vast2.duckdb'}"
     run("load", "calls", cdr, "--map", "caller=From", "--map", "callee=To", "--map", "start=Datetime",

@@ -16,8 +16,8 @@ from ..profiles import BUILTIN_PROFILES
 from ..store import open_store
 from . import analyse, identity
 from . import load as load_cmd
-from .common import (ARRESTED, LEVEL, STORE, case_window, case_zone, frame_table, handle_errors, open_case, out,
-                     progress, with_arrests)
+from .common import (ARRESTED, INCLUDE_HUBS, LEVEL, STORE, case_window, case_zone, frame_table, handle_errors,
+                     open_case, out, progress, with_arrests)
 
 __all__ = ["app", "main"]
 
@@ -135,13 +135,14 @@ def report(
     seed: List[str] = typer.Option([], "--seed", help="Start the upstream, routes and leads sections from these "
                                                      "people, phones or accounts (repeatable; default: everyone "
                                                      "arrested with retail quantities)."),
+    include_hubs: bool = INCLUDE_HUBS,
     store: Optional[str] = STORE,
 ):
     """Write the case report: what was loaded, key people, the network, and a run manifest."""
     from ..workflow import make_report
 
     with progress("report") as step, open_case(store) as st:
-        path = make_report(st, out_file, title=title, seeds=seed or None, progress=step)
+        path = make_report(st, out_file, title=title, seeds=seed or None, include_hubs=include_hubs, progress=step)
     out.print(f"wrote {path}", markup=False)
 
 
