@@ -125,7 +125,9 @@ def hierarchy(net: Network, *, exclude: Iterable[str] | None = None, alpha: floa
 
     Detected high-volume numbers are left out unless ``exclude`` is given explicitly.
     ``call_direction``: ``"up"``, ``"down"`` or ``"auto"`` (:func:`~netinv.analysis.direction.call_direction`);
-    ``attrs["call_direction"]`` says which was used and why.
+    ``attrs["call_direction"]`` says which was used and why.  Where the evidence in a part of the
+    network balances out (:func:`balanced`) its people get no score and no level;
+    ``attrs["no_direction"]`` counts them and ``attrs["note"]`` says so.
     """
     if exclude is None:
         exclude = hub_ids(net)
