@@ -33,11 +33,12 @@ def default_seeds(net) -> list[str]:
 
 def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv case report",
                  seeds: Sequence[str] | None = None, params: dict | None = None, top: int = 15, seed: int = 0,
-                 include_hubs: bool = False, progress: Callable[[str], None] | None = None) -> Path:
+                 include_hubs: bool = False, keep: Sequence[str] = (),
+                 progress: Callable[[str], None] | None = None) -> Path:
     """Analyse the workspace at person level and write the case report to ``out``.
 
     High-volume numbers are left out of the analyses and listed, unless ``include_hubs``: then they
-    are kept in and still listed.
+    are kept in and still listed.  ``keep`` names numbers never to take for high-volume ones.
     """
     say = progress or (lambda m: None)
     say("building the person-level network")
@@ -45,11 +46,12 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
     counts, sources = store.counts(), store.sources()
     tz = store.time_zone()
     table = partial(table_from_frame, tz=tz)  # times in the case's zone, with their offset
+    kept = net.resolve(keep)
     hubs = an.detect_hubs(net)
-    hub_list = [] if include_hubs else hubs["id"].tolist()
+    hub_list = [] if include_hubs else [h for h in hubs["id"] if h not in kept]
     seeds = net.seeds(seeds) if seeds else default_seeds(net)
     # upstream and routes from the seeds leave out fewer: their own counterparts stay in (analysis.hubs)
-    seed_hubs = an.hub_ids(net, seeds=seeds) if seeds and not include_hubs else []
+    seed_hubs = an.hub_ids(net, seeds=seeds, keep=kept) if seeds and not include_hubs else []
     sections: list[Section] = []
 
     say("key players")
@@ -149,10 +151,13 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
                             "are within 3 hops of each other in the network.",
                             table(linked, ["group", "size", "cases", "links"])))
     if len(hubs):
+        kept_in = [h for h in hubs["id"] if h not in hub_list]
         sections.append(Section("hubs", "High-volume numbers " + ("kept in" if include_hubs else "left out"),
                                 "Detected from the data (many one-way contacts), not from a list."
                                 + (" Kept in the analyses at the analyst's request (--include-hubs)."
-                                   if include_hubs else ""),
+                                   if include_hubs else "")
+                                + (f" Kept in at the analyst's request (--keep): {', '.join(kept_in)}."
+                                   if kept_in and not include_hubs else ""),
                                 table(hubs, ["label", "id", "contacts", "reciprocity", "reason"])))
 
     say("timeline")
@@ -175,7 +180,8 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
     manifest = {
         "netinv": __version__, "generated_at": datetime.now(timezone.utc).isoformat(), "store": store.uri,
         "level": "person", "layers": list(net.layers), "random_seed": seed, "seeds": seeds, "time_zone": tz or "UTC",
-        "high_volume_left_out": hub_list, "high_volume_kept_in": hubs["id"].tolist() if include_hubs else [],
+        "high_volume_left_out": hub_list, "high_volume_kept_in": [h for h in hubs["id"] if h not in hub_list],
+        "kept_in_by_analyst": kept,
         "parameters": params or {},
         "high_volume_left_out_from_seeds": seed_hubs,
         "inputs": sources[["path", "kind", "profile", "file_sha256"]].to_dict("records"),

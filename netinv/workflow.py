@@ -67,12 +67,12 @@ def load_generated(case_dir: str | Path, store: GraphStore, *, authority: str | 
 
 
 def make_report(store: GraphStore, out: str | Path, *, title: str = "netinv case report",
-                params: dict | None = None, seeds=None, include_hubs: bool = False,
+                params: dict | None = None, seeds=None, include_hubs: bool = False, keep=(),
                 progress: Progress | None = None) -> Path:
     """Analyse the workspace and write the case report (see :func:`netinv.reporting.build_report`)."""
     from .reporting import build_report
 
-    return build_report(store, out, title=title, params=params, seeds=seeds, include_hubs=include_hubs,
+    return build_report(store, out, title=title, params=params, seeds=seeds, include_hubs=include_hubs, keep=keep,
                         progress=progress)
 
 

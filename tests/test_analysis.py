@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from netinv import analysis as an
 from netinv.analysis.graphs import adjacency, igraph_view
 from netinv.analysis.hierarchy import dominance
-from netinv.errors import NetinvError, NoRouteFound
+from netinv.errors import NetinvError, NodeNotFound, NoRouteFound
 from netinv.network import Network
 
 
@@ -792,6 +792,13 @@ def test_the_account_the_seeds_pay_into_is_not_a_hub_for_them():
     assert up["id"].iloc[0] == "account:col" and up.attrs["excluded"] == ["phone:hotline"]
     # a seed is never left out, however many contacts it has
     assert an.hub_ids(net, seeds=["account:col"]) == ["phone:hotline"]
+    # nor is a number the analyst keeps in; the others still are
+    assert an.hub_ids(net, keep=["col"]) == ["phone:hotline"]
+    assert an.hub_ids(net, keep=["hotline", "account:col"]) == []
+    kept = an.expand(net, ["phone:x"], hops=1, keep=["hotline"])
+    assert "phone:hotline" in set(kept["id"]) and kept.attrs["left_out"]["id"].tolist() == ["account:col"]
+    with pytest.raises(NodeNotFound):
+        an.hub_ids(net, keep=["no-such-number"])
 
 
 def test_expand_counts_a_lead_as_shared_only_through_different_contacts():

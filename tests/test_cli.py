@@ -79,7 +79,7 @@ def test_vast_load_and_status(tmp_path):
     assert "--arrested: nobody in the person-level network was arrested; give --seed ID" in r.output
     # phone 200 talks mostly to 5, 1, 2 and 3, and from the eighth day 300 to 306, 360, 397, 309: the
     # phones that many call and that call few back (5, 306, 309) look like service numbers by their
-    # contacts.  Every analysis names what it leaves out, and --include-hubs keeps them
+    # contacts.  Every analysis names what it leaves out; --keep keeps one in, --include-hubs all
     kept = {"centrality": lambda row: True, "communities": lambda row: row["community"] > 0,
             "brokers": lambda row: row["across_groups"] > 0, "hierarchy": lambda row: pd.notna(row["level"])}
     for cmd, check in kept.items():
@@ -87,23 +87,31 @@ def test_vast_load_and_status(tmp_path):
             return len(rows) == 1 and bool(check(rows.iloc[0]))
 
         r = run(cmd, "--store", ws, "--level", "phone", "--out", tmp_path / f"{cmd}.csv")
-        assert "note: left out 3 high-volume number(s): phone:309, phone:5, phone:306 (--include-hubs keeps them)" \
-            in r.output, cmd
+        assert "note: left out 3 high-volume number(s): phone:309, phone:5, phone:306 (--keep ID keeps one in, " \
+            "--include-hubs all)" in r.output, cmd
         df = pd.read_csv(tmp_path / f"{cmd}.csv")
         assert not is_in(df[df["id"] == "phone:5"]), cmd
+        r = run(cmd, "--store", ws, "--level", "phone", "--keep", "5", "--out", tmp_path / f"{cmd}.csv")
+        df = pd.read_csv(tmp_path / f"{cmd}.csv")
+        assert "left out 2 high-volume number(s): phone:309, phone:306 " in r.output, cmd
+        assert is_in(df[df["id"] == "phone:5"]) and not is_in(df[df["id"] == "phone:309"]), cmd
         r = run(cmd, "--store", ws, "--level", "phone", "--include-hubs", "--out", tmp_path / f"{cmd}.csv")
         df = pd.read_csv(tmp_path / f"{cmd}.csv")
         assert "left out" not in r.output and is_in(df[df["id"] == "phone:5"]), cmd
     key = pd.read_csv(tmp_path / "centrality.csv")
     assert key["id"].tolist()[:2] == ["phone:5", "phone:200"]
-    for flag, heading in (([], "High-volume numbers left out"), (["--include-hubs"], "High-volume numbers kept in")):
+    everyone = ["phone:309", "phone:5", "phone:306"]
+    for flag, heading, left_out, kept_in in (
+            ([], "High-volume numbers left out", everyone, []),
+            (["--keep", "5"], "Kept in at the analyst's request (--keep): phone:5.", ["phone:309", "phone:306"],
+             ["phone:5"]),
+            (["--include-hubs"], "High-volume numbers kept in", [], everyone)):
         run("report", "--out", tmp_path / "r.html", *flag, "--store", ws)
         page = html.unescape((tmp_path / "r.html").read_text(encoding="utf-8"))
         manifest = json.loads(page[page.index("{", page.index('id="manifest"')):].split("</", 1)[0])
         assert heading in page
-        left, kept = manifest["high_volume_left_out"], manifest["high_volume_kept_in"]
-        assert (left, kept) == ((["phone:309", "phone:5", "phone:306"], []) if not flag else
-                                ([], ["phone:309", "phone:5", "phone:306"]))
+        assert (manifest["high_volume_left_out"], manifest["high_volume_kept_in"]) == (left_out, kept_in), flag
+        assert manifest["kept_in_by_analyst"] == (["phone:5"] if "--keep" in flag else [])
     # with a user mapping on the command line instead of a profile file
     ws2 = f"embedded:{tmp_path / 'vast2.duckdb'}"
     run("load", "calls", cdr, "--map", "caller=From", "--map", "callee=To", "--map", "start=Datetime",
@@ -134,6 +142,15 @@ def test_amlsim_profile_and_what_an_analysis_from_seeds_leaves_out(tmp_path):
     assert "note: left out 3 high-volume number(s): account:98, account:95, account:97" in r.output
     r = run("upstream", *[a.replace("--seed", "--from") for a in seeds], "--include-hubs", "--store", ws)
     assert "left out" not in r.output
+    r = run("upstream", *[a.replace("--seed", "--from") for a in seeds], "--keep", "95", "--store", ws)
+    assert "note: left out 2 high-volume number(s): account:98, account:97 " in r.output
+    r = run("routes", *[a.replace("--seed", "--from") for a in seeds], "--keep", "95", "--store", ws)
+    assert "note: left out 2 high-volume number(s): account:97, account:98 " in r.output
+    assert "account:95" in run("expand", *seeds, "--store", ws).output.split("left out", 1)[1]
+    left_part = run("expand", *seeds, "--keep", "95", "--store", ws).output.split("left out", 1)[1]
+    assert "account:98" in left_part and "account:95" not in left_part
+    r = run("expand", *seeds, "--keep", "no-such-account", "--store", ws, ok=False)
+    assert r.exit_code == 1 and "no-such-account" in r.output
     # the same load described on the command line: columns by --map, the currency by --constant
     cols = ["--map", "payer_account=orig_acct", "--map", "payee_account=bene_acct", "--map", "amount=base_amt",
             "--map", "time=tran_timestamp", "--raw-ids"]

@@ -21,8 +21,8 @@ High-volume numbers (detected, see :mod:`netinv.analysis.hubs`; contacts with th
 count towards a number's volume, so that the account every seed pays into stays a lead) and, with
 ``max_degree``, any node with more contacts than that, are left out: they would flood the result.
 An ``exclude`` list given explicitly replaces the detected numbers (``exclude=[]`` keeps them in),
-as in the other analyses.  What was left out, and why, is in ``attrs["left_out"]``.  Each lead
-carries the reasons for its rank.
+as in the other analyses; ``keep`` names numbers never to take for high-volume ones.  What was
+left out, and why, is in ``attrs["left_out"]``.  Each lead carries the reasons for its rank.
 
 >>> expand(net, ["P0012", "P0016"], hops=2, top=30)             # doctest: +SKIP
 """
@@ -49,7 +49,7 @@ WEIGHTS = {"shared": 2.0, "contact": 1.0, "strength": 1.0, "money": 1.5, "above"
 
 
 def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int | None = None, top: int = 30,
-           exclude: Iterable[str] | None = None, weights: dict | None = None,
+           exclude: Iterable[str] | None = None, keep: Iterable[str] = (), weights: dict | None = None,
            call_direction: str = "auto") -> pd.DataFrame:
     """Ranked leads with ``score``, the evidence columns and ``reasons``; best first.
 
@@ -63,7 +63,7 @@ def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int
     seed_ids = net.seeds(seeds)
     seed_idx = np.array([net.index[s] for s in seed_ids], dtype=np.int64)
     if exclude is None:
-        hubs = detect_hubs(net, seeds=seed_ids)
+        hubs = detect_hubs(net, seeds=seed_ids, keep=keep)
         left = [{"id": r.id, "label": r.label, "why": f"high-volume number: {r.reason}"} for r in hubs.itertuples()]
         out_ids = set(hubs["id"])
     else:  # typed ids, as the other analyses take them; ids not in this network change nothing

@@ -45,12 +45,15 @@ from .graphs import adjacency, frame_of
 __all__ = ["detect_hubs", "hub_ids"]
 
 
-def detect_hubs(net: Network, *, seeds: Iterable[str] | None = None, layers: tuple[str, ...] = ("calls", "money"),
-                min_contacts: int = 20, spread: float = 8.0, max_reciprocity: float = 0.2) -> pd.DataFrame:
+def detect_hubs(net: Network, *, seeds: Iterable[str] | None = None, keep: Iterable[str] = (),
+                layers: tuple[str, ...] = ("calls", "money"), min_contacts: int = 20, spread: float = 8.0,
+                max_reciprocity: float = 0.2) -> pd.DataFrame:
     """Flagged high-volume nodes with their statistics and the reason, most contacts first.
 
     ``seeds`` (references as :meth:`Network.resolve` reads them): contacts with them are left out
     of a node's volume (``seed_contacts``), and they are never flagged; see the module notes.
+    ``keep``: references to numbers the analyst knows are not public ones (a member whom many
+    call, say); they are never flagged either.
     """
     cols = ["id", "label", "kind", "contacts", "seed_contacts", "in_contacts", "out_contacts", "reciprocity",
             "threshold", "reason"]
@@ -72,12 +75,14 @@ def detect_hubs(net: Network, *, seeds: Iterable[str] | None = None, layers: tup
     seed_list = list(seeds) if seeds is not None else []
     if seed_list:
         is_seed[[net.index[s] for s in net.seeds(seed_list)]] = True
+    kept = np.zeros(len(contacts), dtype=bool)
+    kept[[net.index[k] for k in net.resolve(keep)]] = True
     with_seeds = und @ is_seed.astype(np.int64)  # each node's distinct contacts among the seeds
     med = float(np.median(present))
     mad = max(float(np.median(np.abs(present - med))), 1.0)
     threshold = max(float(min_contacts), med + spread * mad)
     kind = net.nodes["kind"].to_numpy()
-    flag = (contacts - with_seeds > threshold) & (kind != "person") & (recip < max_reciprocity) & ~is_seed
+    flag = (contacts - with_seeds > threshold) & (kind != "person") & (recip < max_reciprocity) & ~is_seed & ~kept
     df = frame_of(net, {"contacts": contacts, "seed_contacts": with_seeds, "in_contacts": in_c,
                         "out_contacts": out_c, "reciprocity": np.round(recip, 3), "threshold": round(threshold, 1)})
     df = df.loc[flag].copy()

@@ -16,8 +16,8 @@ from ..profiles import BUILTIN_PROFILES
 from ..store import open_store
 from . import analyse, identity
 from . import load as load_cmd
-from .common import (ARRESTED, INCLUDE_HUBS, LEVEL, STORE, case_window, case_zone, frame_table, handle_errors,
-                     open_case, out, progress, with_arrests)
+from .common import (ARRESTED, INCLUDE_HUBS, KEEP, LEVEL, STORE, case_window, case_zone, frame_table, handle_errors,
+                     high_volume, open_case, out, progress, with_arrests)
 
 __all__ = ["app", "main"]
 
@@ -136,13 +136,15 @@ def report(
                                                      "people, phones or accounts (repeatable; default: everyone "
                                                      "arrested with retail quantities)."),
     include_hubs: bool = INCLUDE_HUBS,
+    keep: List[str] = KEEP,
     store: Optional[str] = STORE,
 ):
     """Write the case report: what was loaded, key people, the network, and a run manifest."""
     from ..workflow import make_report
 
     with progress("report") as step, open_case(store) as st:
-        path = make_report(st, out_file, title=title, seeds=seed or None, include_hubs=include_hubs, progress=step)
+        path = make_report(st, out_file, title=title, seeds=seed or None, include_hubs=include_hubs, keep=keep,
+                           progress=step)
     out.print(f"wrote {path}", markup=False)
 
 
@@ -164,6 +166,7 @@ def view(
                                                         "default all)."),
     level: str = LEVEL,
     include_hubs: bool = typer.Option(False, "--include-hubs", help="Draw high-volume numbers too."),
+    keep: List[str] = KEEP,
     since: Optional[str] = typer.Option(None, "--since", help="Start of the time window (e.g. 2024-03-01)."),
     until: Optional[str] = typer.Option(None, "--until", help="End of the time window (exclusive)."),
     store: Optional[str] = STORE,
@@ -182,7 +185,7 @@ def view(
         net = st.network(layers=layers, window=window, level=level)
         if arrested:
             seed = with_arrests(net, seed, "--seed")
-        hubs = [] if include_hubs else an.hub_ids(net, seeds=seed or None)
+        hubs = high_volume(net, include_hubs, keep, seeds=seed)
         focus, radius, what = (seed or None), hops, f"{level} level"
         split = None
         if color_by == "community" or community is not None:

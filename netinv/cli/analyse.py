@@ -16,8 +16,8 @@ from .. import analysis as an
 from ..errors import NetinvError
 from ..exports import write_csv
 from ..network import Network
-from .common import (ARRESTED, INCLUDE_HUBS, LEVEL, STORE, case_window, err, frame_table, handle_errors, open_case,
-                     out, progress, with_arrests)
+from .common import (ARRESTED, INCLUDE_HUBS, KEEP, LEVEL, STORE, case_window, err, frame_table, handle_errors,
+                     high_volume, open_case, out, progress, with_arrests)
 
 __all__ = ["register"]
 
@@ -76,7 +76,8 @@ def _left_out(ids: list[str]) -> str:
     if not ids:
         return ""
     more = f" and {len(ids) - 5} more" if len(ids) > 5 else ""
-    return f"left out {len(ids)} high-volume number(s): {', '.join(ids[:5])}{more} (--include-hubs keeps them)"
+    return (f"left out {len(ids)} high-volume number(s): {', '.join(ids[:5])}{more} (--keep ID keeps one in, "
+            "--include-hubs all)")
 
 
 def _seed_refs(net: Network, refs: list[str], arrested: bool, option: str) -> list[str]:
@@ -111,7 +112,7 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def centrality(
         measure: List[str] = typer.Option([], "--measure", help=f"Measures (repeatable): {', '.join(an.MEASURES)}."),
-        include_hubs: bool = INCLUDE_HUBS,
+        include_hubs: bool = INCLUDE_HUBS, keep: List[str] = KEEP,
         weight: str = typer.Option("count", "--weight", help="Edge weight: count, duration or amount."),
         seed: int = typer.Option(0, "--seed", help="Seed of the sampled betweenness (large networks)."),
         samples: int = typer.Option(256, "--samples", min=16, help="Pivots of the sampled betweenness (networks "
@@ -121,7 +122,7 @@ def register(app: typer.Typer) -> None:
     ):
         """Key players: degree, strength, net money flow, PageRank, betweenness, eigenvector, harmonic."""
         net = _network(store, level, layer, since, until)
-        hubs = [] if include_hubs else an.hub_ids(net)
+        hubs = high_volume(net, include_hubs, keep)
         with progress("centrality") as step:
             df = an.centrality(net, measures=tuple(measure) or an.MEASURES, weight=weight, exclude=hubs, seed=seed,
                                 betweenness_samples=samples, progress=step)
@@ -146,13 +147,13 @@ def register(app: typer.Typer) -> None:
             None, "--tries", min=1, help="Runs (seeds --seed, --seed + 1, ...) to keep the best of, by modularity. "
             "Default: 10 up to 25,000 ties, each run iterated until nothing changes; 1 above."),
         runs: int = typer.Option(10, "--runs", min=0, help="Seeds to rerun for the stability of the split (0: skip)."),
-        include_hubs: bool = INCLUDE_HUBS,
+        include_hubs: bool = INCLUDE_HUBS, keep: List[str] = KEEP,
         level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
         out_file: Optional[Path] = OUT, top: int = TOP, store: Optional[str] = STORE,
     ):
         """Community split (Leiden or Louvain), its stability across seeds, and each community's summary."""
         net = _network(store, level, layer, since, until)
-        hubs = [] if include_hubs else an.hub_ids(net)
+        hubs = high_volume(net, include_hubs, keep)
         with progress("communities"):
             split = an.communities(net, method=method, resolution=resolution, seed=seed, exclude=hubs, ties=ties,
                                    tries=tries)
@@ -180,13 +181,13 @@ def register(app: typer.Typer) -> None:
             "with contact ties."),
         ties: str = TIES,
         seed: int = typer.Option(0, "--seed", help="Seed of the split."),
-        include_hubs: bool = INCLUDE_HUBS,
+        include_hubs: bool = INCLUDE_HUBS, keep: List[str] = KEEP,
         level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
         out_file: Optional[Path] = OUT, top: int = TOP, store: Optional[str] = STORE,
     ):
         """Brokerage roles (Gould-Fernandez) relative to the community split: who connects groups."""
         net = _network(store, level, layer, since, until)
-        hubs = [] if include_hubs else an.hub_ids(net)
+        hubs = high_volume(net, include_hubs, keep)
         split = an.communities(net, resolution=resolution, seed=seed, exclude=hubs, ties=ties)
         df = an.brokerage(net, split, exclude=hubs)
         df.insert(0, "rank", range(1, len(df) + 1))
@@ -196,7 +197,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @handle_errors
     def hierarchy(
-        call_direction: str = CALLS, include_hubs: bool = INCLUDE_HUBS, level: str = LEVEL,
+        call_direction: str = CALLS, include_hubs: bool = INCLUDE_HUBS, keep: List[str] = KEEP, level: str = LEVEL,
         layer: List[str] = LAYER, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
         out_file: Optional[Path] = OUT, top: int = TOP, store: Optional[str] = STORE,
     ):
@@ -205,7 +206,7 @@ def register(app: typer.Typer) -> None:
         No level where the evidence balances out (calls as often each way, no payments or seizures).
         """
         net = _network(store, level, layer, since, until)
-        df = an.hierarchy(net, call_direction=call_direction, exclude=[] if include_hubs else None)
+        df = an.hierarchy(net, call_direction=call_direction, exclude=high_volume(net, include_hubs, keep))
         df.insert(0, "rank", range(1, len(df) + 1))
         _emit(df, out_file, ["rank", "id", "label", "score", "level", "payments_received", "payments_made",
                              "calls_received", "calls_made", "max_quantity_g"], "hierarchy", top)
@@ -217,7 +218,7 @@ def register(app: typer.Typer) -> None:
         from_: List[str] = typer.Option([], "--from", help="Seed people, phones or accounts (repeatable)."),
         arrested: bool = ARRESTED,
         hops: int = typer.Option(4, "--hops", min=1, help="How far from the seeds candidates may be."),
-        include_hubs: bool = INCLUDE_HUBS,
+        include_hubs: bool = INCLUDE_HUBS, keep: List[str] = KEEP,
         call_direction: str = CALLS, level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE,
         until: Optional[str] = UNTIL,
         out_file: Optional[Path] = OUT, top: int = TOP, store: Optional[str] = STORE,
@@ -232,7 +233,7 @@ def register(app: typer.Typer) -> None:
         from_ = _seed_refs(net, from_, arrested, "--from")
         _say_resolved(net, from_)
         df = an.upstream(net, from_, hops=hops, top=max(top, 50), call_direction=call_direction,
-                         exclude=[] if include_hubs else None)
+                         exclude=high_volume(net, include_hubs, keep, seeds=from_))
         _emit(df, out_file, ["rank", "id", "label", "upstream_score", "seeds_reaching", "reached_through", "hops",
                              "levels_above_seeds", "reasons"], "upstream candidates", top)
         _notes(df.attrs["note"], df.attrs["call_direction"], _left_out(df.attrs["excluded"]))
@@ -252,7 +253,7 @@ def register(app: typer.Typer) -> None:
         max_gap: str = typer.Option("14D", "--max-gap", help="Longest wait between hops, e.g. 7D, 36h."),
         candidates: int = typer.Option(200, "--candidates", min=1,
                                        help="How many of the cheapest routes the time test tries (--time-respecting)."),
-        include_hubs: bool = INCLUDE_HUBS,
+        include_hubs: bool = INCLUDE_HUBS, keep: List[str] = KEEP,
         level: str = LEVEL, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
         out_file: Optional[Path] = OUT, store: Optional[str] = STORE,
     ):
@@ -269,7 +270,7 @@ def register(app: typer.Typer) -> None:
                 events = pd.concat([st.events("calls", window).assign(layer="calls"),
                                     st.events("money", window).assign(layer="money")], ignore_index=True)
             df = an.routes(net, from_, to or None, k=k, events=events, max_gap=max_gap, candidates=candidates,
-                           exclude=[] if include_hubs else None)
+                           exclude=high_volume(net, include_hubs, keep, seeds=from_))
             df = route_evidence(st, net, df)
         summary = df.attrs["routes"]
         out.print(frame_table(summary, title=f"{len(summary)} route(s)"))
@@ -287,7 +288,7 @@ def register(app: typer.Typer) -> None:
         hops: int = typer.Option(2, "--hops", min=1, help="How far from the seeds leads may be."),
         max_degree: Optional[int] = typer.Option(None, "--max-degree", min=1,
                                                  help="Also leave out nodes with more contacts than this."),
-        include_hubs: bool = INCLUDE_HUBS,
+        include_hubs: bool = INCLUDE_HUBS, keep: List[str] = KEEP,
         call_direction: str = CALLS, level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE,
         until: Optional[str] = UNTIL,
         out_file: Optional[Path] = OUT, top: int = typer.Option(30, "--top", min=1, help="Leads to rank."),
@@ -298,7 +299,7 @@ def register(app: typer.Typer) -> None:
         seed = _seed_refs(net, seed, arrested, "--seed")
         _say_resolved(net, seed)
         df = an.expand(net, seed, hops=hops, max_degree=max_degree, top=top, call_direction=call_direction,
-                       exclude=[] if include_hubs else None)
+                       exclude=[] if include_hubs else None, keep=keep)
         _emit(df, out_file, ["rank", "id", "label", "score", "reasons"], "leads", top)
         left = df.attrs["left_out"]
         if len(left):

@@ -19,8 +19,8 @@ from ..network import RETAIL_MAX_G
 from ..store import GraphStore, Window, open_store
 from ..timefmt import time_text
 
-__all__ = ["out", "err", "STORE", "ARRESTED", "LEVEL", "INCLUDE_HUBS", "handle_errors", "progress", "frame_table",
-           "fail", "case_window", "case_zone", "open_case", "with_arrests"]
+__all__ = ["out", "err", "STORE", "ARRESTED", "LEVEL", "INCLUDE_HUBS", "KEEP", "handle_errors", "progress",
+           "frame_table", "fail", "case_window", "case_zone", "open_case", "with_arrests", "high_volume"]
 
 #: the zone the tables show times in: the case's, once a command has opened it (see open_case)
 _display: dict[str, str | None] = {"tz": None}
@@ -44,9 +44,19 @@ LEVEL = typer.Option("person", "--level", help="person (phones and accounts coll
 INCLUDE_HUBS = typer.Option(False, "--include-hubs",
                             help="Keep high-volume numbers in (netinv hubs --seed ... shows what is left out: many "
                                  "distinct contacts, mostly one-way).")
+KEEP = typer.Option([], "--keep", help="A number or account known not to be a public one (a member whom many call): "
+                                     "never left out as high-volume (repeatable).")
 ARRESTED = typer.Option(False, "--arrested", help=f"Also start from everyone arrested with at most {RETAIL_MAX_G:g} g "
                                                    "seized (the retail arrests; everyone arrested if none was), as the "
                                                    "report does.")
+
+
+def high_volume(net, include_hubs: bool, keep: list[str], seeds: list[str] | None = None) -> list[str]:
+    """The high-volume numbers an analysis leaves out: none with --include-hubs, never those --keep names;
+    from ``seeds``, their contacts with the seeds do not count (:func:`netinv.analysis.hub_ids`)."""
+    from .. import analysis as an
+
+    return [] if include_hubs else an.hub_ids(net, seeds=seeds or None, keep=keep)
 
 
 def with_arrests(net, refs: list[str], option: str) -> list[str]:
