@@ -49,6 +49,7 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
     kept = net.resolve(keep)
     hubs = an.detect_hubs(net)
     hub_list = [] if include_hubs else [h for h in hubs["id"] if h not in kept]
+    kept_in = [h for h in hubs["id"] if h not in hub_list]
     seeds = net.seeds(seeds) if seeds else default_seeds(net)
     # upstream and routes from the seeds leave out fewer: their own counterparts stay in (analysis.hubs)
     seed_hubs = an.hub_ids(net, seeds=seeds, keep=kept) if seeds and not include_hubs else []
@@ -151,7 +152,6 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
                             "are within 3 hops of each other in the network.",
                             table(linked, ["group", "size", "cases", "links"])))
     if len(hubs):
-        kept_in = [h for h in hubs["id"] if h not in hub_list]
         sections.append(Section("hubs", "High-volume numbers " + ("kept in" if include_hubs else "left out"),
                                 "Detected from the data (many one-way contacts), not from a list."
                                 + (" Kept in the analyses at the analyst's request (--include-hubs)."
@@ -180,7 +180,7 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
     manifest = {
         "netinv": __version__, "generated_at": datetime.now(timezone.utc).isoformat(), "store": store.uri,
         "level": "person", "layers": list(net.layers), "random_seed": seed, "seeds": seeds, "time_zone": tz or "UTC",
-        "high_volume_left_out": hub_list, "high_volume_kept_in": [h for h in hubs["id"] if h not in hub_list],
+        "high_volume_left_out": hub_list, "high_volume_kept_in": kept_in,
         "kept_in_by_analyst": kept,
         "parameters": params or {},
         "high_volume_left_out_from_seeds": seed_hubs,
