@@ -50,21 +50,29 @@ store.counts()
 # Three phones, 5, 306 and 309, are called by 40-51 others and call few of them back: that is how
 # a service number looks, so by default the analyses leave them out and say so.  The records
 # suggest that here they are members: phone 200 talks mostly to 5, 1, 2 and 3, and from the
-# eighth day phone 300 to 306, 360, 397 and 309 among others.  So the workup keeps them in
-# (`exclude=[]`; `--include-hubs` on the command line).
+# eighth day phone 300 to 306, 360, 397 and 309 among others.  The analyst records that once, in
+# the workspace (`netinv decide-number 5 --not-public --note ...` on the command line); every
+# later analysis, command and report keeps them in, and the report names the decision.  Undone
+# with `store.undo_decision(ID)` (`netinv undo ID`), it stays in the log.
 
 # %%
 net = store.network(layers=("calls",), level="phone")
 print(an.detect_hubs(net)[["id", "contacts", "reciprocity", "reason"]])
-key = an.centrality(net, exclude=[])
+for number in an.hub_ids(net):
+    store.record_number_decision(number, public=False, by="workup",
+                                 note="talks with 200 or with 300 (the last section shows whom they talk to)")
+net = store.network(layers=("calls",), level="phone")
+print("left out now:", an.hub_ids(net))
+print(an.decided_numbers(net)[["id", "public", "decision_id", "note"]])
+key = an.centrality(net, exclude=an.hub_ids(net))
 key.head(10)[["id", "degree", "in_degree", "out_degree", "pagerank", "betweenness"]]
 
 # %% [markdown]
 # ## Communities, and how firm they are
 
 # %%
-split = an.communities(net, seed=1, exclude=[])
-stab = an.stability(net, runs=10, seed=1, exclude=[]).attrs["nodes"].set_index("id")["stability"]
+split = an.communities(net, seed=1, exclude=an.hub_ids(net))
+stab = an.stability(net, runs=10, seed=1, exclude=an.hub_ids(net)).attrs["nodes"].set_index("id")["stability"]
 summary = an.community_summary(net, split, scores=key.set_index("id")["pagerank"])
 summary["stability"] = [stab.reindex(m).mean() for m in summary["members"]]
 summary.drop(columns=["members"]).head(8)

@@ -67,6 +67,9 @@ class Network:
     notes: list[str] = field(default_factory=list)
     #: identifier (typed id) -> the person node it was collapsed onto (person level only)
     owner: dict[str, str] = field(default_factory=dict)
+    #: the analysts' active decisions on numbers (public or not; :data:`~netinv.store.base.NUMBER_DECISION_COLUMNS`)
+    #: as the store held them when the network was built; :func:`netinv.analysis.detect_hubs` applies them
+    decided: pd.DataFrame | None = None
     _graph: ig.Graph | None = field(default=None, repr=False)
     _index: dict | None = field(default=None, repr=False)
     _regions: list | None = field(default=None, repr=False)
@@ -209,7 +212,7 @@ class Network:
         """The same nodes with only the edges of ``layers``."""
         keep = self.edges["layer"].isin(layers).to_numpy()
         return Network(self.nodes, self.edges.loc[keep].reset_index(drop=True), self.level,
-                       tuple(layers), self.window, list(self.notes), dict(self.owner))
+                       tuple(layers), self.window, list(self.notes), dict(self.owner), self.decided)
 
     def subnetwork(self, vertices: np.ndarray) -> "Network":
         """The network induced by some vertex indices (rows of ``nodes``), renumbered from 0."""
@@ -222,7 +225,7 @@ class Network:
         edges["s"] = new[edges["s"].to_numpy()]
         edges["t"] = new[edges["t"].to_numpy()]
         return Network(self.nodes.iloc[vertices].reset_index(drop=True), edges.reset_index(drop=True), self.level,
-                       self.layers, self.window, list(self.notes), dict(self.owner))
+                       self.layers, self.window, list(self.notes), dict(self.owner), self.decided)
 
     def node_of(self, identifiers: pd.Series) -> pd.Series:
         """The node standing for each typed identifier: itself, or the person it was collapsed onto."""
@@ -493,4 +496,6 @@ def build_network(store, layers: Sequence[str] = LAYERS, window: Window | None =
             ("first", "datetime64[us, UTC]"), ("last", "datetime64[us, UTC]"), ("s", "int64"), ("t", "int64"),
             ("weight", "float64"), ("symmetric", "bool")]})
     edges["layer"] = edges["layer"].astype("string")
-    return Network(nodes, edges, level, layers, window, notes, owner if level in ("person", "resolved") else {})
+    decided = store.number_decisions() if hasattr(store, "number_decisions") else None
+    return Network(nodes, edges, level, layers, window, notes, owner if level in ("person", "resolved") else {},
+                   decided)

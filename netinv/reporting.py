@@ -47,9 +47,11 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
     tz = store.time_zone()
     table = partial(table_from_frame, tz=tz)  # times in the case's zone, with their offset
     kept = net.resolve(keep)
-    hubs = an.detect_hubs(net)
-    hub_list = [] if include_hubs else [h for h in hubs["id"] if h not in kept]
-    kept_in = [h for h in hubs["id"] if h not in hub_list]
+    hubs = an.detect_hubs(net, keep=kept)  # the analysts' decisions on numbers apply (netinv decide-number)
+    decided = an.decided_numbers(net)
+    by_decision = [i for i, d in hubs.attrs["kept_in"] if d]
+    hub_list = [] if include_hubs else hubs["id"].tolist()
+    kept_in = [i for i, _ in hubs.attrs["kept_in"]] + (hubs["id"].tolist() if include_hubs else [])
     seeds = net.seeds(seeds) if seeds else default_seeds(net)
     # upstream and routes from the seeds leave out fewer: their own counterparts stay in (analysis.hubs)
     seed_hubs = an.hub_ids(net, seeds=seeds, keep=kept) if seeds and not include_hubs else []
@@ -151,13 +153,19 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
                             "Cases whose records share people, phones, accounts, handsets or contacts, or whose people "
                             "are within 3 hops of each other in the network.",
                             table(linked, ["group", "size", "cases", "links"])))
-    if len(hubs):
+    if len(hubs) or kept_in:
+        by_request = [i for i, d in hubs.attrs["kept_in"] if not d]
+        public = decided.loc[decided["public"] & decided["id"].isin(hubs["id"]), "id"].tolist()
         sections.append(Section("hubs", "High-volume numbers " + ("kept in" if include_hubs else "left out"),
-                                "Detected from the data (many one-way contacts), not from a list."
+                                "Detected from the data (many one-way contacts), not from a list"
+                                + (", and named public by an analyst's decision: " + ", ".join(public)
+                                   if public else "") + "."
                                 + (" Kept in the analyses at the analyst's request (--include-hubs)."
                                    if include_hubs else "")
-                                + (f" Kept in at the analyst's request (--keep): {', '.join(kept_in)}."
-                                   if kept_in and not include_hubs else ""),
+                                + (f" Kept in at the analyst's request (--keep): {', '.join(by_request)}."
+                                   if by_request else "")
+                                + (" Kept in by an analyst's decision that it is not a public number: "
+                                   + _decided_text(decided, by_decision) + "." if by_decision else ""),
                                 table(hubs, ["label", "id", "contacts", "reciprocity", "reason"])))
 
     say("timeline")
@@ -182,6 +190,11 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
         "level": "person", "layers": list(net.layers), "random_seed": seed, "seeds": seeds, "time_zone": tz or "UTC",
         "high_volume_left_out": hub_list, "high_volume_kept_in": kept_in,
         "kept_in_by_analyst": kept,
+        "number_decisions": [{"id": r["id"], "public": bool(r["public"]), "decision_id": str(r["decision_id"]),
+                              "by": None if pd.isna(r["by"]) else str(r["by"]),
+                              "note": None if pd.isna(r["note"]) else str(r["note"]),
+                              "decided_at": pd.Timestamp(r["decided_at"]).isoformat()}
+                             for r in decided.to_dict("records")],
         "parameters": params or {},
         "high_volume_left_out_from_seeds": seed_hubs,
         "inputs": sources[["path", "kind", "profile", "file_sha256"]].to_dict("records"),
@@ -192,3 +205,15 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
                   subtitle=f"{counts['calls']:,} calls, {counts['transfers']:,} transfers, "
                            f"{counts['arrests']:,} arrest records; workspace {store.uri}")
     return out
+
+
+def _decided_text(decided: pd.DataFrame, ids: Sequence[str]) -> str:
+    """``phone:5 (decision D..., by A: "note")`` for each of ``ids``."""
+    rows = decided.set_index("id")
+    parts = []
+    for i in ids:
+        r = rows.loc[i]
+        who = f", by {r['by']}" if not pd.isna(r["by"]) else ""
+        why = f': "{r["note"]}"' if not pd.isna(r["note"]) else ""
+        parts.append(f"{i} (decision {r['decision_id']}{who}{why})")
+    return ", ".join(parts)

@@ -109,7 +109,8 @@ def run_demo(out: str | Path, *, seed: int = 7, people: int = 60, store: str | N
 
 
 def push(source: GraphStore, target: GraphStore, progress: Progress | None = None) -> dict[str, int]:
-    """Copy a workspace into another store (Neo4j): records, provenance, sources and the audit log.
+    """Copy a workspace into another store (Neo4j): records, provenance, sources, the audit log and the
+    analysts' decisions (on identity and on numbers; one undone since is marked undone there too).
 
     Idempotent like every load: pushing twice adds nothing the second time.
     """

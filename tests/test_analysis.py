@@ -765,6 +765,43 @@ def test_hubs_are_detected_and_kept_out_of_leads():
     assert mine.attrs["left_out"][["id", "why"]].values.tolist() == [["phone:x", "excluded by the caller"]]
 
 
+def test_decisions_on_numbers_keep_members_in_and_leave_public_numbers_out():
+    from netinv.store.base import number_decision_frame
+
+    edges = [(f"c{i}", "hotline", 1) for i in range(60)]
+    edges += [(f"c{i}", f"c{i + 1}", 3) for i in range(59)] + [(f"c{i + 1}", f"c{i}", 2) for i in range(59)]
+    edges += [("s1", "x", 4), ("s2", "x", 4), ("s1", "c1", 1), ("s2", "hotline", 1), ("s1", "hotline", 1)]
+    net = Network.from_edges(pd.DataFrame(edges, columns=["source", "target", "count"]), kind="phone")
+    rows = [("D1", "phone:hotline", False, "2024-05-01T10:00Z"), ("D2", "phone:c5", True, "2024-05-01T10:01Z"),
+            ("D4", "phone:c7", False, "2024-05-01T10:04Z"), ("D3", "phone:c7", True, "2024-05-01T10:03Z"),
+            ("D5", "phone:nowhere", True, "2024-05-01T10:05Z")]
+    net.decided = number_decision_frame(pd.DataFrame(
+        [{"decision_id": d, "number": n, "public": p, "by": "A", "note": None, "decided_at": t, "undone_at": None}
+         for d, n, p, t in rows]))
+    # one row per number in the network, the latest decision on it (D4 after D3); D5's number is not here
+    decided = an.decided_numbers(net)
+    assert decided[["id", "public", "decision_id"]].values.tolist() == [
+        ["phone:c5", True, "D2"], ["phone:c7", False, "D4"], ["phone:hotline", False, "D1"]]
+    # the hotline stays in (it is a member's, the analyst says); c5, with 3 contacts, is left out
+    hubs = an.detect_hubs(net)
+    assert hubs["id"].tolist() == ["phone:c5"] and hubs["decision"].tolist() == ["D2"]
+    assert hubs["reason"].iloc[0].startswith("a public number (decision D2); 3 distinct contacts")
+    assert hubs.attrs["kept_in"] == [("phone:hotline", "D1")]
+    assert an.hub_ids(net, decisions=False) == ["phone:hotline"]
+    # what the caller names overrides a decision; a seed is never left out
+    assert an.hub_ids(net, keep=["c5"]) == [] and an.hub_ids(net, public=["hotline"]) == ["phone:hotline", "phone:c5"]
+    assert "named by the caller" in an.detect_hubs(net, public=["hotline"])["reason"].iloc[0]
+    assert an.hub_ids(net, seeds=["c5"]) == []
+    # the leads follow: the hotline is one, c5 is left out with the decision named
+    leads = an.expand(net, ["s1", "s2"], hops=2)
+    assert "phone:hotline" in set(leads["id"]) and "phone:c5" not in set(leads["id"])
+    left = leads.attrs["left_out"].set_index("id")
+    assert left.index.tolist() == ["phone:c5"] and "decision D2" in left.loc["phone:c5", "why"]
+    assert leads.attrs["kept_in"] == [("phone:hotline", "D1")]
+    # a part of the network carries the decisions with it
+    assert an.hub_ids(net.select_layers("calls")) == ["phone:c5"]
+
+
 def test_the_account_the_seeds_pay_into_is_not_a_hub_for_them():
     # 24 seeds each pay the collector's account (and 3 other people do); two-way calls among
     # everyone else keep the typical contact count at 2-3.  By its contacts alone (27, one-way) the

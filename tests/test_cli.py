@@ -49,8 +49,9 @@ def test_help_everywhere(cmd):
 
 def test_help_covers_every_command():
     listed = {" ".join(c) for c in _all_commands()}
-    assert {"", "load calls", "upstream", "export", "resolve", "successors", "link-cases", "import-files"} <= listed
-    assert len(listed) == 30
+    assert {"", "load calls", "upstream", "export", "resolve", "successors", "link-cases", "import-files",
+            "decide-number"} <= listed
+    assert len(listed) == 31
 
 
 def test_version():
@@ -166,6 +167,71 @@ def test_amlsim_profile_and_what_an_analysis_from_seeds_leaves_out(tmp_path):
 
     with EmbeddedStore(ws2) as st:
         assert (st.records("transfers")["currency"] == "USD").all() and st.counts()["transfers"] == 10333
+
+
+def _manifest(path):
+    page = html.unescape(path.read_text(encoding="utf-8"))
+    start = page.index("{", page.index('id="manifest"'))
+    return json.JSONDecoder().raw_decode(page[start:])[0]
+
+
+def test_decisions_on_numbers_from_the_command_line(tmp_path):
+    # the analyst knows that VAST's phone 5 is a member's (200 talks to it most) and says so once;
+    # every later analysis keeps it in without --keep.  Phone 1, not high-volume by its contacts
+    # (22% two-way), is named a public one and left out
+    cdr = dataset("vast2008_mc3_cdr", "cdr.csv")
+    ws = f"embedded:{tmp_path / 'vast.duckdb'}"
+    run("load", "calls", cdr, "--profile", "examples/profiles/vast2008.toml", "--keep-invalid", "duration_s",
+        "--store", ws)
+    r = run("decide-number", "5", "--not-public", "--by", "analyst A", "--note", "200's <b>lieutenant</b>",
+            "--store", ws)
+    kept = re.search(r"recorded (D\S+): phone:5 is not a public number", r.output).group(1)
+    r = run("decide-number", "phone:1", "--public", "--store", ws)
+    public = re.search(r"recorded (D\S+): phone:1 is a public number", r.output).group(1)
+    for bad, why in (("999999", "not found in the phone-level network: 999999"),):
+        r = run("decide-number", bad, "--public", "--store", ws, ok=False)
+        assert r.exit_code == 1 and why in r.output
+    r = run("decisions", "--store", ws)
+    assert kept in r.output and public in r.output and "decisions on numbers" in r.output
+    r = run("centrality", "--store", ws, "--level", "phone", "--out", tmp_path / "c.csv")
+    assert f"note: kept in by decision (not a public number): phone:5 ({kept})" in r.output
+    assert f"note: left out by decision (a public number): phone:1 ({public})" in r.output
+    assert "left out 3 high-volume number(s): phone:1, phone:309, phone:306 " in r.output
+    ids = pd.read_csv(tmp_path / "c.csv")["id"].tolist()
+    assert ids[0] == "phone:5" and "phone:1" not in ids
+    # --keep on the command line overrides a decision, for that run
+    r = run("centrality", "--store", ws, "--level", "phone", "--keep", "1", "--out", tmp_path / "c.csv")
+    assert "phone:1" in pd.read_csv(tmp_path / "c.csv")["id"].tolist() and "left out by decision" not in r.output
+    r = run("hubs", "--store", ws, "--level", "phone", "--out", tmp_path / "h.csv")
+    hubs = pd.read_csv(tmp_path / "h.csv")
+    assert hubs["id"].tolist() == ["phone:1", "phone:309", "phone:306"]
+    assert hubs["decision"].tolist()[0] == public and hubs["reason"].iloc[0].startswith("a public number (decision")
+    assert f"note: kept in by decision (not a public number): phone:5 ({kept})" in r.output
+    r = run("communities", "--store", ws, "--level", "phone", "--include-hubs")
+    assert "note: kept in with --include-hubs though decided public: phone:1" in r.output
+    leads = run("expand", "--seed", "200", "--store", ws, "--level", "phone", "--out", tmp_path / "e.csv")
+    assert f"kept in by decision (not a public number): phone:5 ({kept})" in leads.output
+    assert "phone:5" in pd.read_csv(tmp_path / "e.csv")["id"].tolist()
+    # the report says which decisions it followed, with who and why, escaped
+    run("report", "--out", tmp_path / "r.html", "--store", ws)
+    raw = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<b>lieutenant</b>" not in raw
+    page = html.unescape(raw)
+    assert (f"Kept in by an analyst's decision that it is not a public number: phone:5 (decision {kept}, by "
+            "analyst A: \"200's <b>lieutenant</b>\")") in page
+    assert "named public by an analyst's decision: phone:1." in page
+    m = _manifest(tmp_path / "r.html")
+    assert m["high_volume_left_out"] == ["phone:1", "phone:309", "phone:306"]
+    assert m["high_volume_kept_in"] == ["phone:5"]
+    assert [(d["id"], d["public"], d["decision_id"]) for d in m["number_decisions"]] == [
+        ("phone:1", True, public), ("phone:5", False, kept)]
+    # undone, both go back to what the data say
+    run("undo", kept, "--store", ws)
+    run("undo", public, "--store", ws)
+    r = run("centrality", "--store", ws, "--level", "phone")
+    assert "left out 3 high-volume number(s): phone:309, phone:5, phone:306 " in r.output
+    assert "by decision" not in r.output
+    assert kept in run("decisions", "--all", "--store", ws).output
 
 
 def test_calls_that_balance_out_give_no_level_and_say_so(tmp_path):

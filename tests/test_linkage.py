@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from netinv import analysis as an
 from netinv.cli import app
 from netinv.linkage import link_cases, phone_pairs, profiles, successors
+from netinv.store import Window
 from netinv.synth import generate
 from netinv.synth.variants import pinyin_name
 from netinv.workflow import load_files, load_generated
@@ -185,6 +186,49 @@ def test_decisions_are_respected_and_undone_on_every_store(store, tmp_path):
     assert net.resolve(["13800138000"]) == net.resolve(["P1"])
     with pytest.raises(Exception, match="no active decision"):
         store.undo_decision(d2)
+
+
+def _hotline_calls(tmp_path):
+    """25 phones call 900 once each (a hotline by its contacts: many, one-way), 100 and 101 call each
+    other, and in March 101 calls 102 (outside a window that ends in February)."""
+    rows = [f"{1000 + i},900,2024-01-{1 + i % 28:02d} 10:00,30" for i in range(25)]
+    rows += ["100,101,2024-01-05 09:00,60", "101,100,2024-01-06 09:00,60", "101,102,2024-03-01 09:00,60"]
+    return write_csv(tmp_path / "calls.csv", "caller,callee,start,duration_s\n" + "\n".join(rows) + "\n")
+
+
+def test_decisions_on_numbers_on_every_store(store, tmp_path):
+    load_files(store, "calls", [_hotline_calls(tmp_path)], raw_ids=True, tz="UTC")
+    net = store.network(level="phone")
+    assert an.hub_ids(net) == ["phone:900"] and an.decided_numbers(net).empty
+    d1 = store.record_number_decision("phone:900", False, by="analyst A", note="the <b>boss</b>'s phone")
+    d2 = store.record_number_decision("phone:102", True, by="analyst B")
+    log = store.number_decisions()
+    assert log["decision_id"].tolist() == [d1, d2] and log["number"].tolist() == ["phone:900", "phone:102"]
+    assert log["public"].tolist() == [False, True] and log["note"].iloc[0] == "the <b>boss</b>'s phone"
+    assert log["undone_at"].isna().all() and log["decided_at"].notna().all()
+    net = store.network(level="phone")
+    hubs = an.detect_hubs(net)
+    assert hubs["id"].tolist() == ["phone:102"] and hubs["decision"].tolist() == [d2]
+    assert hubs.attrs["kept_in"] == [("phone:900", d1)]
+    # a decided number outside the window does not bear on the network built for it
+    early = store.network(level="phone", window=Window.of(None, "2024-02-01"))
+    assert an.decided_numbers(early)["id"].tolist() == ["phone:900"] and an.hub_ids(early) == []
+    # a later decision on a number overrides the earlier one; undoing it goes back to that one
+    d3 = store.record_number_decision("phone:900", True)
+    assert an.hub_ids(store.network(level="phone")) == ["phone:900", "phone:102"]
+    store.undo_decision(d3)
+    store.undo_decision(d2)
+    assert an.hub_ids(store.network(level="phone")) == []
+    assert store.number_decisions()["decision_id"].tolist() == [d1]
+    everything = store.number_decisions(active=False)
+    assert everything["decision_id"].tolist() == [d1, d2, d3] and everything["undone_at"].notna().sum() == 2
+    with pytest.raises(Exception, match="no active decision"):
+        store.undo_decision(d2)
+    # identity decisions and number decisions share the log's ids: undo finds either
+    load_files(store, "holders", [write_csv(tmp_path / "h.csv", HOLDERS)], region="CN")
+    d4 = store.record_decision("P1", "P2", False)
+    store.undo_decision(d4)
+    assert store.decisions().empty and len(store.number_decisions()) == 1
 
 
 @pytest.mark.slow

@@ -46,6 +46,10 @@ def test_bulk_import_reads_back_like_the_workspace_and_like_a_push(tmp_path, emb
     st = open_test_store("neo4j", tmp_path)  # skips or fails as the environment says
     st.close()
     load_generated(small_case.path, embedded, authority="Warrant 12/2024")
+    people = embedded.persons()["person_id"].tolist()
+    embedded.undo_decision(embedded.record_decision(people[0], people[1], True, by="analyst A"))
+    embedded.record_decision(people[0], people[2], False, note="different faces")
+    embedded.record_number_decision("phone:" + embedded.records("calls")["caller"].iloc[0], False, by="analyst B")
     r = CliRunner().invoke(app, ["import-files", "--out", str(tmp_path / "imp"), "--store",
                                  f"embedded:{embedded.path}"])
     assert r.exit_code == 0, r.output
@@ -62,6 +66,9 @@ def test_bulk_import_reads_back_like_the_workspace_and_like_a_push(tmp_path, emb
         cols = ["record_id", "kind", "path", "file_sha256", "row", "row_sha256", "load_id", "authority"]
         pd.testing.assert_frame_equal(neo.provenance()[cols], embedded.provenance()[cols])
         assert_same_network(neo, embedded)
+        pd.testing.assert_frame_equal(neo.decisions(active=False), embedded.decisions(active=False),
+                                      check_dtype=False)
+        pd.testing.assert_frame_equal(neo.number_decisions(active=False), embedded.number_decisions(active=False))
         la, lb = neo.loads(), embedded.loads()
         for c in ("load_id", "kind", "started_at", "finished_at", "authority", "records_new", "provenance_new"):
             assert la[c].tolist() == lb[c].tolist(), c

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from netinv import analysis as an
 from netinv.profiles import Profile
 from netinv.workflow import load_files, load_generated, push
 
@@ -61,6 +62,32 @@ def test_push_copies_records_provenance_and_audit_log(neo, embedded, small_case)
     assert set(neo.loads()["load_id"]) == set(embedded.loads()["load_id"])
     again = push(embedded, neo)
     assert sum(again.values()) == 0 and neo.counts() == embedded.counts()
+
+
+def test_push_copies_the_analysts_decisions(neo, embedded, small_case):
+    load_generated(small_case.path, embedded)
+    persons = embedded.persons()["person_id"].tolist()
+    phone = "phone:" + embedded.records("calls")["caller"].iloc[0]
+    d1 = embedded.record_decision(persons[0], persons[1], False, by="analyst A", note="different faces")
+    d2 = embedded.record_number_decision(phone, False, by="analyst A", note="a member's phone")
+    d3 = embedded.record_number_decision(phone, True)
+    embedded.undo_decision(d3)
+    copied = push(embedded, neo)
+    assert copied["decisions"] == 3
+    cols = ["decision_id", "number", "public", "by", "note", "decided_at", "undone_at"]
+    pd.testing.assert_frame_equal(neo.number_decisions(active=False)[cols],
+                                  embedded.number_decisions(active=False)[cols])
+    assert neo.number_decisions()["decision_id"].tolist() == [d2]
+    assert neo.decisions()[["decision_id", "a", "b", "same", "by", "note"]].values.tolist() == \
+        embedded.decisions()[["decision_id", "a", "b", "same", "by", "note"]].values.tolist()
+    assert neo.decisions()["decision_id"].tolist() == [d1]
+    # the network built from either store carries the same decisions
+    assert an.decided_numbers(neo.network(level="phone")).equals(an.decided_numbers(embedded.network(level="phone")))
+    # pushing again adds nothing; a decision undone since is marked undone there too
+    assert push(embedded, neo)["decisions"] == 0
+    embedded.undo_decision(d2)
+    assert push(embedded, neo)["decisions"] == 0
+    assert neo.number_decisions().empty and neo.number_decisions(active=False)["undone_at"].notna().all()
 
 
 def test_gds_pagerank_and_wcc_agree_with_igraph(neo, small_case):

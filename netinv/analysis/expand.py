@@ -66,8 +66,9 @@ def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int
         hubs = detect_hubs(net, seeds=seed_ids, keep=keep)
         left = [{"id": r.id, "label": r.label, "why": f"high-volume number: {r.reason}"} for r in hubs.itertuples()]
         out_ids = set(hubs["id"])
+        kept_in = hubs.attrs["kept_in"]
     else:  # typed ids, as the other analyses take them; ids not in this network change nothing
-        out_ids = set(exclude) - set(seed_ids)
+        out_ids, kept_in = set(exclude) - set(seed_ids), []
         left = [{"id": i, "label": net.nodes["label"].iat[net.index[i]], "why": "excluded by the caller"}
                 for i in sorted(out_ids) if i in net.index]
     und = adjacency(net, None, "count", False)
@@ -163,6 +164,7 @@ def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int
     df = df.reset_index(drop=True)
     df.attrs["left_out"] = pd.DataFrame(left, columns=["id", "label", "why"])
     df.attrs["seeds"] = seed_ids
+    df.attrs["kept_in"] = kept_in  # high-volume by the rule, kept in by keep= or a decision (id, decision id)
     df.attrs["call_direction"] = direction.note
     return df
 

@@ -260,7 +260,7 @@ def push(
                                              "(credentials from NETINV_NEO4J_USER / NETINV_NEO4J_PASSWORD)."),
     store: Optional[str] = STORE,
 ):
-    """Copy the workspace into Neo4j with its provenance and audit log (pushing again adds nothing)."""
+    """Copy the workspace into Neo4j with its provenance, audit log and decisions (pushing again adds nothing)."""
     from ..workflow import push as push_store
 
     with open_case(store) as src, open_store(to) as dst, progress("pushing") as step:

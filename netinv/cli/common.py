@@ -20,7 +20,7 @@ from ..store import GraphStore, Window, open_store
 from ..timefmt import time_text
 
 __all__ = ["out", "err", "STORE", "ARRESTED", "LEVEL", "INCLUDE_HUBS", "KEEP", "handle_errors", "progress",
-           "frame_table", "fail", "case_window", "case_zone", "open_case", "with_arrests", "high_volume"]
+           "frame_table", "fail", "case_window", "case_zone", "open_case", "with_arrests", "high_volume", "say_decided"]
 
 #: the zone the tables show times in: the case's, once a command has opened it (see open_case)
 _display: dict[str, str | None] = {"tz": None}
@@ -53,10 +53,30 @@ ARRESTED = typer.Option(False, "--arrested", help=f"Also start from everyone arr
 
 def high_volume(net, include_hubs: bool, keep: list[str], seeds: list[str] | None = None) -> list[str]:
     """The high-volume numbers an analysis leaves out: none with --include-hubs, never those --keep names;
-    from ``seeds``, their contacts with the seeds do not count (:func:`netinv.analysis.hub_ids`)."""
+    from ``seeds``, their contacts with the seeds do not count (:func:`netinv.analysis.detect_hubs`).
+    The analysts' recorded decisions apply (netinv decide-number); a note names those that changed
+    what is left out."""
     from .. import analysis as an
 
-    return [] if include_hubs else an.hub_ids(net, seeds=seeds or None, keep=keep)
+    if include_hubs:
+        public = an.decided_numbers(net)
+        public = public.loc[public["public"], "id"].tolist()
+        if public:
+            say_decided("kept in with --include-hubs though decided public", [(i, None) for i in public])
+        return []
+    hubs = an.detect_hubs(net, seeds=seeds or None, keep=keep)
+    say_decided("kept in by decision (not a public number)", [(i, d) for i, d in hubs.attrs["kept_in"] if d])
+    say_decided("left out by decision (a public number)", list(zip(hubs["id"], hubs["decision"])),
+                only_decided=True)
+    return hubs["id"].tolist()
+
+
+def say_decided(what: str, pairs: list, only_decided: bool = False) -> None:
+    """A note naming numbers and the decisions behind them: ``what: phone:5 (D2026...), ...``."""
+    pairs = [(i, d) for i, d in pairs if not only_decided or (d is not None and not pd.isna(d))]
+    if pairs:
+        named = ", ".join(f"{i} ({d})" if d is not None and not pd.isna(d) else i for i, d in pairs)
+        err.print(f"note: {what}: {named}", markup=False, soft_wrap=True)
 
 
 def with_arrests(net, refs: list[str], option: str) -> list[str]:

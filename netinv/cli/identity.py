@@ -1,4 +1,4 @@
-"""Identity and case-linkage commands: resolve, decide, undo, decisions, successors, link-cases."""
+"""Identity and case-linkage commands: resolve, decide, decide-number, undo, decisions, successors, link-cases."""
 
 from __future__ import annotations
 
@@ -57,11 +57,41 @@ def register(app: typer.Typer) -> None:
             did = st.record_decision(a, b, same, by=by, note=note)
         out.print(f"recorded {did}: {a} and {b} are {'the same person' if same else 'different people'}", markup=False)
 
+    @app.command("decide-number")
+    @handle_errors
+    def decide_number(
+        number: str = typer.Argument(..., help="A phone number or account, as the records have it or as typed "
+                                               "(phone:..., account:..., or the bare number)."),
+        public: bool = typer.Option(..., "--public/--not-public",
+                                    help="A public number (a taxi firm, a hotline: the analyses leave it out), or "
+                                         "not (a member whom many call: never left out as high-volume)."),
+        by: Optional[str] = typer.Option(None, "--by", help="Who decides (kept in the log)."),
+        note: Optional[str] = typer.Option(None, "--note", help="Why (kept in the log)."),
+        store: Optional[str] = STORE,
+    ):
+        """Record whether a number is a public one; every later analysis and report respects it."""
+        with progress("finding the number"), open_case(store) as st:
+            net = st.network(layers=("calls", "money"), level="phone")
+            nid = net.resolve([number])[0]
+            if not nid.startswith(("phone:", "account:")):
+                raise NetinvError(f"{number} is {nid}, not a phone number or account")
+            before = st.number_decisions()
+            before = before[before["number"] == nid]
+            did = st.record_number_decision(nid, public, by=by, note=note)
+        if number.strip() != nid:
+            out.print(f"{number.strip()} is {nid}", markup=False)
+        what = "a public number: the analyses leave it out" if public else \
+            "not a public number: the analyses never leave it out as high-volume"
+        out.print(f"recorded {did}: {nid} is {what}", markup=False)
+        for r in before.tail(1).itertuples(index=False):
+            out.print(f"it overrides {r.decision_id} ({'public' if r.public else 'not public'}); "
+                      f"netinv undo {did} goes back to that one", markup=False)
+
     @app.command()
     @handle_errors
     def undo(decision_id: str = typer.Argument(..., help="The decision to withdraw (netinv decisions)."),
              store: Optional[str] = STORE):
-        """Withdraw a decision (a merge or a separation); the log keeps it, marked undone."""
+        """Withdraw a decision (a merge, a separation, or one on a number); the log keeps it, marked undone."""
         with open_case(store) as st:
             st.undo_decision(decision_id)
         out.print(f"undone {decision_id}", markup=False)
@@ -70,10 +100,12 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def decisions(all_: bool = typer.Option(False, "--all", help="Include undone decisions."),
                   store: Optional[str] = STORE):
-        """The log of identity decisions."""
+        """The log of the analysts' decisions: on identity (netinv decide) and on numbers (netinv decide-number)."""
         with open_case(store) as st:
             df = st.decisions(active=not all_)
-        out.print(frame_table(df, title="decisions"))
+            nums = st.number_decisions(active=not all_)
+        out.print(frame_table(df, title="decisions on identity"))
+        out.print(frame_table(nums, title="decisions on numbers"))
 
     @app.command()
     @handle_errors

@@ -32,10 +32,32 @@ __all__ = [
     "new_load_id",
     "edge_frame",
     "DECISION_COLUMNS",
+    "NUMBER_DECISION_COLUMNS",
     "new_decision_id",
+    "number_decision_frame",
 ]
 
 DECISION_COLUMNS = ["decision_id", "a", "b", "same", "by", "note", "decided_at", "undone_at"]
+#: analyst decisions on a phone number or account: ``number`` is a typed id (``phone:...``,
+#: ``account:...``); ``public`` True says it is a public number (a taxi firm, a hotline), False
+#: that it is not (a member whom many call)
+NUMBER_DECISION_COLUMNS = ["decision_id", "number", "public", "by", "note", "decided_at", "undone_at"]
+
+
+def number_decision_frame(df: pd.DataFrame | None) -> pd.DataFrame:
+    """Canonical dtypes and order (by time decided) for number decisions, the same on every store."""
+    if df is None or df.empty:
+        df = pd.DataFrame({c: [] for c in NUMBER_DECISION_COLUMNS})
+    out = pd.DataFrame({
+        "decision_id": df["decision_id"].astype("string"),
+        "number": df["number"].astype("string"),
+        "public": df["public"].astype("bool"),
+        "by": df["by"].astype("string"),
+        "note": df["note"].astype("string"),
+        "decided_at": pd.to_datetime(df["decided_at"], utc=True, format="ISO8601").astype("datetime64[us, UTC]"),
+        "undone_at": pd.to_datetime(df["undone_at"], utc=True, format="ISO8601").astype("datetime64[us, UTC]"),
+    })
+    return out.sort_values(["decided_at", "decision_id"], kind="stable").reset_index(drop=True)
 
 
 def new_decision_id() -> str:
@@ -217,11 +239,25 @@ class GraphStore(abc.ABC):
 
     @abc.abstractmethod
     def undo_decision(self, decision_id: str) -> None:
-        """Withdraw a decision (it stays in the log, marked undone)."""
+        """Withdraw a decision, on identity or on a number (it stays in the log, marked undone)."""
 
     @abc.abstractmethod
     def decisions(self, active: bool = True) -> pd.DataFrame:
         """decision_id, a, b, same, by, note, decided_at, undone_at (only active ones by default)."""
+
+    # --- analyst decisions on numbers (public or not) ------------------------------------------
+    @abc.abstractmethod
+    def record_number_decision(self, number: str, public: bool, *, by: str | None = None,
+                               note: str | None = None) -> str:
+        """Record that ``number`` (a typed id, ``phone:...`` or ``account:...``) is, or is not, a
+        public number; returns the decision's id.  The analyses leave a public number out and never
+        leave out one decided not public (:func:`netinv.analysis.detect_hubs`)."""
+
+    @abc.abstractmethod
+    def number_decisions(self, active: bool = True) -> pd.DataFrame:
+        """:data:`NUMBER_DECISION_COLUMNS` (only active ones by default), in the order decided.
+
+        A later decision on the same number overrides an earlier one."""
 
     @abc.abstractmethod
     def close(self) -> None:

@@ -20,7 +20,8 @@ from .. import __version__
 from ..adapters import Batch
 from ..errors import StoreError, StoreUnavailable
 from ..schema import RECORD_KINDS
-from .base import GraphStore, LoadResult, Window, edge_frame, new_decision_id, new_load_id, typed_records
+from .base import (GraphStore, LoadResult, Window, edge_frame, new_decision_id, new_load_id, number_decision_frame,
+                   typed_records)
 
 __all__ = ["EmbeddedStore"]
 
@@ -46,6 +47,9 @@ def _ddl() -> list[str]:
             rows BIGINT, accepted BIGINT, rejected BIGINT, load_id VARCHAR)""",
         """CREATE TABLE IF NOT EXISTS decisions (
             decision_id VARCHAR, a VARCHAR, b VARCHAR, same BOOLEAN, "by" VARCHAR, note VARCHAR,
+            decided_at TIMESTAMPTZ, undone_at TIMESTAMPTZ)""",
+        """CREATE TABLE IF NOT EXISTS number_decisions (
+            decision_id VARCHAR, number VARCHAR, public BOOLEAN, "by" VARCHAR, note VARCHAR,
             decided_at TIMESTAMPTZ, undone_at TIMESTAMPTZ)""",
         """CREATE TABLE IF NOT EXISTS provenance (
             record_id VARCHAR, kind VARCHAR, file_sha256 VARCHAR, row BIGINT, row_sha256 VARCHAR, load_id VARCHAR)""",
@@ -314,18 +318,39 @@ class EmbeddedStore(GraphStore):
         return did
 
     def undo_decision(self, decision_id: str) -> None:
-        n = self.con.execute("SELECT count(*) FROM decisions WHERE decision_id = ? AND undone_at IS NULL",
-                             [decision_id]).fetchone()[0]
-        if not n:
-            raise StoreError(f"no active decision {decision_id!r} in {self.path}")
-        self.con.execute("UPDATE decisions SET undone_at = ? WHERE decision_id = ?",
-                         [datetime.now(timezone.utc), decision_id])
+        for table in ("decisions", "number_decisions"):
+            n = self.con.execute(f"SELECT count(*) FROM {table} WHERE decision_id = ? AND undone_at IS NULL",
+                                 [decision_id]).fetchone()[0]
+            if n:
+                self.con.execute(f"UPDATE {table} SET undone_at = ? WHERE decision_id = ?",
+                                 [datetime.now(timezone.utc), decision_id])
+                return
+        raise StoreError(f"no active decision {decision_id!r} in {self.path}")
 
     def decisions(self, active: bool = True) -> pd.DataFrame:
         sql = 'SELECT decision_id, a, b, same, "by", note, decided_at, undone_at FROM decisions'
         if active:
             sql += " WHERE undone_at IS NULL"
         return self._df(sql + " ORDER BY decided_at, decision_id")
+
+    def record_number_decision(self, number: str, public: bool, *, by: str | None = None,
+                               note: str | None = None) -> str:
+        did = new_decision_id()
+        try:
+            self.con.execute("INSERT INTO number_decisions VALUES (?, ?, ?, ?, ?, ?, NULL)",
+                             [did, str(number), bool(public), by, note, datetime.now(timezone.utc)])
+        except duckdb.Error as e:
+            raise StoreError(f"recording a decision in {self.path} failed: {e}") from e
+        return did
+
+    def number_decisions(self, active: bool = True) -> pd.DataFrame:
+        sql = 'SELECT decision_id, number, public, "by", note, decided_at, undone_at FROM number_decisions'
+        if active:
+            sql += " WHERE undone_at IS NULL"
+        exists = self.con.execute("SELECT count(*) FROM information_schema.tables "
+                                  "WHERE table_name = 'number_decisions'").fetchone()[0]
+        # a workspace made before number decisions existed and opened read-only has no such table
+        return number_decision_frame(self._df(sql) if exists else None)
 
     def close(self) -> None:
         try:

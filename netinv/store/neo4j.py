@@ -33,7 +33,7 @@ from ..adapters import Batch
 from ..errors import QueryError, StoreError, StoreUnavailable
 from ..schema import RECORD_KINDS
 from .base import (DECISION_COLUMNS, GraphStore, LoadResult, Window, edge_frame, new_decision_id, new_load_id,
-                   typed_records)
+                   number_decision_frame, typed_records)
 from .cypher import QueryBook, default_book
 
 __all__ = ["Neo4jStore"]
@@ -41,8 +41,8 @@ __all__ = ["Neo4jStore"]
 _SCHEMA_QUERIES = [
     "create_phone_key", "create_account_key", "create_person_key", "create_case_key", "create_location_key",
     "create_device_key", "create_load_key", "create_source_key", "create_called_key", "create_paid_key",
-    "create_uses_key", "create_holds_key", "create_arrested_in_key", "create_decision_key", "create_uses_load_index",
-    "create_holds_load_index", "create_arrested_in_load_index",
+    "create_uses_key", "create_holds_key", "create_arrested_in_key", "create_decision_key",
+    "create_number_decision_key", "create_uses_load_index", "create_holds_load_index", "create_arrested_in_load_index",
 ]
 #: per record kind with pair-grouped writes: the endpoint columns and the payload columns, in order
 _PAIRED = {
@@ -438,7 +438,7 @@ class Neo4jStore(GraphStore):
         self._run("mark_load_undone", load_id=load_id, finished_at=datetime.now(timezone.utc).isoformat())
 
     def copy_from(self, other: GraphStore, progress=None) -> dict[str, int]:
-        """Copy another store's records, provenance, sources and audit log into this one (netinv push)."""
+        """Copy another store's records, provenance, sources, audit log and decisions into this one (netinv push)."""
         say = progress or (lambda m: None)
         loads = other.loads()
         rows = []
@@ -465,6 +465,11 @@ class Neo4jStore(GraphStore):
             prov = prov_all[prov_all["kind"] == kind]
             new, _ = self._write_kind(kind, recs, prov, push_id)
             copied[kind] = new
+        say("copying the analysts' decisions")
+        before = len(self.decisions(active=False)) + len(self.number_decisions(active=False))
+        self._run("merge_copied_decisions", rows=_decision_rows(other.decisions(active=False)))
+        self._run("merge_copied_number_decisions", rows=_decision_rows(other.number_decisions(active=False)))
+        copied["decisions"] = len(self.decisions(active=False)) + len(self.number_decisions(active=False)) - before
         return copied
 
     def clear_all(self, confirm: bool = False) -> None:
@@ -482,9 +487,12 @@ class Neo4jStore(GraphStore):
         return did
 
     def undo_decision(self, decision_id: str) -> None:
-        res = self._run("undo_decision", decision_id=decision_id, undone_at=datetime.now(timezone.utc).isoformat())
-        if not res.records or not res.records[0]["undone"]:
-            raise StoreError(f"no active decision {decision_id!r} in {self.uri}")
+        now = datetime.now(timezone.utc).isoformat()
+        for query in ("undo_decision", "undo_number_decision"):
+            res = self._run(query, decision_id=decision_id, undone_at=now)
+            if res.records and res.records[0]["undone"]:
+                return
+        raise StoreError(f"no active decision {decision_id!r} in {self.uri}")
 
     def decisions(self, active: bool = True) -> pd.DataFrame:
         df = self._df("read_decisions", active=active)
@@ -493,6 +501,16 @@ class Neo4jStore(GraphStore):
         for c in ("decided_at", "undone_at"):
             df[c] = pd.to_datetime(df[c], utc=True, format="ISO8601")
         return df[DECISION_COLUMNS]
+
+    def record_number_decision(self, number: str, public: bool, *, by: str | None = None,
+                               note: str | None = None) -> str:
+        did = new_decision_id()
+        self._run("create_number_decision", decision_id=did, number=str(number), public=bool(public), by=by,
+                  note=note, decided_at=datetime.now(timezone.utc).isoformat())
+        return did
+
+    def number_decisions(self, active: bool = True) -> pd.DataFrame:
+        return number_decision_frame(self._df("read_number_decisions", active=active))
 
     # --- reading ---------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
@@ -603,3 +621,21 @@ class Neo4jStore(GraphStore):
         finally:
             self._run("drop_gds_graph", graph_name=name)
         return pr.merge(wcc, on="number")
+
+
+def _decision_rows(df: pd.DataFrame) -> list[dict]:
+    """Decisions as query parameters: times as ISO text, missing values as null."""
+    rows = []
+    for r in df.to_dict("records"):
+        row = {}
+        for k, v in r.items():
+            if v is None or (not isinstance(v, (list, dict)) and pd.isna(v)):
+                row[k] = None
+            elif isinstance(v, pd.Timestamp):
+                row[k] = v.isoformat()
+            elif isinstance(v, (np.bool_, bool)):
+                row[k] = bool(v)
+            else:
+                row[k] = str(v)
+        rows.append(row)
+    return rows

@@ -8,7 +8,7 @@ the server is stopped, and its fixed costs (JVM starts, a restart, building the 
 only for large cases: 15,000-16,000 records a second all told for 1M call records (no better than
 Bolt), 33,000 for 3M (``benchmarks/bench_neo4j.py``).  This module writes a workspace as the importer's CSV files,
 describing exactly the graph that ``netinv push`` builds (the same labels, relationship types,
-properties, provenance entries and audit log), so that every netinv command reads it back the
+properties, provenance entries, audit log and analysts' decisions), so that every netinv command reads it back the
 same way.
 
     netinv import-files --store embedded:case.duckdb --out import/      # this module
@@ -167,6 +167,8 @@ def write_import_files(source: GraphStore, folder: str | Path,
             "load_id": _text(src["load_id"]),
         }))
 
+    _write_decisions(w, source)
+
     # --- record relationships --------------------------------------------------------------------
     say("joining provenance")
     by_kind = {k: prov[prov["kind"] == k] for k in recs}
@@ -201,6 +203,21 @@ def write_import_files(source: GraphStore, folder: str | Path,
         "import_id": import_id, "source": source.uri, "rows": w.files.rows,
         "array_delimiter": ARRAY_DELIMITER}, indent=1), encoding="utf-8")
     return w.files
+
+
+def _write_decisions(w: _Writer, source: GraphStore) -> None:
+    """The analysts' decisions, undone ones included (as ``netinv push`` copies them)."""
+    for label, df, fields in (("Decision", source.decisions(active=False), {"a": "", "b": "", "same": ":boolean"}),
+                              ("NumberDecision", source.number_decisions(active=False),
+                               {"number": "", "public": ":boolean"})):
+        if not len(df):
+            continue
+        cols = {f"decision_id:ID({label})": _text(df["decision_id"])}
+        for name, typ in fields.items():
+            cols[name + typ] = pa.array(df[name].astype(bool)) if typ else _text(df[name])
+        cols.update({"by": _text(df["by"]), "note": _text(df["note"]),
+                     "decided_at:datetime": _utc(df["decided_at"]), "undone_at:datetime": _utc(df["undone_at"])})
+        w.write("nodes", label, pa.table(cols))
 
 
 def _identity(df: pd.DataFrame) -> dict:
