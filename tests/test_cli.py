@@ -193,6 +193,8 @@ def test_decisions_on_numbers_from_the_command_line(tmp_path):
         assert r.exit_code == 1 and why in r.output
     r = run("decisions", "--store", ws)
     assert kept in r.output and public in r.output and "decisions on numbers" in r.output
+    assert "analysts' decisions in force: 0 on identity, 2 on numbers (netinv decisions)" in \
+        run("status", "--store", ws).output
     r = run("centrality", "--store", ws, "--level", "phone", "--out", tmp_path / "c.csv")
     assert f"note: kept in by decision (not a public number): phone:5 ({kept})" in r.output
     assert f"note: left out by decision (a public number): phone:1 ({public})" in r.output

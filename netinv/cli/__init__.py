@@ -54,6 +54,7 @@ def status(store: Optional[str] = STORE):
         sources = st.sources()
         uri = st.uri
         tz = st.time_zone() if counts["calls"] or counts["transfers"] else None
+        decided = (len(st.decisions()), len(st.number_decisions()))
     out.print(f"workspace {uri}", markup=False)
     out.print(f"{counts['calls']:,} calls between {counts['phones']:,} phones; {counts['transfers']:,} transfers "
               f"between {counts['accounts']:,} accounts; {counts['persons']:,} persons; {counts['arrests']:,} arrest "
@@ -69,6 +70,9 @@ def status(store: Optional[str] = STORE):
                                    "authority"]], title="files loaded"))
     else:
         out.print("no files loaded yet (netinv load --help)", markup=False)
+    if any(decided):
+        out.print(f"analysts' decisions in force: {decided[0]:,} on identity, {decided[1]:,} on numbers "
+                  "(netinv decisions)", markup=False)
 
 
 @app.command()

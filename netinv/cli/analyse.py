@@ -316,7 +316,7 @@ def register(app: typer.Typer) -> None:
         level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
         out_file: Optional[Path] = OUT, store: Optional[str] = STORE,
     ):
-        """High-volume numbers (taxi firms, hotlines) that analyses leave out, and why; the analysts' decisions apply."""
+        """High-volume numbers (taxi firms, hotlines) that analyses leave out, and why; decisions apply."""
         net = _network(store, level, layer, since, until)
         df = an.detect_hubs(net, seeds=seed or None)
         _emit(df, out_file, ["id", "label", "contacts", *(["seed_contacts"] if seed else []), "reciprocity", "reason",

@@ -104,8 +104,12 @@ def register(app: typer.Typer) -> None:
         with open_case(store) as st:
             df = st.decisions(active=not all_)
             nums = st.number_decisions(active=not all_)
-        out.print(frame_table(df, title="decisions on identity"))
-        out.print(frame_table(nums, title="decisions on numbers"))
+        for frame, what, how in ((df, "identity", "netinv decide A B --same/--different"),
+                                 (nums, "numbers", "netinv decide-number ID --public/--not-public")):
+            if len(frame):
+                out.print(frame_table(frame, title=f"decisions on {what}"))
+            else:
+                out.print(f"no {'' if all_ else 'active '}decisions on {what} ({how})", markup=False)
 
     @app.command()
     @handle_errors
