@@ -380,8 +380,8 @@ def build_network(store, layers: Sequence[str] = LAYERS, window: Window | None =
     ``level="resolved"`` goes further than ``person``: person ids that person resolution found
     (or an analyst decided) to be one person become one node, and a replacement phone nobody is
     known to hold merges into the phone it replaced (``successors``: top-ranked successors from
-    :func:`netinv.linkage.successors`, by default computed from the calls).  ``notes`` say what
-    was merged.
+    :func:`netinv.linkage.successors`, by default those of numbers that went quiet, computed from
+    the calls; a handover is for an analyst to review).  ``notes`` say what was merged.
     """
     layers = tuple(layers)
     for layer in layers:
@@ -430,7 +430,9 @@ def build_network(store, layers: Sequence[str] = LAYERS, window: Window | None =
             from .linkage.successors import successors as find_successors
 
             calls = store.records("calls", window)
-            succ = find_successors(calls, top=1)
+            # merged without an analyst's word: only numbers that went quiet (a handover, read from
+            # phones that still make calls, is for review: netinv successors)
+            succ = find_successors(calls, top=1, handover=False)
         else:
             succ = successors if successors is not None else pd.DataFrame(columns=["old", "candidate", "rank"])
         merged = 0

@@ -145,8 +145,10 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
     bare_hubs = [h.split(":", 1)[1] for h in hub_list if h.startswith("phone:")]
     succ = successors(store.records("calls"), top=1, exclude=bare_hubs)
     sections.append(Section("successors", "Replacement phones",
-                            "Numbers that went quiet and the new number most likely to have replaced each.",
-                            table(succ, ["old", "candidate", "score", "reasons"], top)))
+                            "Numbers that went quiet, or whose contacts moved to a newer number while they "
+                            "still made a call now and then (how: handover), and the new number most likely to "
+                            "have replaced each.",
+                            table(succ, ["old", "candidate", "score", "how", "reasons"], top)))
     linked = link_cases(store.records("arrests"), store.records("calls"), res.entities, exclude=bare_hubs,
                         network=net, network_exclude=hub_list)
     sections.append(Section("linked-cases", "Linked cases (串并)",

@@ -94,6 +94,47 @@ def test_successor_hand_checked():
     assert "Z" not in set(s["candidate"])
 
 
+def test_a_crew_that_changes_phones_together_is_followed_by_handover():
+    # boss A calls B, C and E, who each serve five customers.  On day 10 all four take new phones
+    # (A2, B2, C2, E2), each old one still making a call or two afterwards, so none goes quiet.  The
+    # customers move to the new numbers: a handover.  A2 calls B2, C2 and E2, no number A called:
+    # the second pass reads them as B, C and E.  Dealer D, who keeps five of his eight customers
+    # when newcomer N takes three, has not handed over
+    t0 = pd.Timestamp("2024-01-01", tz="UTC")
+    rows = []
+
+    def call(a, b, day, hour=10):
+        rows.append((a, b, t0 + pd.Timedelta(days=day, hours=hour), None, None))
+
+    for d in range(20):
+        old = d < 10
+        call("A" if old else "A2", "B" if old else "B2", d)
+        call("A" if old else "A2", "C" if old else "C2", d, 11)
+        call("A" if old else "A2", "E" if old else "E2", d, 11)
+        for k in range(5):
+            call(f"b{k}", "B" if old else "B2", d, 12)
+            call(f"c{k}", "C" if old else "C2", d, 13)
+            call(f"e{k}", "E" if old else "E2", d, 13)
+        for k in range(8):
+            call(f"d{k}", "D" if old or k < 5 else "N", d, 14)
+    for phone, other in (("A", "x1"), ("B", "b0"), ("C", "c0"), ("E", "e0")):
+        call(phone, other, 19, 20)  # one call each on the last day
+    calls = pd.DataFrame(rows, columns=["caller", "callee", "start", "imei", "cell_id"])
+    s = successors(calls, top=1)
+    found = dict(zip(s["old"], s["candidate"]))
+    assert found == {"A": "A2", "B": "B2", "C": "C2", "E": "E2"}
+    assert set(s["how"]) == {"handover"}
+    first = s.set_index("old")
+    assert first.loc["B", "shared_contacts"] == 5 and first.loc["A", "shared_through_new"] == 3
+    assert "3 of its 4 contacts (3 of them under their new numbers)" in first.loc["A", "reasons"]
+    assert "calls them from 2024-01-11 10:00 UTC" in first.loc["A", "reasons"]
+    assert "fall from" in first.loc["B", "reasons"]
+    assert successors(calls, top=1, handover=False).empty
+    # one crew member's new phone left out (a high-volume number, say): the boss's pair keeps two
+    # shared contacts, and a handover needs three
+    assert set(successors(calls, top=1, exclude=["B2"])["old"]) == {"C", "E"}
+
+
 def test_phone_pairs_look_only_among_the_listed_phones():
     t0 = pd.Timestamp("2024-01-01", tz="UTC")
     rows = []

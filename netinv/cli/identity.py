@@ -9,7 +9,7 @@ import typer
 
 from ..errors import NetinvError
 from ..exports import write_csv
-from .common import STORE, frame_table, handle_errors, open_case, out, progress
+from .common import INCLUDE_HUBS, KEEP, STORE, err, frame_table, handle_errors, high_volume, open_case, out, progress
 
 __all__ = ["register"]
 
@@ -116,22 +116,28 @@ def register(app: typer.Typer) -> None:
     def successors(
         phone: List[str] = typer.Option([], "--phone", help="Only for these old numbers (repeatable)."),
         top: int = typer.Option(3, "--top", min=1, help="Candidates per old number."),
+        handover: bool = typer.Option(True, "--handover/--quiet-only",
+                                      help="Also numbers that still make a call now and then but whose contacts "
+                                           "moved to a newer number (--quiet-only: only numbers that went quiet)."),
+        include_hubs: bool = INCLUDE_HUBS, keep: List[str] = KEEP,
         out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Also write the table to this CSV."),
         store: Optional[str] = STORE,
     ):
-        """Replacement phones: likely successors of numbers that went quiet, with the evidence."""
-        from .. import analysis as an
+        """Replacement phones: likely successors of numbers that went quiet or handed over, with the evidence."""
         from ..linkage import successors as find
-        from .analyse import _write_csv
+        from .analyse import _left_out, _write_csv
 
         with progress("successors"), open_case(store) as st:
             calls = st.records("calls")
             net = st.network(layers=("calls",), level="phone")
-            hubs = [h.split(":", 1)[1] for h in an.hub_ids(net)]
+        hubs = high_volume(net, include_hubs, keep)
         # numbers as written (national format, spaces) are read as the loads read them
         wanted = [nid.split(":", 1)[1] for nid in net.resolve(phone)] if phone else None
-        df = find(calls, phones=wanted, top=top, exclude=hubs)
-        out.print(frame_table(df[["old", "candidate", "rank", "score", "reasons"]], title="successors"))
+        df = find(calls, phones=wanted, top=top, exclude=[h.split(":", 1)[1] for h in hubs], handover=handover)
+        out.print(frame_table(df[["old", "candidate", "rank", "score", "how", "reasons"]], title="successors"))
+        if hubs:
+            err.print(f"note: {_left_out(hubs)}; they count neither as contacts nor as replacements here",
+                      markup=False, soft_wrap=True)
         if out_file is not None:
             _write_csv(df.rename(columns={"old": "id"}), out_file)
 

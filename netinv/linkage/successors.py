@@ -6,6 +6,15 @@ candidates are phones whose first call comes at most ``max_gap_days`` after it (
 with more of the old phone's contacts (overlap coefficient), a shared handset (IMEI), shared cell
 towers and a shorter gap.  High-volume numbers are not counted as shared contacts.
 
+An old phone is not always switched off: it may still make a call or two once its user has moved
+to a new one.  Such a *handover* shows in the contacts: from the day the new phone begins calling
+most of the old one's contacts, the old one's calls with them fall away.  And where a whole crew
+changes phones at once, the boss's new phone calls none of the numbers his old one called, only
+his people's new ones; a second pass reads each new number found in the first as the old one.
+In the VAST 2008 call records (``../shared/datasets``) the crew's five phones were replaced so on
+the eighth of ten days; with the three of them that look like service numbers kept in, the rule
+finds the five and no other pair (``tests/test_cli.py``).
+
 >>> successors(store.records("calls"))                         # doctest: +SKIP
 """
 
@@ -15,6 +24,7 @@ from typing import Iterable
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 __all__ = ["successors", "phone_pairs", "WEIGHTS"]
 
@@ -30,20 +40,30 @@ def _sets(s: pd.Series, key: pd.Series) -> dict:
 def successors(calls: pd.DataFrame, *, phones: Iterable[str] | None = None, quiet_days: float = 7,
                max_gap_days: float = 30, overlap_days: float = 1, min_shared: int = 2, top: int = 3,
                exclude: Iterable[str] = (), weights: dict | None = None, candidates: Iterable[str] | None = None,
-               end: pd.Timestamp | None = None) -> pd.DataFrame:
-    """Likely successors of phones that went quiet, best first per phone, with the evidence.
+               end: pd.Timestamp | None = None, handover: bool = True, handover_ratio: float = 0.2,
+               min_handover_calls: int = 5, min_handover_shared: int = 3) -> pd.DataFrame:
+    """Likely successors of phones that went quiet or handed over, best first per phone, with the evidence.
 
     ``calls`` is a calls record frame (``caller``, ``callee``, ``start``, ``imei``, ``cell_id``);
     ``phones`` restricts the question to some old numbers and ``candidates`` the numbers that may
     have replaced them; ``exclude`` are numbers (bare, as in the records) never counted as
     contacts, for example high-volume numbers.  ``end`` is the end of the records (default: the
     last call in ``calls``): a phone is quiet when its last call is ``quiet_days`` before it.
+
+    With ``handover`` a phone that still makes a call now and then counts too, where it shares
+    at least ``min_handover_shared`` contacts with a newer phone, and at least half of its own
+    contacts and half of the newer phone's; before the newer phone began
+    calling them, those contacts made at least half of its calls (``min_handover_calls`` or
+    more); and from then on its calls with them (under their old or new numbers) fell to at most
+    ``handover_ratio`` of their rate.  Such a newer phone takes over from one phone only: the one
+    it fits best.
+    ``how`` says which: ``quiet`` or ``handover``.  With ``handover`` too, contacts that changed
+    numbers count as shared (``shared_through_new``), from a first pass without them; without it
+    the rule is that of numbers gone quiet alone, as the resolved level merges them.
     """
     w = {**WEIGHTS, **(weights or {})}
-    cols = ["old", "candidate", "rank", "score", "shared_contacts", "old_contacts", "overlap", "same_imei",
-            "shared_towers", "gap_days", "old_last", "candidate_first", "reasons"]
     if calls.empty:
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=_COLUMNS)
     ex = set(exclude)
     a = pd.DataFrame({"phone": calls["caller"], "other": calls["callee"], "t": calls["start"],
                       "imei": calls.get("imei"), "cell": calls.get("cell_id")})
@@ -53,53 +73,233 @@ def successors(calls: pd.DataFrame, *, phones: Iterable[str] | None = None, quie
     ev = ev[~ev["phone"].isin(ex)]
     span = ev.groupby("phone")["t"].agg(["min", "max"])
     end = ev["t"].max() if end is None else end
-    contacts = _sets(ev["other"].where(~ev["other"].isin(ex)), ev["phone"])
-    imeis = _sets(ev["imei"], ev["phone"])
-    towers = _sets(ev["cell"], ev["phone"])
-    quiet = span[span["max"] <= end - pd.Timedelta(days=quiet_days)]
-    if phones is not None:
-        quiet = quiet[quiet.index.isin(set(phones))]
-    firsts = span["min"].sort_values()
-    if candidates is not None:
-        firsts = firsts[firsts.index.isin(set(candidates))]
-    first_t = pd.to_datetime(firsts, utc=True).to_numpy("datetime64[us]")
+    ctx = _Context(ev, ex, span, end, w)
+    olds = span.index if phones is None else span.index[span.index.isin(set(phones))]
+    cands = span.index if candidates is None else span.index[span.index.isin(set(candidates))]
+    rules = (quiet_days, max_gap_days, overlap_days, min_shared, handover, handover_ratio, min_handover_calls,
+             max(min_shared, min_handover_shared))
+    found = ctx.pairs(olds, cands, {}, *rules)
+    # a second pass: a contact that changed numbers too is the same contact under its new number
+    # (a whole crew switching at once shares no number with its old phones, only with each other)
+    best = _best(found)
+    renamed = {new: old for old, new in best.items() if new not in best} if handover else {}
+    if renamed:  # only pairs the new numbers can change: old phones that talked to a renamed one, and so on
+        was, now = set(renamed.values()), set(renamed)
+        again = ctx.pairs([o for o in olds if ctx.contacts.get(o, frozenset()) & was],
+                          [c for c in cands if ctx.contacts.get(c, frozenset()) & now], renamed, *rules)
+        for key, d in again.items():
+            if key not in found or d["score"] > found[key]["score"]:
+                found[key] = d
+    # a phone that took over from another took over from one: the one it fits best
+    fits: dict[str, float] = {}
+    for d in found.values():
+        fits[d["candidate"]] = max(fits.get(d["candidate"], -np.inf), d["score"])
+    found = {k: d for k, d in found.items() if d["how"] != "handover" or d["score"] >= fits[d["candidate"]]}
     rows = []
-    for old, r in quiet.iterrows():
-        last = pd.Timestamp(r["max"]).tz_convert("UTC").tz_localize(None)
-        lo = np.searchsorted(first_t, np.datetime64(last - pd.Timedelta(days=overlap_days), "us"), side="left")
-        hi = np.searchsorted(first_t, np.datetime64(last + pd.Timedelta(days=max_gap_days), "us"), side="right")
-        oc = contacts.get(old, frozenset())
-        if not oc:
-            continue
+    by_old: dict[str, list] = {}
+    for d in found.values():
+        by_old.setdefault(d["old"], []).append(d)
+    for old in sorted(by_old):
+        ranked = sorted(by_old[old], key=lambda d: (-d["score"], d["candidate"]))
+        rows += [{**d, "rank": k} for k, d in enumerate(ranked[:top], start=1)]
+    df = pd.DataFrame(rows, columns=_COLUMNS)
+    return df.sort_values(["rank", "score", "old"], ascending=[True, False, True]).reset_index(drop=True)
+
+
+_COLUMNS = ["old", "candidate", "rank", "score", "how", "shared_contacts", "shared_through_new", "old_contacts",
+            "overlap", "same_imei", "shared_towers", "gap_days", "old_last", "candidate_first", "handover_at",
+            "reasons"]
+
+
+def _best(found: dict) -> dict[str, str]:
+    """old -> its best candidate, where that candidate is no one else's best (a one-to-one reading)."""
+    top: dict[str, dict] = {}
+    for d in found.values():
+        cur = top.get(d["old"])
+        if cur is None or (d["score"], cur["candidate"]) > (cur["score"], d["candidate"]):
+            top[d["old"]] = d
+    taken: dict[str, int] = {}
+    for d in top.values():
+        taken[d["candidate"]] = taken.get(d["candidate"], 0) + 1
+    return {o: d["candidate"] for o, d in top.items() if taken[d["candidate"]] == 1}
+
+
+class _Context:
+    """The calls of every phone, indexed for the pair tests."""
+
+    def __init__(self, ev: pd.DataFrame, ex: set, span: pd.DataFrame, end, w: dict):
+        self.span, self.end, self.w = span, end, w
+        self.contacts = _sets(ev["other"].where(~ev["other"].isin(ex)), ev["phone"])
+        self.imeis = _sets(ev["imei"], ev["phone"])
+        self.towers = _sets(ev["cell"], ev["phone"])
+        ev = ev[~ev["other"].isin(ex)].sort_values("t", kind="stable")
+        t = pd.to_datetime(ev["t"], utc=True).dt.tz_localize(None).to_numpy("datetime64[us]")
+        order = ev["phone"].to_numpy(dtype=object)
+        other, names = pd.factorize(ev["other"].to_numpy(dtype=object))
+        self.code = {n: i for i, n in enumerate(names)}  # contacts as integers, for fast membership tests
+        self.calls = {k: (t[idx], other[idx])
+                      for k, idx in pd.Series(np.arange(len(ev))).groupby(order, sort=False).indices.items()}
+        self.end64 = np.datetime64(pd.Timestamp(end).tz_convert("UTC").tz_localize(None), "us")
+        starts = pd.to_datetime(span["min"], utc=True).dt.tz_localize(None).to_numpy("datetime64[us]")
+        self.first = dict(zip(span.index, starts))
+
+    def pairs(self, olds, cands, renamed: dict, quiet_days, max_gap_days, overlap_days, min_shared,
+              handover, ratio, min_calls, handover_shared) -> dict:
+        span, end = self.span, self.end
+        firsts = span.loc[cands, "min"].sort_values()
+        first_t = pd.to_datetime(firsts, utc=True).dt.tz_localize(None).to_numpy("datetime64[us]")
+        seen_as = {c: frozenset(renamed.get(x, x) for x in self.contacts.get(c, frozenset())) for c in cands}
+        renamed_from: dict = {}
+        for new, was in renamed.items():
+            renamed_from.setdefault(was, []).append(new)
+        out: dict[tuple[str, str], dict] = {}
+        for old in olds:
+            oc = self.contacts.get(old, frozenset())
+            last = span.at[old, "max"]
+            if not oc or last > end - pd.Timedelta(days=quiet_days):
+                continue
+            # a quiet phone: phones that started around its last call
+            last64 = np.datetime64(pd.Timestamp(last).tz_convert("UTC").tz_localize(None), "us")
+            lo = np.searchsorted(first_t, last64 - _days(overlap_days), side="left")
+            hi = np.searchsorted(first_t, last64 + _days(max_gap_days), side="right")
+            for cand in firsts.index[lo:hi]:
+                d = self._pair(old, cand, oc, seen_as, renamed, min_shared, "quiet")
+                if d is not None:
+                    out[(old, cand)] = d
+        if not handover:
+            return out
+        # a phone that handed over: phones that began talking to most of its contacts later than it
+        # did, while it stopped.  How many contacts each pair shares (under their new numbers too),
+        # for every pair at once
+        olds = [o for o in olds if len(self.calls.get(o, ((),))[0]) >= min_calls and self.contacts.get(o)]
+        cands = list(cands)
+        if not olds or not cands:
+            return out
+        a, b = self._incidence(olds, {}), self._incidence(cands, renamed).T.tocsc()
         found = []
-        for cand in firsts.index[lo:hi]:
-            if cand == old or cand in oc:
+        for lo in range(0, len(olds), _CHUNK):  # in slices, so that memory stays bounded
+            part = (a[lo:lo + _CHUNK] @ b).tocoo()
+            keep = part.data >= handover_shared
+            found += zip((part.row[keep] + lo).tolist(), part.col[keep].tolist(), part.data[keep].tolist())
+        for i, j, n in found:
+            old, cand = olds[i], cands[j]
+            oc = self.contacts[old]
+            if (2 * n < len(oc) or 2 * n < len(self.contacts.get(cand, ())) or cand == old or cand in oc
+                    or self.first[cand] <= self.first[old] or (old, cand) in out):
                 continue
-            cc = contacts.get(cand, frozenset())
-            shared = len(oc & cc)
-            same_imei = bool(imeis.get(old, frozenset()) & imeis.get(cand, frozenset()))
-            if shared < min_shared and not same_imei:
-                continue
-            overlap = shared / max(1, min(len(oc), len(cc)))
-            ot, ct = towers.get(old, frozenset()), towers.get(cand, frozenset())
-            tower_j = len(ot & ct) / max(1, len(ot | ct))
-            gap = (firsts[cand] - r["max"]).total_seconds() / 86400
-            score = (w["contacts"] * overlap + w["imei"] * same_imei + w["towers"] * tower_j
-                     - w["gap_per_day"] * max(gap, 0))
-            why = [f"{shared} of its {len(oc)} contacts", f"starts {gap:+.1f} days after the old number's last call"]
-            if same_imei:
-                why.append("same handset (IMEI)")
-            if ot & ct:
-                why.append(f"{len(ot & ct)} shared cell tower(s)")
-            found.append({"old": old, "candidate": cand, "score": score, "shared_contacts": shared,
-                          "old_contacts": len(oc), "overlap": overlap, "same_imei": same_imei,
-                          "shared_towers": len(ot & ct), "gap_days": gap, "old_last": r["max"],
-                          "candidate_first": firsts[cand], "reasons": "; ".join(why)})
-        found.sort(key=lambda d: (-d["score"], d["candidate"]))
-        for k, d in enumerate(found[:top], start=1):
-            rows.append({**d, "rank": k})
-    df = pd.DataFrame(rows, columns=cols)
-    return df.sort_values(["rank", "score"], ascending=[True, False]).reset_index(drop=True)
+            d = self._pair(old, cand, oc, seen_as, renamed, handover_shared, "handover", ratio, min_calls,
+                           renamed_from)
+            if d is not None:
+                out[(old, cand)] = d
+        return out
+
+    def _incidence(self, phones: list, renamed: dict) -> sp.csr_matrix:
+        """phones x contacts, 1 where a phone talks to a contact (named as ``renamed`` says).  A contact
+        that more than :data:`_POPULAR` phones talk to (a hotline) tells no replacement, and every
+        pair of its callers would be a pair to test: it is left out of the search (not of the count)."""
+        if not hasattr(self, "_popular"):
+            counts: dict = {}
+            for cs in self.contacts.values():
+                for x in cs:
+                    counts[x] = counts.get(x, 0) + 1
+            self._popular = {x for x, n in counts.items() if n > _POPULAR}
+        rows, cols = [], []
+        for i, p in enumerate(phones):
+            for x in self.contacts.get(p, ()):
+                x = renamed.get(x, x)
+                c = None if x in self._popular else self.code.get(x)
+                if c is not None:
+                    rows.append(i)
+                    cols.append(c)
+        m = sp.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(len(phones), len(self.code)))
+        m.sum_duplicates()
+        m.data[:] = 1
+        return m
+
+    def _pair(self, old, cand, oc, seen_as, renamed, min_shared, how, ratio=0.0, min_calls=0, renamed_from=None):
+        if cand == old or cand in oc or renamed.get(cand) == old:
+            return None
+        cc = self.contacts.get(cand, frozenset())
+        direct = oc & cc
+        shared_set = oc & seen_as.get(cand, cc)
+        shared = len(shared_set)
+        same_imei = bool(self.imeis.get(old, frozenset()) & self.imeis.get(cand, frozenset()))
+        if shared < min_shared and not same_imei:
+            return None
+        span = self.span
+        gap = (span.at[cand, "min"] - span.at[old, "max"]).total_seconds() / 86400
+        at = None
+        overlap = shared / max(1, min(len(oc), len(cc)))
+        if how == "handover":
+            # they are most of its contacts (a dealer who loses a few customers to a newcomer has not
+            # handed over) and most of the newer phone's (a hotline they all call is no new phone)
+            if shared < min_shared or 2 * shared < len(oc) or 2 * shared < len(cc):
+                return None
+            at = self._handover(old, cand, shared_set, renamed, renamed_from or {}, ratio, min_calls)
+            if at is None:
+                return None
+        ot, ct = self.towers.get(old, frozenset()), self.towers.get(cand, frozenset())
+        tower_j = len(ot & ct) / max(1, len(ot | ct))
+        w = self.w
+        score = (w["contacts"] * overlap + w["imei"] * same_imei + w["towers"] * tower_j
+                 - w["gap_per_day"] * max(gap, 0))
+        through = shared - len(direct)
+        why = [f"{shared} of its {len(oc)} contacts" + (f" ({through} of them under their new numbers)"
+                                                        if through else "")]
+        if at is None:
+            why.append(f"starts {gap:+.1f} days after the old number's last call")
+        else:
+            why.append(at[1])
+        if same_imei:
+            why.append("same handset (IMEI)")
+        if ot & ct:
+            why.append(f"{len(ot & ct)} shared cell tower(s)")
+        return {"old": old, "candidate": cand, "score": score, "how": how, "shared_contacts": shared,
+                "shared_through_new": through, "old_contacts": len(oc), "overlap": overlap, "same_imei": same_imei,
+                "shared_towers": len(ot & ct), "gap_days": gap, "old_last": span.at[old, "max"],
+                "candidate_first": span.at[cand, "min"],
+                "handover_at": None if at is None else pd.Timestamp(at[0]).tz_localize("UTC"),
+                "reasons": "; ".join(why)}
+
+    def _handover(self, old, cand, shared: frozenset, renamed: dict, renamed_from: dict, ratio: float,
+                  min_calls: int):
+        """When ``cand`` first called one of ``shared`` (under any of its numbers), and whether the old
+        phone's calls with them (under any of their numbers) fell away from then on: ``(time, reason)``
+        or None."""
+        theirs = [self.code[x] for x in set(shared).union(*(renamed_from.get(x, ()) for x in shared))
+                  if x in self.code]
+        ct, co = self.calls.get(cand, (np.array([], "datetime64[us]"), np.array([], dtype=np.int64)))
+        mine = np.isin(co, theirs)
+        if not mine.any():
+            return None
+        at = ct[np.argmax(mine)]
+        ot, oo = self.calls[old]
+        with_them = np.isin(oo, theirs)
+        before = ot < at
+        n_before, n_after = int((with_them & before).sum()), int((with_them & ~before).sum())
+        all_before = int(before.sum())
+        if n_before < min_calls or n_before < 0.5 * all_before:
+            return None
+        one_day = _days(1)
+        began = ot[with_them][0]
+        days_before = max((at - began) / one_day, 1.0)
+        days_after = (self.end64 - at) / one_day
+        if days_after < 1.0:
+            return None
+        rate_before, rate_after = n_before / days_before, n_after / days_after
+        if rate_after > ratio * rate_before:
+            return None
+        when = pd.Timestamp(at).strftime("%Y-%m-%d %H:%M")
+        return at, (f"calls them from {when} UTC, when the old number's calls with them fall from "
+                    f"{rate_before:.1f} to {rate_after:.1f} a day")
+
+
+#: old phones per slice of the shared-contact product; contacts with more phones than this are not searched
+_CHUNK, _POPULAR = 4096, 500
+
+
+def _days(n: float) -> np.timedelta64:
+    return np.timedelta64(int(round(n * 86400e6)), "us")
 
 
 def phone_pairs(calls: pd.DataFrame, phones: Iterable[str], *, end: pd.Timestamp | None = None,
