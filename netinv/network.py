@@ -373,6 +373,38 @@ def _resolve_persons(persons: pd.DataFrame, entity: dict[str, str]) -> pd.DataFr
     return out
 
 
+def _decided_phone_pairs(store, pairs: list[tuple[str, str]], edges: pd.DataFrame) -> tuple[list, str]:
+    """The (old, new) replacement pairs to merge, as the analysts decided (``netinv decide phone:A
+    phone:B --same`` / ``--different``) over those found: a pair decided the same is merged (the
+    phone seen first in these edges is the old one), one decided different is not.  With a note."""
+    d = store.decisions() if hasattr(store, "decisions") else None
+    if d is None or d.empty:
+        return pairs, ""
+    d = d[d["a"].astype(str).str.startswith("phone:") & d["b"].astype(str).str.startswith("phone:")]
+    if d.empty:
+        return pairs, ""
+    first = {}
+    if len(edges):
+        t = pd.concat([edges[["source", "first"]].rename(columns={"source": "id"}),
+                       edges[["target", "first"]].rename(columns={"target": "id"})])
+        first = t.groupby("id")["first"].min().to_dict()
+    verdict = {}
+    for r in d.sort_values(["decided_at", "decision_id"], kind="stable").itertuples(index=False):
+        verdict[frozenset((r.a, r.b))] = (bool(r.same), r.a, r.b)
+    kept = [(o, n) for o, n in pairs if frozenset((f"phone:{o}", f"phone:{n}")) not in verdict]
+    apart = sum(1 for o, n in pairs if not verdict.get(frozenset((f"phone:{o}", f"phone:{n}")), (True,))[0])
+    same = 0
+    for is_same, a, b in verdict.values():
+        if not is_same or a not in first or b not in first:
+            continue  # a phone outside this network's window or layers: nothing to merge here
+        old, new = sorted((a, b), key=lambda x: (first[x], x))
+        kept.append((old.split(":", 1)[1], new.split(":", 1)[1]))
+        same += 1
+    note = (f"analysts' decisions on phones: {same} pair(s) merged as one user's"
+            + (f", {apart} found pair(s) kept apart" if apart else "")) if same or apart else ""
+    return kept, note
+
+
 def build_network(store, layers: Sequence[str] = LAYERS, window: Window | None = None, level: str = "phone",
                   resolution=None, successors: pd.DataFrame | None = None) -> Network:
     """Build a :class:`Network` from ``store`` for ``layers`` in ``window`` at ``level``.
@@ -435,8 +467,12 @@ def build_network(store, layers: Sequence[str] = LAYERS, window: Window | None =
             succ = find_successors(calls, top=1, handover=False)
         else:
             succ = successors if successors is not None else pd.DataFrame(columns=["old", "candidate", "rank"])
+        pairs = list(zip(succ.loc[succ["rank"] == 1, "old"], succ.loc[succ["rank"] == 1, "candidate"]))
+        pairs, decided = _decided_phone_pairs(store, pairs, edges)
+        if decided:
+            notes.append(decided)
         merged = 0
-        for old, new in zip(succ.loc[succ["rank"] == 1, "old"], succ.loc[succ["rank"] == 1, "candidate"]):
+        for old, new in pairs:
             o, n_ = f"phone:{old}", f"phone:{new}"
             if n_ not in owner and o not in owner:
                 owner[n_] = o

@@ -252,6 +252,19 @@ def test_decisions_on_numbers_from_the_command_line(tmp_path):
     output, found, _ = pairs()
     assert found == {("1", "309"), ("5", "306"), ("2", "397"), ("3", "360"), ("200", "300")}
     assert "4 of its 6 contacts (4 of them under their new numbers)" in output
+    # a handover is for review: the resolved level merges the pairs the analyst confirms
+    run("centrality", "--store", ws, "--level", "resolved", "--out", tmp_path / "c.csv")
+    assert "phone:309" in pd.read_csv(tmp_path / "c.csv")["id"].tolist()
+    for old, new in sorted(found):
+        r = run("decide", f"phone:{new}", old, "--same", "--store", ws, ok=False)
+        assert r.exit_code == 1 and "not one of each" in r.output
+        r = run("decide", f"phone:{new}", f"phone:{old}", "--same", "--by", "analyst A", "--store", ws)
+        assert f"phone:{new} and phone:{old} are one user's (merged at --level resolved)" in r.output
+    r = run("centrality", "--store", ws, "--level", "resolved", "--out", tmp_path / "c.csv")
+    assert "note: analysts' decisions on phones: 5 pair(s) merged as one user's" in r.output
+    ids = pd.read_csv(tmp_path / "c.csv")["id"].tolist()
+    assert {"phone:1", "phone:5", "phone:2", "phone:3", "phone:200"} <= set(ids)
+    assert not {"phone:309", "phone:306", "phone:397", "phone:360", "phone:300"} & set(ids)
 
 
 def test_calls_that_balance_out_give_no_level_and_say_so(tmp_path):

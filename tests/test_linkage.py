@@ -270,6 +270,15 @@ def test_decisions_on_numbers_on_every_store(store, tmp_path):
     d4 = store.record_decision("P1", "P2", False)
     store.undo_decision(d4)
     assert store.decisions().empty and len(store.number_decisions()) == 1
+    # two phones decided to be one user's: merged at resolved level (into the one seen first), and
+    # person resolution reads only the decisions on person ids
+    store.record_decision("phone:102", "phone:101", True, note="same handset in the seizure")
+    net = store.network(level="resolved")
+    assert "phone:101" in net.index and "phone:102" not in net.index
+    assert any("1 pair(s) merged as one user's" in n for n in net.notes)
+    assert set(store.resolution().entities.index) == {"P1", "P2"}
+    store.record_decision("phone:101", "phone:102", False)  # the later decision holds
+    assert "phone:102" in store.network(level="resolved").index
 
 
 @pytest.mark.slow

@@ -45,6 +45,8 @@ def _network(store: str | None, level: str, layer: list[str], since: str | None,
         where = (f" from {since}" if since else "") + (f" until {until}" if until else "")
         raise NetinvError(f"no records in the layers {', '.join(layers)}{where}: nothing to analyse "
                           "(netinv status shows what the workspace holds)")
+    if level == "resolved":  # what was merged, and on whose word
+        _notes(*net.notes)
     return net
 
 

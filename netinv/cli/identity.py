@@ -41,21 +41,40 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @handle_errors
     def decide(
-        a: str = typer.Argument(..., help="A person id."),
-        b: str = typer.Argument(..., help="Another person id."),
-        same: bool = typer.Option(..., "--same/--different", help="The same person, or not."),
+        a: str = typer.Argument(..., help="A person id, or a phone (phone:NUMBER) for two phones."),
+        b: str = typer.Argument(..., help="Another person id, or the other phone (phone:NUMBER)."),
+        same: bool = typer.Option(..., "--same/--different",
+                                  help="The same person (for two phones: one user, the newer phone replacing the "
+                                       "older), or not."),
         by: Optional[str] = typer.Option(None, "--by", help="Who decides (kept in the log)."),
         note: Optional[str] = typer.Option(None, "--note", help="Why (kept in the log)."),
         store: Optional[str] = STORE,
     ):
-        """Record an analyst's decision on two person ids; every later resolution respects it."""
+        """Record an analyst's decision on two person ids, or two phones; every later resolution respects it.
+
+        For two phones (netinv successors lists candidates) --same merges them at --level resolved,
+        --different keeps a pair found automatically apart."""
+        phones = [x.strip().startswith("phone:") for x in (a, b)]
         with open_case(store) as st:
-            known = set(st.persons()["person_id"])
-            missing = [x for x in (a, b) if x not in known]
-            if missing:
-                raise NetinvError(f"no person id {', '.join(missing)} in the workspace")
+            if any(phones):
+                if not all(phones):
+                    raise NetinvError("a decision is on two person ids or on two phones (phone:NUMBER), "
+                                      "not one of each")
+                net = st.network(layers=("calls",), level="phone")
+                a, b = net.resolve([a])[0], net.resolve([b])[0]
+                if a == b:
+                    raise NetinvError(f"{a} is one phone: a decision is on two")
+            else:
+                known = set(st.persons()["person_id"])
+                missing = [x for x in (a, b) if x not in known]
+                if missing:
+                    raise NetinvError(f"no person id {', '.join(missing)} in the workspace")
             did = st.record_decision(a, b, same, by=by, note=note)
-        out.print(f"recorded {did}: {a} and {b} are {'the same person' if same else 'different people'}", markup=False)
+        if all(phones):
+            what = "one user's (merged at --level resolved)" if same else "not one user's (never merged)"
+        else:
+            what = "the same person" if same else "different people"
+        out.print(f"recorded {did}: {a} and {b} are {what}", markup=False)
 
     @app.command("decide-number")
     @handle_errors

@@ -235,7 +235,9 @@ class GraphStore(abc.ABC):
     # --- analyst decisions on identity (person resolution) --------------------------------------
     @abc.abstractmethod
     def record_decision(self, a: str, b: str, same: bool, *, by: str | None = None, note: str | None = None) -> str:
-        """Record that person ids ``a`` and ``b`` are (or are not) the same person; returns its id."""
+        """Record that person ids ``a`` and ``b`` are (or are not) the same person, or that phones
+        ``a`` and ``b`` (typed ids, ``phone:...``) have (or do not have) the same user, one replacing
+        the other; returns its id."""
 
     @abc.abstractmethod
     def undo_decision(self, decision_id: str) -> None:
@@ -334,7 +336,9 @@ class GraphStore(abc.ABC):
         """Person resolution over this store's holders and arrest records, respecting the decisions."""
         from ..linkage.resolution import resolve
 
-        return resolve(self.records("holders"), self.records("arrests"), self.decisions(), **kwargs)
+        d = self.decisions()
+        people = ~(d["a"].astype(str).str.startswith("phone:") | d["b"].astype(str).str.startswith("phone:"))
+        return resolve(self.records("holders"), self.records("arrests"), d[people], **kwargs)
 
     def network(
         self,
