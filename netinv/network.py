@@ -373,16 +373,17 @@ def _resolve_persons(persons: pd.DataFrame, entity: dict[str, str]) -> pd.DataFr
     return out
 
 
-def _decided_phone_pairs(store, pairs: list[tuple[str, str]], edges: pd.DataFrame) -> tuple[list, str]:
+def _decided_phone_pairs(store, pairs: list[tuple[str, str]], edges: pd.DataFrame) -> tuple[list, set, int]:
     """The (old, new) replacement pairs to merge, as the analysts decided (``netinv decide phone:A
     phone:B --same`` / ``--different``) over those found: a pair decided the same is merged (the
-    phone seen first in these edges is the old one), one decided different is not.  With a note."""
+    phone seen first in these edges is the old one), one decided different is not.  Also the pairs
+    that come from a decision, and how many found pairs a decision kept apart."""
     d = store.decisions() if hasattr(store, "decisions") else None
     if d is None or d.empty:
-        return pairs, ""
+        return pairs, set(), 0
     d = d[d["a"].astype(str).str.startswith("phone:") & d["b"].astype(str).str.startswith("phone:")]
     if d.empty:
-        return pairs, ""
+        return pairs, set(), 0
     first = {}
     if len(edges):
         t = pd.concat([edges[["source", "first"]].rename(columns={"source": "id"}),
@@ -393,16 +394,13 @@ def _decided_phone_pairs(store, pairs: list[tuple[str, str]], edges: pd.DataFram
         verdict[frozenset((r.a, r.b))] = (bool(r.same), r.a, r.b)
     kept = [(o, n) for o, n in pairs if frozenset((f"phone:{o}", f"phone:{n}")) not in verdict]
     apart = sum(1 for o, n in pairs if not verdict.get(frozenset((f"phone:{o}", f"phone:{n}")), (True,))[0])
-    same = 0
+    decided = set()
     for is_same, a, b in verdict.values():
         if not is_same or a not in first or b not in first:
             continue  # a phone outside this network's window or layers: nothing to merge here
         old, new = sorted((a, b), key=lambda x: (first[x], x))
-        kept.append((old.split(":", 1)[1], new.split(":", 1)[1]))
-        same += 1
-    note = (f"analysts' decisions on phones: {same} pair(s) merged as one user's"
-            + (f", {apart} found pair(s) kept apart" if apart else "")) if same or apart else ""
-    return kept, note
+        decided.add((old.split(":", 1)[1], new.split(":", 1)[1]))
+    return kept + sorted(decided), decided, apart
 
 
 def build_network(store, layers: Sequence[str] = LAYERS, window: Window | None = None, level: str = "phone",
@@ -468,18 +466,25 @@ def build_network(store, layers: Sequence[str] = LAYERS, window: Window | None =
         else:
             succ = successors if successors is not None else pd.DataFrame(columns=["old", "candidate", "rank"])
         pairs = list(zip(succ.loc[succ["rank"] == 1, "old"], succ.loc[succ["rank"] == 1, "candidate"]))
-        pairs, decided = _decided_phone_pairs(store, pairs, edges)
-        if decided:
-            notes.append(decided)
-        merged = 0
+        pairs, decided, apart = _decided_phone_pairs(store, pairs, edges)
+        merged, by_decision, not_merged = 0, 0, []
         for old, new in pairs:
             o, n_ = f"phone:{old}", f"phone:{new}"
             if n_ not in owner and o not in owner:
                 owner[n_] = o
-                merged += 1
             elif n_ not in owner and o in owner:
                 owner[n_] = owner[o]
-                merged += 1
+            else:
+                if (old, new) in decided:
+                    not_merged.append(f"{o} and {n_}")
+                continue
+            merged += 1
+            by_decision += (old, new) in decided
+        if by_decision or apart or not_merged:
+            notes.append(f"analysts' decisions on phones: {by_decision} pair(s) merged as one user's"
+                         + (f", {apart} found pair(s) kept apart" if apart else "")
+                         + (f"; not merged, the newer phone being held by someone on record: "
+                            f"{', '.join(not_merged)}" if not_merged else ""))
         if merged:
             notes.append(f"{merged} replacement phone(s) merged into the phone they replaced")
         # chains (a -> b -> c) end at the first phone

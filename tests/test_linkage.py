@@ -279,6 +279,14 @@ def test_decisions_on_numbers_on_every_store(store, tmp_path):
     assert set(store.resolution().entities.index) == {"P1", "P2"}
     store.record_decision("phone:101", "phone:102", False)  # the later decision holds
     assert "phone:102" in store.network(level="resolved").index
+    # a newer phone that someone on record holds stays his: the note says the pair was not merged
+    store.record_decision("phone:101", "phone:102", True)
+    load_files(store, "holders", [write_csv(tmp_path / "h2.csv", "person_id,name,phone\nP9,王芳,102\n")],
+               raw_ids=True)
+    net = store.network(level="resolved")
+    assert "phone:102" not in net.index and "phone:101" in net.index and "person:P9" in net.index
+    assert any("0 pair(s) merged as one user's; not merged, the newer phone being held by someone on record: "
+               "phone:101 and phone:102" in n for n in net.notes), net.notes
 
 
 @pytest.mark.slow
