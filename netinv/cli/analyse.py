@@ -17,7 +17,7 @@ from ..errors import NetinvError
 from ..exports import write_csv
 from ..network import Network
 from .common import (ARRESTED, INCLUDE_HUBS, KEEP, LEVEL, STORE, case_window, err, frame_table, handle_errors,
-                     high_volume, open_case, out, progress, say_decided, with_arrests)
+                     high_volume, open_case, out, progress, say_kept_by_decision, with_arrests)
 
 __all__ = ["register"]
 
@@ -306,7 +306,7 @@ def register(app: typer.Typer) -> None:
         left = df.attrs["left_out"]
         if len(left):
             out.print(frame_table(left, title="left out"))
-        say_decided("kept in by decision (not a public number)", [(i, d) for i, d in df.attrs["kept_in"] if d])
+        say_kept_by_decision(df.attrs["kept_in"])
         _notes(df.attrs["call_direction"])
 
     @app.command()
@@ -324,4 +324,4 @@ def register(app: typer.Typer) -> None:
         _emit(df, out_file, ["id", "label", "contacts", *(["seed_contacts"] if seed else []), "reciprocity", "reason",
                              *(["decision"] if df["decision"].notna().any() else [])],
               "high-volume numbers", 1000)
-        say_decided("kept in by decision (not a public number)", [(i, d) for i, d in df.attrs["kept_in"] if d])
+        say_kept_by_decision(df.attrs["kept_in"])

@@ -20,7 +20,8 @@ from ..store import GraphStore, Window, open_store
 from ..timefmt import time_text
 
 __all__ = ["out", "err", "STORE", "ARRESTED", "LEVEL", "INCLUDE_HUBS", "KEEP", "handle_errors", "progress",
-           "frame_table", "fail", "case_window", "case_zone", "open_case", "with_arrests", "high_volume", "say_decided"]
+           "frame_table", "fail", "case_window", "case_zone", "open_case", "with_arrests", "high_volume", "say_decided",
+           "say_kept_by_decision"]
 
 #: the zone the tables show times in: the case's, once a command has opened it (see open_case)
 _display: dict[str, str | None] = {"tz": None}
@@ -65,18 +66,25 @@ def high_volume(net, include_hubs: bool, keep: list[str], seeds: list[str] | Non
             say_decided("kept in with --include-hubs though decided public", [(i, None) for i in public])
         return []
     hubs = an.detect_hubs(net, seeds=seeds or None, keep=keep)
-    say_decided("kept in by decision (not a public number)", [(i, d) for i, d in hubs.attrs["kept_in"] if d])
-    say_decided("left out by decision (a public number)", list(zip(hubs["id"], hubs["decision"])),
-                only_decided=True)
+    say_kept_by_decision(hubs.attrs["kept_in"])
+    say_decided("left out by decision (a public number)", _with_decision(zip(hubs["id"], hubs["decision"])))
     return hubs["id"].tolist()
 
 
-def say_decided(what: str, pairs: list, only_decided: bool = False) -> None:
+def say_decided(what: str, pairs: list) -> None:
     """A note naming numbers and the decisions behind them: ``what: phone:5 (D2026...), ...``."""
-    pairs = [(i, d) for i, d in pairs if not only_decided or (d is not None and not pd.isna(d))]
     if pairs:
         named = ", ".join(f"{i} ({d})" if d is not None and not pd.isna(d) else i for i, d in pairs)
         err.print(f"note: {what}: {named}", markup=False, soft_wrap=True)
+
+
+def say_kept_by_decision(kept_in) -> None:
+    """The note on high-volume numbers kept in by a decision (``attrs["kept_in"]`` of detect_hubs or expand)."""
+    say_decided("kept in by decision (not a public number)", _with_decision(kept_in))
+
+
+def _with_decision(pairs) -> list:
+    return [(i, d) for i, d in pairs if d is not None and not pd.isna(d)]
 
 
 def with_arrests(net, refs: list[str], option: str) -> list[str]:

@@ -13,6 +13,9 @@ from .common import INCLUDE_HUBS, KEEP, STORE, err, frame_table, handle_errors, 
 
 __all__ = ["register"]
 
+BY = typer.Option(None, "--by", help="Who decides (kept in the log).")
+NOTE = typer.Option(None, "--note", help="Why (kept in the log).")
+
 
 def register(app: typer.Typer) -> None:
     @app.command()
@@ -46,8 +49,7 @@ def register(app: typer.Typer) -> None:
         same: bool = typer.Option(..., "--same/--different",
                                   help="The same person (for two phones: one user, the newer phone replacing the "
                                        "older), or not."),
-        by: Optional[str] = typer.Option(None, "--by", help="Who decides (kept in the log)."),
-        note: Optional[str] = typer.Option(None, "--note", help="Why (kept in the log)."),
+        by: Optional[str] = BY, note: Optional[str] = NOTE,
         store: Optional[str] = STORE,
     ):
         """Record an analyst's decision on two person ids, or two phones; every later resolution respects it.
@@ -84,8 +86,7 @@ def register(app: typer.Typer) -> None:
         public: bool = typer.Option(..., "--public/--not-public",
                                     help="A public number (a taxi firm, a hotline: the analyses leave it out), or "
                                          "not (a member whom many call: never left out as high-volume)."),
-        by: Optional[str] = typer.Option(None, "--by", help="Who decides (kept in the log)."),
-        note: Optional[str] = typer.Option(None, "--note", help="Why (kept in the log)."),
+        by: Optional[str] = BY, note: Optional[str] = NOTE,
         store: Optional[str] = STORE,
     ):
         """Record whether a number is a public one; every later analysis and report respects it."""
