@@ -798,6 +798,19 @@ def test_decisions_on_numbers_keep_members_in_and_leave_public_numbers_out():
     left = leads.attrs["left_out"].set_index("id")
     assert left.index.tolist() == ["phone:c5"] and "decision D2" in left.loc["phone:c5", "why"]
     assert leads.attrs["kept_in"] == [("phone:hotline", "D1")]
+    # numbers decided not public are spared --max-degree too (c7 has 3 contacts, as c6 and c8 do)
+    assert an.kept_numbers(net) == [("phone:c7", "D4"), ("phone:hotline", "D1")]
+    assert an.kept_numbers(net, keep=["c9"], public=["c7"]) == [("phone:c9", None), ("phone:hotline", "D1")]
+    capped = an.expand(net, ["s1", "s2"], hops=3, max_degree=2)
+    capped_out = set(capped.attrs["left_out"]["id"])
+    assert {"phone:c5", "phone:c6", "phone:c8"} <= capped_out and not {"phone:c7", "phone:hotline"} & capped_out
+    assert capped.attrs["kept_in"] == [("phone:hotline", "D1"), ("phone:c7", "D4")]
+    assert {"phone:hotline", "phone:c7"} <= set(capped["id"])
+    # with the high-volume guard off (--include-hubs) the cap still spares them, and keep= as well
+    open_ = an.expand(net, ["s1", "s2"], hops=3, max_degree=2, exclude=[], keep=["c8"])
+    open_out = set(open_.attrs["left_out"]["id"])
+    assert "phone:c6" in open_out and not {"phone:c7", "phone:c8", "phone:hotline"} & open_out
+    assert open_.attrs["kept_in"] == [("phone:c7", "D4"), ("phone:c8", None), ("phone:hotline", "D1")]
     # a part of the network carries the decisions with it
     assert an.hub_ids(net.select_layers("calls")) == ["phone:c5"]
 

@@ -20,7 +20,7 @@ from .direction import CALL_DIRECTIONS, CallDirection, call_direction
 from .communities import DEFAULT_RESOLUTION, TIES, community_summary, communities, stability
 from .expand import expand
 from .hierarchy import balanced, hierarchy, seed_walks, springrank, upstream, upward_walk
-from .hubs import decided_numbers, detect_hubs, hub_ids
+from .hubs import decided_numbers, detect_hubs, hub_ids, kept_numbers
 from .routes import routes
 
 __all__ = [
@@ -28,6 +28,6 @@ __all__ = [
     "communities", "stability", "community_summary", "TIES", "DEFAULT_RESOLUTION",
     "brokerage", "ROLES",
     "hierarchy", "springrank", "balanced", "upstream", "upward_walk", "seed_walks",
-    "routes", "expand", "detect_hubs", "hub_ids", "decided_numbers",
+    "routes", "expand", "detect_hubs", "hub_ids", "decided_numbers", "kept_numbers",
     "call_direction", "CallDirection", "CALL_DIRECTIONS",
 ]

@@ -21,7 +21,8 @@ High-volume numbers (detected, see :mod:`netinv.analysis.hubs`; contacts with th
 count towards a number's volume, so that the account every seed pays into stays a lead) and, with
 ``max_degree``, any node with more contacts than that, are left out: they would flood the result.
 An ``exclude`` list given explicitly replaces the detected numbers (``exclude=[]`` keeps them in),
-as in the other analyses; ``keep`` names numbers never to take for high-volume ones.  What was
+as in the other analyses; ``keep`` names numbers never to take for high-volume ones, and those
+and the numbers decided not public are spared ``max_degree`` too.  What was
 left out, and why, is in ``attrs["left_out"]``.  Each lead carries the reasons for its rank.
 
 >>> expand(net, ["P0012", "P0016"], hops=2, top=30)             # doctest: +SKIP
@@ -40,7 +41,7 @@ from ..network import Network
 from .graphs import adjacency, exclude_mask, frame_of
 from .direction import call_direction as _call_direction
 from .hierarchy import hierarchy
-from .hubs import detect_hubs
+from .hubs import detect_hubs, kept_numbers
 
 __all__ = ["expand", "WEIGHTS"]
 
@@ -66,17 +67,24 @@ def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int
         hubs = detect_hubs(net, seeds=seed_ids, keep=keep)
         left = [{"id": r.id, "label": r.label, "why": f"high-volume number: {r.reason}"} for r in hubs.itertuples()]
         out_ids = set(hubs["id"])
-        kept_in = hubs.attrs["kept_in"]
+        kept_in = list(hubs.attrs["kept_in"])
+        kept = dict(hubs.attrs["kept"])
     else:  # typed ids, as the other analyses take them; ids not in this network change nothing
         out_ids, kept_in = set(exclude) - set(seed_ids), []
         left = [{"id": i, "label": net.nodes["label"].iat[net.index[i]], "why": "excluded by the caller"}
                 for i in sorted(out_ids) if i in net.index]
+        kept = dict(kept_numbers(net, keep=keep))
     und = adjacency(net, None, "count", False)
     deg = np.asarray((und > 0).sum(axis=1)).ravel()
     if max_degree is not None:
         for i in np.flatnonzero(deg > max_degree):
             nid = net.nodes["id"].iat[i]
-            if nid not in out_ids and nid not in seed_ids:
+            if nid in out_ids or nid in seed_ids:
+                continue
+            if nid in kept:  # a number kept by the analyst is not capped either
+                if all(k != nid for k, _ in kept_in):
+                    kept_in.append((nid, kept[nid]))
+            else:
                 out_ids.add(nid)
                 left.append({"id": nid, "label": net.nodes["label"].iat[i],
                              "why": f"{deg[i]} contacts, above --max-degree {max_degree}"})

@@ -49,7 +49,7 @@ from ..errors import NodeNotFound
 from ..network import Network
 from .graphs import adjacency, frame_of
 
-__all__ = ["detect_hubs", "hub_ids", "decided_numbers"]
+__all__ = ["detect_hubs", "hub_ids", "decided_numbers", "kept_numbers"]
 
 _DECIDED_COLUMNS = ["id", "number", "public", "decision_id", "by", "note", "decided_at"]
 
@@ -92,12 +92,14 @@ def detect_hubs(net: Network, *, seeds: Iterable[str] | None = None, keep: Itera
     ``public`` given here override a decision.  ``decision`` names the decision behind a flag.
 
     ``attrs["kept_in"]``: the numbers that the rule alone would flag, kept in by ``keep`` or a
-    decision, with the decision's id (or None).
+    decision, with the decision's id (or None).  ``attrs["kept"]``: every number in this network
+    that ``keep`` or a decision keeps, flagged by the rule or not, with the decision's id (or None);
+    other guards (``expand``'s ``max_degree``) spare them too.
     """
     cols = ["id", "label", "kind", "contacts", "seed_contacts", "in_contacts", "out_contacts", "reciprocity",
             "threshold", "reason", "decision"]
     if len(net.nodes) == 0:
-        return pd.DataFrame(columns=cols)
+        return _empty(cols)
     a = adjacency(net, layers, directed=True)
     b = (a > 0).astype(np.int8)
     out_c = np.asarray(b.sum(axis=1)).ravel()
@@ -109,18 +111,12 @@ def detect_hubs(net: Network, *, seeds: Iterable[str] | None = None, keep: Itera
         recip = np.where(contacts > 0, mutual / np.maximum(contacts, 1), 0.0)
     present = contacts[contacts > 0]
     if len(present) == 0:
-        return pd.DataFrame(columns=cols)
+        return _empty(cols)
     is_seed = np.zeros(len(contacts), dtype=bool)
     seed_list = list(seeds) if seeds is not None else []
     if seed_list:
         is_seed[[net.index[s] for s in net.seeds(seed_list)]] = True
-    keep_ids, public_ids = set(net.resolve(keep)), set(net.resolve(public))
-    decision_of: dict[str, str] = {}
-    if decisions:
-        for r in decided_numbers(net).itertuples(index=False):
-            if r.id not in keep_ids and r.id not in public_ids:
-                decision_of[r.id] = r.decision_id
-                (public_ids if r.public else keep_ids).add(r.id)
+    keep_ids, public_ids, decision_of = _decided(net, keep, public, decisions)
     kept = np.zeros(len(contacts), dtype=bool)
     kept[[net.index[k] for k in keep_ids]] = True
     named_public = np.zeros(len(contacts), dtype=bool)
@@ -142,6 +138,34 @@ def detect_hubs(net: Network, *, seeds: Iterable[str] | None = None, keep: Itera
     kept_in = [(i, decision_of.get(i)) for i in df.loc[by_rule & kept, "id"]]
     df = df.loc[flag].sort_values(["contacts", "id"], ascending=[False, True]).reset_index(drop=True)[cols]
     df.attrs["kept_in"] = kept_in
+    df.attrs["kept"] = [(i, decision_of.get(i)) for i in sorted(keep_ids)]
+    return df
+
+
+def kept_numbers(net: Network, *, keep: Iterable[str] = (), public: Iterable[str] = (),
+                 decisions: bool = True) -> list[tuple[str, str | None]]:
+    """The numbers of ``net`` never to take for high-volume ones: ``keep`` and those decided not
+    public (unless ``public`` names them), as ``(id, decision id or None)``, sorted by id."""
+    keep_ids, _, decision_of = _decided(net, keep, public, decisions)
+    return [(i, decision_of.get(i)) for i in sorted(keep_ids)]
+
+
+def _decided(net: Network, keep: Iterable[str], public: Iterable[str],
+             decisions: bool) -> tuple[set[str], set[str], dict[str, str]]:
+    """Kept ids, public ids and the decision behind each decided one; ``keep`` and ``public`` win."""
+    keep_ids, public_ids = set(net.resolve(keep)), set(net.resolve(public))
+    decision_of: dict[str, str] = {}
+    if decisions:
+        for r in decided_numbers(net).itertuples(index=False):
+            if r.id not in keep_ids and r.id not in public_ids:
+                decision_of[r.id] = r.decision_id
+                (public_ids if r.public else keep_ids).add(r.id)
+    return keep_ids, public_ids, decision_of
+
+
+def _empty(cols: list[str]) -> pd.DataFrame:
+    df = pd.DataFrame(columns=cols)
+    df.attrs["kept_in"], df.attrs["kept"] = [], []
     return df
 
 

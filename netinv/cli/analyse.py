@@ -288,8 +288,9 @@ def register(app: typer.Typer) -> None:
         seed: List[str] = typer.Option([], "--seed", help="Arrested people, phones or accounts (repeatable)."),
         arrested: bool = ARRESTED,
         hops: int = typer.Option(2, "--hops", min=1, help="How far from the seeds leads may be."),
-        max_degree: Optional[int] = typer.Option(None, "--max-degree", min=1,
-                                                 help="Also leave out nodes with more contacts than this."),
+        max_degree: Optional[int] = typer.Option(
+            None, "--max-degree", min=1,
+            help="Also leave out nodes with more contacts than this (not seeds, --keep, numbers decided not public)."),
         include_hubs: bool = INCLUDE_HUBS, keep: List[str] = KEEP,
         call_direction: str = CALLS, level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE,
         until: Optional[str] = UNTIL,
