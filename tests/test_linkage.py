@@ -75,6 +75,31 @@ def test_successor_detection_on_generated_cases(variant_cases, tmp_path):
     assert total > 0 and hits / total >= 0.8, (hits, total)
 
 
+@pytest.mark.slow
+def test_handover_rule_finds_old_phones_that_stay_in_use(tmp_path):
+    # generated cases where every replaced phone still carries a tenth of its user's calls: none
+    # goes quiet, so the quiet rule finds no true pair, and the handover rule most of them
+    from netinv.store import EmbeddedStore
+
+    quiet = handed = total = others = 0
+    for people, seed in ((100, 11), (100, 13), (200, 14)):
+        case = generate(tmp_path / f"c{people}-{seed}", seed=seed, people=people, lingering=1.0)
+        with EmbeddedStore(tmp_path / f"l{people}-{seed}.duckdb") as st:
+            load_files(st, "calls", [case.path / f for f in case.manifest["loads"][2]["files"]], profile="cdr-cn")
+            calls = st.records("calls")
+            hubs = [h.split(":", 1)[1] for h in an.hub_ids(st.network(layers=("calls",), level="phone"))]
+        truth = {r["old"]: r["new"] for r in case.truth["replacements"]}
+        total += len(truth)
+        first = successors(calls, exclude=hubs, top=1, handover=False)
+        quiet += sum(truth.get(o) == c for o, c in zip(first["old"], first["candidate"]))
+        first = successors(calls, exclude=hubs, top=1)
+        hit = [truth.get(o) == c for o, c in zip(first["old"], first["candidate"])]
+        handed += sum(h and how == "handover" for h, how in zip(hit, first["how"]))
+        others += sum(not h and how == "handover" for h, how in zip(hit, first["how"]))
+    assert total >= 10 and quiet == 0, (quiet, total)
+    assert handed >= 0.7 * total and others <= 0.1 * total, (handed, others, total)
+
+
 def test_successor_hand_checked():
     t0 = pd.Timestamp("2024-01-01", tz="UTC")
     rows = []

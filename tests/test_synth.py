@@ -83,6 +83,40 @@ def test_exact_call_count_and_phone_replacements(tmp_path):
         assert r["old"] != r["new"]
 
 
+def test_lingering_old_phones_stay_in_use_and_change_nothing_else(tmp_path):
+    from netinv.store import EmbeddedStore
+    from netinv.workflow import load_generated
+
+    clean = generate(tmp_path / "clean", seed=12, people=60)
+    kept = generate(tmp_path / "kept", seed=12, people=60, lingering=1.0)
+    # the same people, phones, arrests, money and number of calls; only which phone made a call differs
+    for f in ("case/arrests.csv", *kept.manifest["loads"][3]["files"]):
+        assert (clean.path / f).read_bytes() == (kept.path / f).read_bytes(), f
+    assert clean.n_calls == kept.n_calls
+    assert [(r["old"], r["new"]) for r in clean.truth["replacements"]] == \
+        [(r["old"], r["new"]) for r in kept.truth["replacements"]]
+    assert kept.truth["params"]["lingering"] == 1.0
+    assert kept.truth["replacements"] and all(r["old_lingers"] for r in kept.truth["replacements"])
+    assert not any(r["old_lingers"] for r in clean.truth["replacements"])
+    start = pd.Timestamp(kept.truth["start"])
+    for case, lingers in ((clean, False), (kept, True)):
+        with EmbeddedStore(tmp_path / f"{lingers}.duckdb") as st:
+            load_generated(case.path, st)
+            calls = st.records("calls")
+        for r in case.truth["replacements"]:
+            new_from = start + pd.Timedelta(days=r["switch_day"] + r["gap_days"])
+            mine = calls[(calls["caller"] == r["old"]) | (calls["callee"] == r["old"])]
+            late = mine[mine["start"] >= new_from]
+            users = calls[(calls["caller"].isin([r["old"], r["new"]]) | calls["callee"].isin([r["old"], r["new"]]))
+                          & (calls["start"] >= new_from)]
+            if lingers:  # about a tenth of the user's calls from then on
+                assert 0 < len(late) < 0.3 * len(users), (r, len(late), len(users))
+            else:
+                assert late.empty, r
+    with pytest.raises(NetinvError, match="lingering is a share between 0 and 1"):
+        generate(tmp_path / "x", people=20, lingering=1.5)
+
+
 def test_rejects_tiny_cases_and_impossible_parameters(tmp_path):
     with pytest.raises(NetinvError, match="at least 20"):
         generate(tmp_path / "x", people=5)

@@ -100,13 +100,16 @@ def synth(
     days: int = typer.Option(90, "--days", help="Days the records span."),
     calls: Optional[int] = typer.Option(None, "--calls", help="Exact number of call records to produce "
                                                               "(ordinary callers fill up to it)."),
+    lingering: float = typer.Option(0.0, "--lingering", min=0.0, max=1.0,
+                                    help="Share of phone replacements whose old phone stays in use now and then "
+                                         "(a handover rather than a clean switch)."),
 ):
     """Generate a synthetic case with a known ground truth (carrier, bank and case-file formats)."""
     from ..synth import generate
 
     with progress("generating") as step:
         case = generate(out_dir, seed=seed, people=people, background=background, days=days,
-                        target_calls=calls, progress=step)
+                        target_calls=calls, lingering=lingering, progress=step)
     statements = len(case.manifest['loads'][3]['files'])
     out.print(f"wrote {case.n_calls:,} call records and the bank statements of {statements} "
               f"accounts to {out_dir}; ground truth in {out_dir / 'ground_truth.json'}", markup=False)

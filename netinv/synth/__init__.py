@@ -10,8 +10,9 @@ at the top; wholesalers, each with a branch of mid-level distributors, retail de
 customers.  Money flows up (customers pay dealers, dealers pay distributors ... the money handler
 pays the source through a relative's bank card), drugs flow down, calls run both ways.  Some
 retail dealers (grams) and one courier (kilograms) are arrested; some members replace their phone
-part way; ordinary callers add background noise, and a taxi firm and a bank hotline touch
-everyone.  The same seed always gives the same files, byte for byte.
+part way (with ``lingering``, some old phones stay in use now and then); ordinary callers add
+background noise, and a taxi firm and a bank hotline touch everyone.  The same seed always gives
+the same files, byte for byte (the spreadsheet's records, not its creation time).
 """
 
 from __future__ import annotations
@@ -119,7 +120,21 @@ def _holders(cast: Cast, rng: np.random.Generator) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _truth(cast: Cast, arrests: pd.DataFrame, params: dict, id_truth: dict[str, str]) -> dict:
+def _lingering(cast: Cast, share: float, seed: int) -> dict[int, tuple[int, int]]:
+    """The replacements after which the old phone stays in use now and then: party -> (old phone,
+    the day the new one starts).  Drawn from their own stream, so the rest of the case is unchanged."""
+    if share <= 0:
+        return {}
+    lrng = np.random.default_rng(seed + 104729)
+    out = {}
+    for party, g in cast.phones.sort_values(["party", "from_day"]).groupby("party", sort=True):
+        if len(g) > 1 and lrng.random() < share:
+            out[int(party)] = (int(g["phone"].iloc[0]), int(g["from_day"].iloc[1]))
+    return out
+
+
+def _truth(cast: Cast, arrests: pd.DataFrame, params: dict, id_truth: dict[str, str],
+           lingering: dict[int, tuple[int, int]]) -> dict:
     p = cast.parties
     members = p[p["level"].notna()]
     phones_of = cast.phones.groupby("party")["number"].apply(lambda s: [e164(x) for x in s])
@@ -147,7 +162,7 @@ def _truth(cast: Cast, arrests: pd.DataFrame, params: dict, id_truth: dict[str, 
             repl.append({"person_id": p.at[int(party), "person_id"],
                          "old": e164(old["number"]), "new": e164(new["number"]),
                          "switch_day": int(old["to_day"]), "gap_days": int(new["from_day"] - old["to_day"]),
-                         "same_imei": bool(old["imei"] == new["imei"])})
+                         "same_imei": bool(old["imei"] == new["imei"]), "old_lingers": int(party) in lingering})
     role = p["role"]
     ids = lambda r: sorted(p.loc[role == r, "person_id"].tolist())  # noqa: E731
     dealing = arrests.loc[arrests["涉嫌罪名"] == "贩卖毒品罪", "人员编号"]
@@ -200,7 +215,7 @@ MIN_DAYS = 7
 
 def generate(out: str | Path, seed: int = 1, people: int = 50, background: int | None = None,
              days: int = 90, target_calls: int | None = None, variants: bool = False,
-             progress=None) -> GeneratedCase:
+             lingering: float = 0.0, progress=None) -> GeneratedCase:
     """Generate a case into folder ``out`` (created; existing generated files are replaced).
 
     ``people`` is the size of the trafficking network with its customers; ``background`` the
@@ -209,6 +224,9 @@ def generate(out: str | Path, seed: int = 1, people: int = 50, background: int |
     With ``variants`` the same person is recorded differently in different files (case-local ids,
     pinyin and misspelt names, missing ID numbers, a second unit's attribution sheet), as real
     records are; ``ground_truth.json`` then maps every id written anywhere to the true person.
+    ``lingering``: the share of phone replacements after which the old phone stays in use now and
+    then (a tenth of its user's calls to the end of the records: a handover, as the VAST 2008 crew
+    made, rather than a clean switch); ``replacements`` in the truth say which (``old_lingers``).
     """
     if people < 20:
         raise NetinvError("people must be at least 20 (a source, two branches and their dealers)")
@@ -217,6 +235,8 @@ def generate(out: str | Path, seed: int = 1, people: int = 50, background: int |
                           "replaced in its middle")
     if background is not None and background < 0:
         raise NetinvError(f"background must be 0 or more, got {background}")
+    if not 0.0 <= lingering <= 1.0:
+        raise NetinvError(f"lingering is a share between 0 and 1, got {lingering}")
     if target_calls is not None and target_calls < 1:
         raise NetinvError(f"calls must be at least 1, got {target_calls}")
     out = Path(out)
@@ -246,7 +266,9 @@ def generate(out: str | Path, seed: int = 1, people: int = 50, background: int |
         id_truth = {pid: pid for pid in holders["人员编号"]} | local | unit_b
         del truth_arrests
     say("calls")
-    calls = call_events(cast, rel, rng, days, arrest_day, target_calls)
+    lingering_phones = _lingering(cast, lingering, seed)
+    calls = call_events(cast, rel, rng, days, arrest_day, target_calls, lingering=lingering_phones,
+                        linger_rng=np.random.default_rng(seed + 130363))
     say("transfers")
     transfers = transfer_events(cast, rng, days, arrest_day)
     say("writing files")
@@ -254,7 +276,7 @@ def generate(out: str | Path, seed: int = 1, people: int = 50, background: int |
     bank_files = write_statements(out, cast, transfers, CASE_START)
     case_files = write_case_files(out, arrests, holders, holders_b)
     params = {"seed": seed, "people": people, "background": background, "days": days, "target_calls": target_calls,
-              "variants": variants}
+              "variants": variants, "lingering": lingering}
     manifest = {
         "generator": "netinv.synth",
         "params": params,
@@ -265,7 +287,7 @@ def generate(out: str | Path, seed: int = 1, people: int = 50, background: int |
             {"kind": "transfers", "profile": "bank-cn", "files": bank_files},
         ],
     }
-    truth = _truth(cast, arrests, params, id_truth)
+    truth = _truth(cast, arrests, params, id_truth, lingering_phones)
     write_json(out / "manifest.json", manifest)
     write_json(out / "ground_truth.json", truth)
     return GeneratedCase(out, manifest, truth, len(calls), len(transfers))

@@ -14,7 +14,7 @@ import pandas as pd
 from ..errors import NetinvError
 from .people import Cast
 
-__all__ = ["relationships", "call_events", "transfer_events", "payment_links"]
+__all__ = ["relationships", "call_events", "transfer_events", "payment_links", "LINGER_SHARE"]
 
 # (kind of link, daily call rate, probability that the first party places the call)
 _CALL_RATES = {
@@ -161,9 +161,34 @@ def _phone_at(cast: Cast, party: np.ndarray, t: np.ndarray) -> np.ndarray:
     return np.where(ok, phone, -1)
 
 
+#: the share of a party's calls its old phone still carries after a replacement, when it lingers
+LINGER_SHARE = 0.1
+
+
+def _linger(party: np.ndarray, t: np.ndarray, phone: np.ndarray, lingering: dict[int, tuple[int, int]],
+            rng: np.random.Generator, share: float) -> np.ndarray:
+    """``phone`` with some of the lingering parties' calls after their switch put on the old phone."""
+    parties = np.fromiter(lingering, dtype=np.int64)
+    old = np.array([lingering[k][0] for k in parties], dtype=np.int64)
+    start = np.array([lingering[k][1] for k in parties], dtype=np.int64) * 86400
+    order = np.argsort(parties)
+    parties, old, start = parties[order], old[order], start[order]
+    pos = np.clip(np.searchsorted(parties, party), 0, len(parties) - 1)
+    mine = (parties[pos] == party) & (phone >= 0) & (t >= start[pos])
+    moved = mine & (rng.random(len(party)) < share)
+    return np.where(moved, old[pos], phone)
+
+
 def call_events(cast: Cast, rel: pd.DataFrame, rng: np.random.Generator, days: int,
-                arrest_day: dict[int, int], target_calls: int | None = None) -> pd.DataFrame:
-    """Call events: caller/callee phone ids, t (seconds from case start), duration_s, sms flag."""
+                arrest_day: dict[int, int], target_calls: int | None = None,
+                lingering: dict[int, tuple[int, int]] | None = None, linger_rng: np.random.Generator | None = None,
+                linger_share: float = LINGER_SHARE) -> pd.DataFrame:
+    """Call events: caller/callee phone ids, t (seconds from case start), duration_s, sms flag.
+
+    ``lingering`` maps a party to (old phone, day its new phone starts): after that day the old
+    phone still carries ``linger_share`` of the party's calls (drawn with ``linger_rng``, so that
+    a case without lingering phones draws exactly what it drew before).
+    """
     end = _active_until(cast, days, arrest_day)
     a, b = rel["a"].to_numpy(), rel["b"].to_numpy()
     rate, p_a = rel["rate"].to_numpy(), rel["p_a"].to_numpy()
@@ -187,6 +212,10 @@ def call_events(cast: Cast, rel: pd.DataFrame, rng: np.random.Generator, days: i
     ev = pd.DataFrame({"caller_party": caller, "callee_party": callee, "t": t})
     ev["caller"] = _phone_at(cast, ev["caller_party"].to_numpy(), ev["t"].to_numpy())
     ev["callee"] = _phone_at(cast, ev["callee_party"].to_numpy(), ev["t"].to_numpy())
+    if lingering:
+        for end in ("caller", "callee"):
+            ev[end] = _linger(ev[f"{end}_party"].to_numpy(), ev["t"].to_numpy(), ev[end].to_numpy(),
+                              lingering, linger_rng, linger_share)
     ev = ev[(ev["caller"] >= 0) & (ev["callee"] >= 0)]
     sms = rng.random(len(ev)) < 0.2
     dur = np.where(sms, 0, np.maximum(3, rng.lognormal(4.0, 0.9, size=len(ev)).astype(np.int64)))
