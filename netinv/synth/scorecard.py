@@ -50,12 +50,13 @@ TARGETS = {"source_top": 5, "wholesalers_top": 10, "nmi_groups": 0.8}
 SEEDS_FROM = ("dealers", "arrests")
 
 
-def score_case(case_dir: Path, seed: int, people: int, level: str = "person", seeds_from: str = "dealers") -> dict:
+def score_case(case_dir: Path, seed: int, people: int, level: str = "person", seeds_from: str = "dealers",
+               lingering: float = 0.0) -> dict:
     from ..workflow import calls_end, load_generated, replacement_pairs
 
     if seeds_from not in SEEDS_FROM:
         raise ValueError(f"seeds_from is one of {', '.join(SEEDS_FROM)}, not {seeds_from!r}")
-    case = generate(case_dir / "case", seed=seed, people=people)
+    case = generate(case_dir / "case", seed=seed, people=people, lingering=lingering)
     truth = case.truth
     with EmbeddedStore(case_dir / "ws.duckdb") as st:
         load_generated(case.path, st)
@@ -74,7 +75,8 @@ def score_case(case_dir: Path, seed: int, people: int, level: str = "person", se
     split = communities(net, seed=0, exclude=hubs)  # cohesive ties, the default
     crews = communities(net, seed=0, exclude=hubs, ties="contacts")
     return {
-        "people": people, "seed": seed, "level": level, "seeds_from": seeds_from, "seeds": len(seeds),
+        "people": people, "seed": seed, "level": level, "seeds_from": seeds_from, "lingering": lingering,
+        "seeds": len(seeds),
         "hubs_left_out": len(hubs),
         "source_rank": hits["source_rank"], "source_in_top5": hits["source_in_top5"],
         "wholesalers_in_top10": hits["wholesalers_in_top10"], "wholesalers": hits["wholesalers"],
@@ -90,13 +92,13 @@ def score_case(case_dir: Path, seed: int, people: int, level: str = "person", se
     }
 
 
-def scorecard(seeds, sizes, level: str = "person", seeds_from: str = "dealers") -> pd.DataFrame:
+def scorecard(seeds, sizes, level: str = "person", seeds_from: str = "dealers", lingering: float = 0.0) -> pd.DataFrame:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for people in sizes:
             for seed in seeds:
                 d = Path(tmp) / f"{people}-{seed}"
-                rows.append(score_case(d, seed, people, level, seeds_from))
+                rows.append(score_case(d, seed, people, level, seeds_from, lingering))
     return pd.DataFrame(rows)
 
 
@@ -156,6 +158,9 @@ def main() -> None:
     ap.add_argument("--seeds-from", default="dealers", choices=SEEDS_FROM,
                     help="dealers: the arrests charged with dealing (default); arrests: every arrest with at most "
                          f"{RETAIL_MAX_G:g} g seized, as netinv upstream --arrested takes them.")
+    ap.add_argument("--lingering", type=float, default=0.0,
+                    help="Generate with this share of replaced phones still in use now and then (a handover); "
+                         "the resolved level merges only phones that went quiet.")
     ap.add_argument("--json", type=Path, help="Also write the rows to this JSON file.")
     ap.add_argument("--markdown", type=Path,
                     help="Also write the per-seed table (source rank, wholesalers in the top 10, NMI) to this file.")
@@ -167,7 +172,7 @@ def main() -> None:
         rows = pd.concat([pd.DataFrame(json.loads(f.read_text(encoding="utf-8"))) for f in args.table])
         print(per_seed_table(rows), end="")
         return
-    df = scorecard(args.seeds, args.people, args.level, args.seeds_from)
+    df = scorecard(args.seeds, args.people, args.level, args.seeds_from, args.lingering)
     print(df.to_string(index=False))
     print(f"\nsource in top 5: {df['source_in_top5'].sum()}/{len(df)}; all wholesalers in top 10: "
           f"{(df['wholesalers_in_top10'] == df['wholesalers']).sum()}/{len(df)}; NMI >= 0.8: groups "
