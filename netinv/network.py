@@ -410,8 +410,9 @@ def build_network(store, layers: Sequence[str] = LAYERS, window: Window | None =
     ``level="resolved"`` goes further than ``person``: person ids that person resolution found
     (or an analyst decided) to be one person become one node, and a replacement phone nobody is
     known to hold merges into the phone it replaced (``successors``: top-ranked successors from
-    :func:`netinv.linkage.successors`, by default those of numbers that went quiet, computed from
-    the calls; a handover is for an analyst to review).  ``notes`` say what was merged.
+    :func:`netinv.linkage.successors`, by default computed from the calls, high-volume numbers left
+    out as ``netinv successors`` leaves them: numbers that went quiet and numbers that handed
+    over).  ``notes`` say what was merged.
     """
     layers = tuple(layers)
     for layer in layers:
@@ -459,15 +460,19 @@ def build_network(store, layers: Sequence[str] = LAYERS, window: Window | None =
         if successors is None and "calls" in layers:
             from .linkage.successors import successors as find_successors
 
+            from .analysis.hubs import hub_ids
+
             calls = store.records("calls", window)
-            # merged without an analyst's word: only numbers that went quiet (a handover, read from
-            # phones that still make calls, is for review: netinv successors)
-            succ = find_successors(calls, top=1, handover=False)
+            # high-volume numbers (a taxi firm, a hotline; the analysts' decisions apply) are no
+            # contact anyone shares with a replacement, as in netinv successors
+            hubs = hub_ids(build_network(store, ("calls",), window, "phone"))
+            succ = find_successors(calls, top=1, exclude=[h.split(":", 1)[1] for h in hubs])
         else:
             succ = successors if successors is not None else pd.DataFrame(columns=["old", "candidate", "rank"])
         pairs = list(zip(succ.loc[succ["rank"] == 1, "old"], succ.loc[succ["rank"] == 1, "candidate"]))
         pairs, decided, apart = _decided_phone_pairs(store, pairs, edges)
-        merged, by_decision, not_merged = 0, 0, []
+        how = dict(zip(zip(succ["old"], succ["candidate"]), succ["how"])) if "how" in succ else {}
+        merged, by_decision, handed, not_merged = 0, 0, 0, []
         for old, new in pairs:
             o, n_ = f"phone:{old}", f"phone:{new}"
             if n_ not in owner and o not in owner:
@@ -480,13 +485,16 @@ def build_network(store, layers: Sequence[str] = LAYERS, window: Window | None =
                 continue
             merged += 1
             by_decision += (old, new) in decided
+            handed += (old, new) not in decided and how.get((old, new)) == "handover"
         if by_decision or apart or not_merged:
             notes.append(f"analysts' decisions on phones: {by_decision} pair(s) merged as one user's"
                          + (f", {apart} found pair(s) kept apart" if apart else "")
                          + (f"; not merged, the newer phone being held by someone on record: "
                             f"{', '.join(not_merged)}" if not_merged else ""))
         if merged:
-            notes.append(f"{merged} replacement phone(s) merged into the phone they replaced")
+            notes.append(f"{merged} replacement phone(s) merged into the phone they replaced"
+                         + (f" ({handed} of them after a handover: the old phone still in use now and then; "
+                            "netinv successors shows the evidence)" if handed else ""))
         # chains (a -> b -> c) end at the first phone
         for k in list(owner):
             seen, v = {k}, owner[k]

@@ -247,14 +247,28 @@ def test_decisions_on_numbers_from_the_command_line(tmp_path):
     assert found == {("2", "397"), ("3", "360")} and how == {"handover"}
     assert "left out 3 high-volume number(s): phone:309, phone:5, phone:306" in output
     assert pairs("--quiet-only")[1] == set()
+
+    def resolved():
+        r = run("centrality", "--store", ws, "--level", "resolved", "--out", tmp_path / "c.csv")
+        return r.output, set(pd.read_csv(tmp_path / "c.csv")["id"])
+
+    # the resolved level merges what netinv successors finds, with the same numbers left out
+    output, ids = resolved()
+    assert "2 replacement phone(s) merged into the phone they replaced (2 of them after a handover" in output
+    assert not {"phone:397", "phone:360"} & ids and "phone:300" in ids  # 306, 309: left out as high-volume
     for number in ("5", "306", "309"):
         run("decide-number", number, "--not-public", "--store", ws)
     output, found, _ = pairs()
     assert found == {("1", "309"), ("5", "306"), ("2", "397"), ("3", "360"), ("200", "300")}
     assert "4 of its 6 contacts (4 of them under their new numbers)" in output
-    # a handover is for review: the resolved level merges the pairs the analyst confirms
-    run("centrality", "--store", ws, "--level", "resolved", "--out", tmp_path / "c.csv")
-    assert "phone:309" in pd.read_csv(tmp_path / "c.csv")["id"].tolist()
+    output, ids = resolved()
+    assert "5 replacement phone(s) merged into the phone they replaced (5 of them after a handover" in output
+    assert not {"phone:309", "phone:306", "phone:397", "phone:360", "phone:300"} & ids
+    # an analyst who knows better keeps a pair apart, and a later word on it wins
+    run("decide", "phone:300", "phone:200", "--different", "--store", ws)
+    output, ids = resolved()
+    assert "1 found pair(s) kept apart" in output and "4 replacement phone(s) merged" in output
+    assert "phone:300" in ids and "phone:309" not in ids
     for old, new in sorted(found):
         r = run("decide", f"phone:{new}", old, "--same", "--store", ws, ok=False)
         assert r.exit_code == 1 and "not one of each" in r.output
