@@ -466,6 +466,12 @@ def test_analysis_commands_write_ranked_csv(tmp_path, small_case):
     assert r.exit_code == 1 and "non-existent directory" in r.output and "Traceback" not in r.output
     r = run("routes", *seed_args, "--time-respecting", "--max-gap", "soon", "--store", ws, ok=False)
     assert r.exit_code == 1 and "max_gap: cannot read 'soon' as a duration" in r.output
+    # a number held by someone on record is part of that person above phone level: deciding it
+    # public says so (a person is never left out)
+    r = run("decide-number", person["phones"][0], "--public", "--store", ws)
+    assert f"note: phone:{person['phones'][0]} is held by {seeds[0]} on record" in r.output
+    assert "the decision applies at phone level" in r.output
+    assert "is held by" not in run("decide-number", person["phones"][0], "--not-public", "--store", ws).output
 
 
 def test_seeds_from_the_arrests(tmp_path, small_case):

@@ -98,6 +98,9 @@ def register(app: typer.Typer) -> None:
             before = st.number_decisions()
             before = before[before["number"] == nid]
             did = st.record_number_decision(nid, public, by=by, note=note)
+            h = st.holdings()
+            kind, value = nid.split(":", 1)
+            holders = sorted(set(h.loc[(h["kind"] == kind) & (h["value"] == value), "person_id"])) if len(h) else []
         if number.strip() != nid:
             out.print(f"{number.strip()} is {nid}", markup=False)
         what = "a public number: the analyses leave it out" if public else \
@@ -106,6 +109,10 @@ def register(app: typer.Typer) -> None:
         for r in before.tail(1).itertuples(index=False):
             out.print(f"it overrides {r.decision_id} ({'public' if r.public else 'not public'}); "
                       f"netinv undo {did} goes back to that one", markup=False)
+        if public and len(holders) == 1:
+            err.print(f"note: {nid} is held by {', '.join(holders)} on record: at person and resolved level it is "
+                      "part of that person, who is never left out; the decision applies at phone level",
+                      markup=False, soft_wrap=True)
 
     @app.command()
     @handle_errors
