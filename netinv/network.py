@@ -472,9 +472,18 @@ def build_network(store, layers: Sequence[str] = LAYERS, window: Window | None =
         pairs = list(zip(succ.loc[succ["rank"] == 1, "old"], succ.loc[succ["rank"] == 1, "candidate"]))
         pairs, decided, apart = _decided_phone_pairs(store, pairs, edges)
         how = dict(zip(zip(succ["old"], succ["candidate"]), succ["how"])) if "how" in succ else {}
-        merged, by_decision, handed, not_merged = 0, 0, 0, []
+        from .linkage.successors import holder_arrests, quiet_on_arrest
+
+        first = succ[succ["rank"] == 1]
+        on_arrest = quiet_on_arrest(first, holder_arrests(store.holdings(), store.records("arrests"), entity)) \
+            if len(first) and "old_last" in first else {}
+        merged, by_decision, handed, not_merged, arrested = 0, 0, 0, [], []
         for old, new in pairs:
             o, n_ = f"phone:{old}", f"phone:{new}"
+            if old in on_arrest and (old, new) not in decided:
+                arrested.append(f"{o} ({on_arrest[old][0]} arrested {pd.Timestamp(on_arrest[old][1]).date()}) "
+                                f"and {n_}")
+                continue
             if n_ not in owner and o not in owner:
                 owner[n_] = o
             elif n_ not in owner and o in owner:
@@ -491,6 +500,11 @@ def build_network(store, layers: Sequence[str] = LAYERS, window: Window | None =
                          + (f", {apart} found pair(s) kept apart" if apart else "")
                          + (f"; not merged, the newer phone being held by someone on record: "
                             f"{', '.join(not_merged)}" if not_merged else ""))
+        if arrested:
+            notes.append(f"{len(arrested)} found pair(s) not merged, the old phone having gone quiet when its holder "
+                         f"was arrested (the newer one most likely someone else's): {', '.join(arrested[:5])}"
+                         + (" ..." if len(arrested) > 5 else "")
+                         + "; netinv decide phone:OLD phone:NEW --same merges one")
         if merged:
             notes.append(f"{merged} replacement phone(s) merged into the phone they replaced"
                          + (f" ({handed} of them after a handover: the old phone still in use now and then; "

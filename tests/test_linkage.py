@@ -314,6 +314,57 @@ def test_decisions_on_numbers_on_every_store(store, tmp_path):
                "phone:101 and phone:102" in n for n in net.notes), net.notes
 
 
+def _quiet_on_arrest_files(tmp_path):
+    """Dealer D (phone 201) calls five customers daily and is arrested on 11 January; from the 13th
+    an unknown phone 301 calls the same five.  P5's phone 401 calls four others daily, goes quiet on
+    the 10th, and 402 takes over from the 12th: P5 was not arrested.  Calls, holders, arrests."""
+    rows = []
+    for d in range(1, 11):
+        rows += [f"201,c{k},2024-01-{d:02d} 10:00,60" for k in range(5)]
+        rows += [f"401,e{k},2024-01-{d:02d} 11:00,60" for k in range(4)]
+    for d in range(12, 28):
+        rows += [f"402,e{k},2024-01-{d:02d} 11:00,60" for k in range(4)]
+        if d >= 13:
+            rows += [f"301,c{k},2024-01-{d:02d} 10:00,60" for k in range(5)]
+    return (write_csv(tmp_path / "calls.csv", "caller,callee,start,duration_s\n" + "\n".join(rows) + "\n"),
+            write_csv(tmp_path / "h.csv", "person_id,name,phone\nD,王强,201\nP5,李军,401\n"),
+            write_csv(tmp_path / "a.csv", "case_id,person_id,name,date,phone\nK1,D,王强,2024-01-11,201\n"))
+
+
+def test_a_phone_gone_quiet_on_its_holders_arrest_is_not_merged(store, tmp_path):
+    # both pairs look alike in the calls; the arrest explains 201's silence, so 301 is most likely
+    # someone else's (a crew member taking over the customers)
+    calls, holders, arrests = _quiet_on_arrest_files(tmp_path)
+    load_files(store, "calls", [calls], raw_ids=True, tz="UTC")
+    load_files(store, "holders", [holders], raw_ids=True)
+    load_files(store, "arrests", [arrests], raw_ids=True)
+    found = successors(store.records("calls"), top=1)
+    assert set(zip(found["old"], found["candidate"])) == {("201", "301"), ("401", "402")}
+    net = store.network(level="resolved")
+    assert "phone:402" not in net.index and "phone:301" in net.index
+    assert any(n.startswith("1 found pair(s) not merged, the old phone having gone quiet when its holder was "
+                            "arrested") and "phone:201 (D arrested 2024-01-11) and phone:301" in n
+               for n in net.notes), net.notes
+    assert any(n.startswith("1 replacement phone(s) merged") for n in net.notes)
+    # the analyst who knows better merges it
+    store.record_decision("phone:201", "phone:301", True)
+    net = store.network(level="resolved")
+    assert "phone:301" not in net.index and not any("not merged" in n for n in net.notes)
+
+
+def test_successors_names_a_phone_gone_quiet_on_arrest(tmp_path):
+    calls, holders, arrests = _quiet_on_arrest_files(tmp_path)
+    ws = f"embedded:{tmp_path / 'w.duckdb'}"
+    for kind, f in (("calls", calls), ("holders", holders), ("arrests", arrests)):
+        r = CliRunner().invoke(app, ["load", kind, str(f), "--raw-ids", "--tz", "UTC", "--store", ws])
+        assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(app, ["successors", "--store", ws])
+    assert r.exit_code == 0, r.output
+    assert "note: went quiet when its holder was arrested, so the newer number is most likely someone else's " \
+           "(--level resolved does not merge it): 201 (D arrested 2024-01-11)" in r.output
+    assert "401 (" not in r.output
+
+
 @pytest.mark.slow
 def test_retail_cases_link_into_the_network(variant_cases, tmp_path):
     from netinv.store import EmbeddedStore

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import List, Optional
 
+import pandas as pd
 import typer
 
 from ..errors import NetinvError
@@ -154,14 +155,22 @@ def register(app: typer.Typer) -> None:
         from ..linkage import successors as find
         from .analyse import _left_out, _write_csv
 
+        from ..linkage import holder_arrests, quiet_on_arrest
+
         with progress("successors"), open_case(store) as st:
             calls = st.records("calls")
             net = st.network(layers=("calls",), level="phone")
+            held = holder_arrests(st.holdings(), st.records("arrests"))
         hubs = high_volume(net, include_hubs, keep)
         # numbers as written (national format, spaces) are read as the loads read them
         wanted = [nid.split(":", 1)[1] for nid in net.resolve(phone)] if phone else None
         df = find(calls, phones=wanted, top=top, exclude=[h.split(":", 1)[1] for h in hubs], handover=handover)
         out.print(frame_table(df[["old", "candidate", "rank", "score", "how", "reasons"]], title="successors"))
+        on_arrest = quiet_on_arrest(df[df["rank"] == 1], held) if len(df) else {}
+        if on_arrest:
+            which = [f"{old} ({p} arrested {pd.Timestamp(d).date()})" for old, (p, d) in on_arrest.items()]
+            err.print("note: went quiet when its holder was arrested, so the newer number is most likely someone "
+                      "else's (--level resolved does not merge it): " + ", ".join(which), markup=False, soft_wrap=True)
         if hubs:
             err.print(f"note: {_left_out(hubs)}; they count neither as contacts nor as replacements here",
                       markup=False, soft_wrap=True)

@@ -7,6 +7,7 @@
 
 from .cases import case_links, link_cases
 from .resolution import Resolution, profiles, resolve
-from .successors import phone_pairs, successors
+from .successors import holder_arrests, phone_pairs, quiet_on_arrest, successors
 
-__all__ = ["Resolution", "profiles", "resolve", "successors", "phone_pairs", "case_links", "link_cases"]
+__all__ = ["Resolution", "profiles", "resolve", "successors", "phone_pairs", "quiet_on_arrest", "holder_arrests",
+           "case_links", "link_cases"]

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-__all__ = ["successors", "phone_pairs", "WEIGHTS"]
+__all__ = ["successors", "phone_pairs", "quiet_on_arrest", "holder_arrests", "WEIGHTS"]
 
 #: how the evidence adds up to a candidate's score
 WEIGHTS = {"contacts": 3.0, "imei": 2.0, "towers": 1.0, "gap_per_day": 0.03}
@@ -114,6 +114,41 @@ def successors(calls: pd.DataFrame, *, phones: Iterable[str] | None = None, quie
         rows += [{**d, "rank": k} for k, d in enumerate(ranked[:top], start=1)]
     df = pd.DataFrame(rows, columns=_COLUMNS)
     return df.sort_values(["rank", "score", "old"], ascending=[True, False, True]).reset_index(drop=True)
+
+
+def quiet_on_arrest(found: pd.DataFrame, arrests: dict[str, list], slack_days: float = 2) -> dict[str, tuple]:
+    """The old numbers in ``found`` (a :func:`successors` frame) that went quiet when their holder
+    was arrested: ``arrests`` maps a number (as in the records) to ``(person, date)`` of its
+    holder's arrests; a number whose last call falls within ``slack_days`` of one of those dates
+    maps to that ``(person, date)``.  An arrest explains the silence: the newer number that took
+    over the contacts is most likely someone else's (a crew member taking over the customers)."""
+    out: dict[str, tuple] = {}
+    slack = pd.Timedelta(days=slack_days)
+    for old, last in zip(found["old"], found["old_last"]):
+        for person, day in arrests.get(old, ()):
+            at = pd.Timestamp(day)
+            at = at.tz_localize("UTC") if at.tzinfo is None else at
+            if at - slack <= pd.Timestamp(last) <= at + pd.Timedelta(days=1) + slack:
+                out[old] = (person, day)
+                break
+    return out
+
+
+def holder_arrests(holdings: pd.DataFrame, arrests: pd.DataFrame, entity: dict | None = None) -> dict[str, list]:
+    """number -> ``(person, date)`` of each arrest of its one holder on record (``holdings``: a
+    store's ``holdings()``; ``arrests``: its arrest records; ``entity`` maps a person id to the
+    person it was resolved to).  A number held by several people is no one's here."""
+    entity = entity or {}
+    if holdings.empty or arrests.empty:
+        return {}
+    h = holdings[holdings["kind"] == "phone"].assign(
+        who=lambda x: x["person_id"].map(lambda p: entity.get(p, p))).drop_duplicates(["who", "value"])
+    h = h[~h["value"].duplicated(keep=False)]
+    by_person: dict[str, list] = {}
+    for pid, day in zip(arrests["person_id"], arrests["date"]):
+        if pd.notna(day):
+            by_person.setdefault(entity.get(pid, pid), []).append((pid, day))
+    return {v: by_person[w] for v, w in zip(h["value"], h["who"]) if w in by_person}
 
 
 _COLUMNS = ["old", "candidate", "rank", "score", "how", "shared_contacts", "shared_through_new", "old_contacts",
