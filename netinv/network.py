@@ -455,13 +455,13 @@ def build_network(store, layers: Sequence[str] = LAYERS, window: Window | None =
             notes.append(f"{len(shared)} identifier(s) held by more than one person, kept apart: "
                          + ", ".join(shared[:10]) + (" ..." if len(shared) > 10 else ""))
     if level == "resolved":
+        from .analysis.hubs import hub_ids
+        from .linkage.successors import holder_arrests, quiet_on_arrest
+        from .linkage.successors import successors as find_successors
+
         for pid, ent in entity.items():
             owner[f"person:{pid}"] = f"person:{ent}"
         if successors is None and "calls" in layers:
-            from .linkage.successors import successors as find_successors
-
-            from .analysis.hubs import hub_ids
-
             calls = store.records("calls", window)
             # high-volume numbers (a taxi firm, a hotline; the analysts' decisions apply) are no
             # contact anyone shares with a replacement, as in netinv successors
@@ -472,8 +472,6 @@ def build_network(store, layers: Sequence[str] = LAYERS, window: Window | None =
         pairs = list(zip(succ.loc[succ["rank"] == 1, "old"], succ.loc[succ["rank"] == 1, "candidate"]))
         pairs, decided, apart = _decided_phone_pairs(store, pairs, edges)
         how = dict(zip(zip(succ["old"], succ["candidate"]), succ["how"])) if "how" in succ else {}
-        from .linkage.successors import holder_arrests, quiet_on_arrest
-
         first = succ[succ["rank"] == 1]
         on_arrest = quiet_on_arrest(first, holder_arrests(store.holdings(), store.records("arrests"), entity)) \
             if len(first) and "old_last" in first else {}
