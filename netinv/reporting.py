@@ -133,7 +133,7 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
                                 "who stands above them, who was arrested elsewhere.",
                                 table(leads, ["rank", "label", "id", "score", "reasons"])))
     say("identity and case linkage")
-    from .linkage import link_cases, successors
+    from .linkage import holder_arrests, link_cases, quiet_on_arrest, successors
 
     res = store.resolution()
     groups = res.groups()
@@ -144,10 +144,15 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
                             table(groups, ["entity", "person_ids"], top)))
     bare_hubs = [h.split(":", 1)[1] for h in hub_list if h.startswith("phone:")]
     succ = successors(store.records("calls"), top=1, exclude=bare_hubs)
+    on_arrest = quiet_on_arrest(succ, holder_arrests(store.holdings(), store.records("arrests"))) if len(succ) else {}
+    arrest_text = (" These went quiet when their holder was arrested, so the newer number is most likely someone "
+                   "else's, and the resolved level does not merge them: "
+                   + ", ".join(f"{o} ({p}, {pd.Timestamp(d).date()})" for o, (p, d) in on_arrest.items()) + "."
+                   if on_arrest else "")
     sections.append(Section("successors", "Replacement phones",
                             "Numbers that went quiet, or whose contacts moved to a newer number while they "
                             "still made a call now and then (how: handover), and the new number most likely to "
-                            "have replaced each.",
+                            "have replaced each; the resolved level merges them." + arrest_text,
                             table(succ, ["old", "candidate", "score", "how", "reasons"], top)))
     linked = link_cases(store.records("arrests"), store.records("calls"), res.entities, exclude=bare_hubs,
                         network=net, network_exclude=hub_list)

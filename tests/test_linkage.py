@@ -363,6 +363,12 @@ def test_successors_names_a_phone_gone_quiet_on_arrest(tmp_path):
     assert "note: went quiet when its holder was arrested, so the newer number is most likely someone else's " \
            "(--level resolved does not merge it): 201 (D arrested 2024-01-11)" in r.output
     assert "401 (" not in r.output
+    # the report says so too, and the resolved level keeps 301 apart
+    r = CliRunner().invoke(app, ["report", "--out", str(tmp_path / "r.html"), "--store", ws])
+    assert r.exit_code == 0, r.output
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "These went quiet when their holder was arrested, so the newer number is most likely someone " \
+           "else&#39;s, and the resolved level does not merge them: 201 (D, 2024-01-11)." in html
 
 
 @pytest.mark.slow
