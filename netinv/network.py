@@ -321,31 +321,31 @@ class Network:
                 "nodes_by_kind": by_kind, "edges_by_layer": by_layer, "window": str(self.window)}
 
 
-def _one_currency(s: pd.Series):
-    """The currency of merged edges: the one they share, NA when none is known, MIXED otherwise."""
-    known = s.dropna()
-    if known.empty:
-        return pd.NA
-    return known.iloc[0] if known.nunique() == 1 else "MIXED"
-
-
 def _collapse(edges: pd.DataFrame, mapping: dict[str, str]) -> tuple[pd.DataFrame, int]:
-    """Re-aggregate edges after mapping node ids; returns (edges, self-loops dropped)."""
+    """Re-aggregate edges after mapping node ids; returns (edges, self-loops dropped).
+
+    Durations and amounts add up (NA where no merged edge had one); the currency is the one the
+    merged edges share, NA when none is known, ``MIXED`` otherwise.  Every aggregate is a built-in
+    one: a Python function per group costs minutes on a million edges.
+    """
     e = edges.copy()
-    e["source"] = e["source"].map(lambda x: mapping.get(x, x))
-    e["target"] = e["target"].map(lambda x: mapping.get(x, x))
+    for end in ("source", "target"):
+        e[end] = e[end].map(mapping).fillna(e[end]).astype(edges[end].dtype)
     loops = e["source"] == e["target"]
     n_loops = int(loops.sum())
     e = e.loc[~loops]
     if e.empty:
         return e, n_loops
-    g = e.groupby(["source", "target", "layer"], sort=True, observed=True)
-    out = g.agg(
-        count=("count", "sum"), duration_s=("duration_s", lambda s: s.sum(min_count=1)),
-        amount=("amount", lambda s: s.sum(min_count=1)), first=("first", "min"), last=("last", "max"),
-    )
-    out["currency"] = g["currency"].agg(_one_currency)
-    out = out.reset_index()
+    keys = ["source", "target", "layer"]
+    g = e.groupby(keys, sort=True, observed=True)
+    out = g.agg(count=("count", "sum"), first=("first", "min"), last=("last", "max"))
+    out["duration_s"] = g["duration_s"].sum(min_count=1)
+    out["amount"] = g["amount"].sum(min_count=1)
+    known = e.loc[e["currency"].notna(), keys + ["currency"]]
+    cur = known.groupby(keys, sort=True, observed=True)["currency"].agg(["first", "nunique"])
+    out["currency"] = cur["first"].where(cur["nunique"] == 1, "MIXED").reindex(out.index)
+    out = out.reset_index()[["source", "target", "layer", "count", "duration_s", "amount", "first", "last",
+                             "currency"]]
     out["duration_s"] = out["duration_s"].astype("Int64")
     out["amount"] = out["amount"].astype("Float64")
     out["currency"] = out["currency"].astype("string")

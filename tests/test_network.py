@@ -135,3 +135,38 @@ def test_times_are_shown_on_the_case_clock_with_their_offset():
     assert time_text(t) == "2024-03-01 10:22 UTC"
     assert time_text(pd.Timestamp("2024-03-01T03:00Z"), "America/New_York") == "2024-02-29 22:00 -05:00"
     assert time_text(pd.Timestamp("2024-03-01")) == "2024-03-01"  # a calendar day stays a day
+
+
+def test_collapsing_merges_counts_sums_times_and_currencies():
+    import pandas as pd
+
+    from netinv.network import _collapse
+
+    t = pd.Timestamp("2024-01-01", tz="UTC")
+    e = pd.DataFrame({
+        "source": ["account:a1", "account:a2", "account:a1", "account:b1", "phone:p1", "phone:p2", "phone:p1"],
+        "target": ["account:c1", "account:c1", "account:c2", "account:c1", "phone:q", "phone:q", "phone:p2"],
+        "layer": ["money"] * 4 + ["calls"] * 3,
+        "count": [1, 2, 1, 4, 3, 2, 1],
+        "duration_s": pd.array([None, None, None, None, 60, None, 5], dtype="Int64"),
+        "amount": pd.array([10.0, 5.0, 7.0, 1.0, None, None, None], dtype="Float64"),
+        "currency": pd.array(["CNY", "USD", None, "CNY", None, None, None], dtype="string"),
+        "first": [t, t + pd.Timedelta(days=1), t, t, t, t - pd.Timedelta(days=2), t],
+        "last": [t, t + pd.Timedelta(days=3), t, t, t, t, t],
+    })
+    owner = {"account:a1": "person:A", "account:a2": "person:A", "account:c1": "person:C", "account:c2": "person:C",
+             "phone:p1": "person:A", "phone:p2": "person:A"}
+    out, loops = _collapse(e, owner)
+    assert loops == 1  # p1 -> p2: both A's
+    rows = {(r.source, r.target, r.layer): r for r in out.itertuples(index=False)}
+    ac = rows[("person:A", "person:C", "money")]
+    assert ac.count == 4 and ac.amount == 22.0 and ac.currency == "MIXED" and pd.isna(ac.duration_s)
+    assert ac.first == t and ac.last == t + pd.Timedelta(days=3)
+    bc = rows[("account:b1", "person:C", "money")]
+    assert bc.currency == "CNY" and bc.amount == 1.0
+    aq = rows[("person:A", "phone:q", "calls")]
+    assert aq.count == 5 and aq.duration_s == 60 and pd.isna(aq.amount) and pd.isna(aq.currency)
+    assert aq.first == t - pd.Timedelta(days=2)
+    assert list(out.columns) == ["source", "target", "layer", "count", "duration_s", "amount", "first", "last",
+                                 "currency"]
+    assert str(out["duration_s"].dtype) == "Int64" and str(out["currency"].dtype) == "string"
