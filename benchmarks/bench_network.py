@@ -1,0 +1,54 @@
+"""Building the network at phone, person and resolved level on the benchmark case.
+
+    .venv/bin/python benchmarks/bench_network.py [--calls 2500000] [--seed 5]
+
+The case is bench_analysis.py's (generated and loaded into benchmarks/.cache on the first run of
+either).  Person resolution runs once first and is not counted in the resolved level's time; the
+resolved level's replacement-phone search is (benchmarks/results/network.json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from _common import CACHE, machine, save
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--calls", type=int, default=2_500_000)
+    ap.add_argument("--seed", type=int, default=5)
+    args = ap.parse_args()
+    from netinv.store import EmbeddedStore
+    from netinv.synth import generate
+    from netinv.workflow import load_generated
+
+    case = CACHE / f"analysis-{args.calls}-seed{args.seed}"
+    ws = case / "ws.duckdb"
+    if not ws.exists():
+        print("generating and loading the case (first run only) ...", file=sys.stderr)
+        generate(case, seed=args.seed, people=5000, background=160_000, target_calls=args.calls)
+        with EmbeddedStore(ws) as st:
+            load_generated(case, st)
+    rows = []
+    with EmbeddedStore(ws, read_only=True) as st:
+        t0 = time.perf_counter()
+        res = st.resolution()
+        rows.append({"step": "person resolution", "seconds": round(time.perf_counter() - t0, 1)})
+        for level in ("phone", "person", "resolved"):
+            t0 = time.perf_counter()
+            net = st.network(level=level, resolution=res) if level == "resolved" else st.network(level=level)
+            rows.append({"step": f"network, {level} level", "seconds": round(time.perf_counter() - t0, 1),
+                         "nodes": len(net.nodes), "edges": len(net.edges)})
+            print(rows[-1], file=sys.stderr, flush=True)
+    save("network", {"benchmark": "network build per level", "machine": machine(), "calls": args.calls,
+                     "rows": rows})
+    for r in rows:
+        print(f"{r['step']:<28} {r['seconds']:>7.1f} s" + (f"  {r['nodes']:,} nodes, {r['edges']:,} edges"
+                                                          if "nodes" in r else ""))
+
+
+if __name__ == "__main__":
+    main()
