@@ -330,7 +330,9 @@ def _collapse(edges: pd.DataFrame, mapping: dict[str, str]) -> tuple[pd.DataFram
     """
     e = edges.copy()
     for end in ("source", "target"):
-        e[end] = e[end].map(mapping).fillna(e[end]).astype(edges[end].dtype)
+        ids = e[end].to_numpy(dtype=object)
+        mapped = pd.Series(ids, dtype=object).map(mapping).to_numpy(dtype=object)
+        e[end] = pd.array(np.where(pd.isna(mapped), ids, mapped), dtype=edges[end].dtype)
     loops = e["source"] == e["target"]
     n_loops = int(loops.sum())
     e = e.loc[~loops]

@@ -170,3 +170,11 @@ def test_collapsing_merges_counts_sums_times_and_currencies():
     assert list(out.columns) == ["source", "target", "layer", "count", "duration_s", "amount", "first", "last",
                                  "currency"]
     assert str(out["duration_s"].dtype) == "Int64" and str(out["currency"].dtype) == "string"
+    # with nothing to map (no holder on record) every id stays as it was, typed as before
+    same, loops = _collapse(e, {})
+    assert loops == 0 and len(same) == len(e) and set(same["source"]) == set(e["source"])
+    assert same["source"].dtype == e["source"].dtype
+    e["source"] = e["source"].astype("string[pyarrow]")
+    e["target"] = e["target"].astype("string[pyarrow]")
+    assert _collapse(e, {})[0]["target"].dtype == e["target"].dtype
+    assert len(_collapse(e, owner)[0]) == len(out)
