@@ -42,6 +42,23 @@ def run_child(code: str, *args: str) -> dict:
 PEAK = "import resource as _r; _peak = lambda: round(_r.getrusage(_r.RUSAGE_SELF).ru_maxrss / 1024, 1)\n"
 
 
+def analysis_case(calls: int, seed: int) -> Path:
+    """The benchmark case of ``calls`` call records (5,000 people, 160,000 ordinary callers), generated
+    and loaded into ``CACHE`` on first use; returns its folder (workspace: ``ws.duckdb`` in it)."""
+    from netinv.store import EmbeddedStore
+    from netinv.synth import generate
+    from netinv.workflow import load_generated
+
+    case = CACHE / f"analysis-{calls}-seed{seed}"
+    ws = case / "ws.duckdb"
+    if not ws.exists():
+        print("generating and loading the case (first run only) ...", file=sys.stderr)
+        generate(case, seed=seed, people=5000, background=160_000, target_calls=calls)
+        with EmbeddedStore(ws) as st:
+            load_generated(case, st)
+    return case
+
+
 def save(name: str, data: dict) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     p = RESULTS / f"{name}.json"

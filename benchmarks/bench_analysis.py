@@ -39,7 +39,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import networkx as nx  # noqa: E402
 import numpy as np  # noqa: E402
 
-from _common import CACHE, machine, save  # noqa: E402
+from _common import analysis_case, machine, save  # noqa: E402
 
 
 def timed(fn):
@@ -58,16 +58,9 @@ def main() -> None:
     from netinv import analysis as an
     from netinv.analysis.graphs import adjacency
     from netinv.store import EmbeddedStore
-    from netinv.synth import generate
-    from netinv.workflow import load_generated
 
-    case = CACHE / f"analysis-{args.calls}-seed{args.seed}"
+    case = analysis_case(args.calls, args.seed)
     ws = case / "ws.duckdb"
-    if not ws.exists():
-        print("generating and loading the case (first run only) ...", file=sys.stderr)
-        generate(case, seed=args.seed, people=5000, background=160_000, target_calls=args.calls)
-        with EmbeddedStore(ws) as st:
-            load_generated(case, st)
     truth = json.loads((case / "ground_truth.json").read_text(encoding="utf-8"))
     with EmbeddedStore(ws, read_only=True) as st:
         net, t_build = timed(lambda: st.network(layers=("calls",), level="phone"))

@@ -13,7 +13,7 @@ import argparse
 import sys
 import time
 
-from _common import CACHE, machine, save
+from _common import analysis_case, machine, save
 
 
 def main() -> None:
@@ -22,16 +22,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=5)
     args = ap.parse_args()
     from netinv.store import EmbeddedStore
-    from netinv.synth import generate
-    from netinv.workflow import load_generated
 
-    case = CACHE / f"analysis-{args.calls}-seed{args.seed}"
-    ws = case / "ws.duckdb"
-    if not ws.exists():
-        print("generating and loading the case (first run only) ...", file=sys.stderr)
-        generate(case, seed=args.seed, people=5000, background=160_000, target_calls=args.calls)
-        with EmbeddedStore(ws) as st:
-            load_generated(case, st)
+    ws = analysis_case(args.calls, args.seed) / "ws.duckdb"
     rows = []
     with EmbeddedStore(ws, read_only=True) as st:
         t0 = time.perf_counter()
