@@ -173,7 +173,7 @@ class _Context:
     """The calls of every phone, indexed for the pair tests."""
 
     def __init__(self, ev: pd.DataFrame, ex: set, span: pd.DataFrame, end, w: dict):
-        self.span, self.end, self.w = span, end, w
+        self.span, self.w = span, w
         self.contacts = _sets(ev["other"].where(~ev["other"].isin(ex)), ev["phone"])
         self.imeis = _sets(ev["imei"], ev["phone"])
         self.towers = _sets(ev["cell"], ev["phone"])
@@ -201,8 +201,8 @@ class _Context:
         seen_as = {c: frozenset(renamed.get(x, x) for x in cs) for c in cands
                    if not was.isdisjoint(cs := self.contacts.get(c, frozenset()))} if was else {}
         renamed_from: dict = {}
-        for new, was in renamed.items():
-            renamed_from.setdefault(was, []).append(new)
+        for new, old_number in renamed.items():
+            renamed_from.setdefault(old_number, []).append(new)
         out: dict[tuple[str, str], dict] = {}
         quiet_until = self.end64 - _days(quiet_days)
         for old in olds:
