@@ -82,7 +82,7 @@ SET c.provenance = c.provenance + new
 RETURN count(c) AS found, coalesce(sum(size(new)), 0) AS appended;
 
 // $pairs = [[payer, payee, [[record_id, amount, currency, time_us, channel, payer_name, payee_name,
-// reference, provenance], ...]], ...]
+// reference, memo, provenance], ...]], ...]
 // name: create_transfers
 UNWIND $pairs AS p
 MATCH (a:Account {number: p[0]})
@@ -93,9 +93,9 @@ WITH a, b, r WHERE old IS NULL
 CREATE (a)-[:PAID {
   record_id: r[0], amount: r[1], currency: r[2],
   time: datetime({epochSeconds: r[3] / 1000000, nanosecond: (r[3] % 1000000) * 1000}),
-  channel: r[4], payer_name: r[5], payee_name: r[6], reference: r[7],
-  load_id: $load_id, provenance: r[8]}]->(b)
-RETURN count(*) AS created, coalesce(sum(size(r[8])), 0) AS entries;
+  channel: r[4], payer_name: r[5], payee_name: r[6], reference: r[7], memo: r[8],
+  load_id: $load_id, provenance: r[9]}]->(b)
+RETURN count(*) AS created, coalesce(sum(size(r[9])), 0) AS entries;
 
 // The same without looking for existing records first: the fast path for a batch of new records.
 // A batch holding a record that exists fails on the uniqueness constraint and is redone by create_transfers.
@@ -107,9 +107,9 @@ UNWIND p[2] AS r
 CREATE (a)-[:PAID {
   record_id: r[0], amount: r[1], currency: r[2],
   time: datetime({epochSeconds: r[3] / 1000000, nanosecond: (r[3] % 1000000) * 1000}),
-  channel: r[4], payer_name: r[5], payee_name: r[6], reference: r[7],
-  load_id: $load_id, provenance: r[8]}]->(b)
-RETURN count(*) AS created, coalesce(sum(size(r[8])), 0) AS entries;
+  channel: r[4], payer_name: r[5], payee_name: r[6], reference: r[7], memo: r[8],
+  load_id: $load_id, provenance: r[9]}]->(b)
+RETURN count(*) AS created, coalesce(sum(size(r[9])), 0) AS entries;
 
 // name: append_transfer_provenance
 UNWIND $rows AS r

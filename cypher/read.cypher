@@ -47,7 +47,8 @@ MATCH (a:Account)-[t:PAID]->(b:Account)
 WHERE t.time >= $since AND t.time < $until
 RETURN t.record_id AS record_id, a.number AS payer_account, b.number AS payee_account, t.amount AS amount,
        t.currency AS currency, t.time.epochSeconds * 1000000 + t.time.microsecond AS time_us,
-       t.channel AS channel, t.payer_name AS payer_name, t.payee_name AS payee_name, t.reference AS reference;
+       t.channel AS channel, t.payer_name AS payer_name, t.payee_name AS payee_name, t.reference AS reference,
+       t.memo AS memo;
 
 // name: read_holders
 MATCH (p:Person)-[r:USES|HOLDS]->(x)

@@ -239,6 +239,8 @@ BUILTIN_PROFILES: dict[str, Profile] = {
             "time": ("交易时间", "交易日期时间"),
             "currency": ("币种",),
             "channel": ("交易渠道", "渠道"),
+            # the payer's own words (附言) where the statement has them, else the bank's summary line (摘要)
+            "memo": ("附言", "交易附言", "备注", "用途", "摘要", "交易摘要"),
         },
         statement=Statement(
             account=("交易卡号", "本方账号", "账号"),

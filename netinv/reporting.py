@@ -119,12 +119,13 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
             rs = r.attrs["routes"]
             sections.append(Section("routes", "Supply routes",
                                     "The 5 cheapest routes from the seeds to the top upstream candidates; a hop costs "
-                                    "1 / (calls + transfers). Each hop lists the records it stands on.",
+                                    "1 / (calls + transfers). Each hop lists the records it stands on and what the "
+                                    "transfers' memos say.",
                                     table(rs, ["route", "path", "hops", "cost"])))
             sections.append(Section("route-hops", "Evidence for every hop", "",
                                     table(r, ["route", "hop", "from_label", "to_label", "calls",
-                                                         "transfers", "amount", "first", "last", "records",
-                                                         "sources"])))
+                                                         "transfers", "amount", "memos", "first", "last",
+                                                         "records", "sources"])))
         except NetinvError as e:
             sections.append(Section("routes", "Supply routes", f"No route found: {e}"))
         leads = an.expand(net, seeds, hops=2, top=top)

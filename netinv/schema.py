@@ -93,9 +93,12 @@ TRANSFERS = RecordKind(
         Field("payee_name", "text", False, "name on the receiving account"),
         Field("reference", "text", False, "transaction id of a single-source export (never of a two-sided "
                                            "statement: each bank numbers its side differently)"),
+        Field("memo", "text", False, "the transfer's memo or purpose line (附言, 摘要): evidence, never a key"),
     ),
-    # names are left out of the identity: the two banks' statements of one transfer may spell
-    # a name differently, and they must still become one transfer.
+    # names and memos are left out of the identity: the two banks' statements of one transfer may
+    # spell a name differently or word the memo each its own way, and they must still become one
+    # transfer (the first statement loaded gives the record its name and memo; the provenance
+    # leads to the other's row).
     identity=("payer_account", "payee_account", "amount", "currency", "time", "channel", "reference"),
     core=("payer_account", "payee_account", "amount", "currency", "time"),
     doc="money transfers (bank statements, mobile payments)",

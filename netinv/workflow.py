@@ -18,7 +18,7 @@ from .store import GraphStore, LoadResult, open_store
 from .synth import generate, load_manifest
 
 __all__ = ["load_files", "load_generated", "make_report", "run_demo", "DemoResult", "push", "route_evidence",
-           "replacement_pairs", "replacement_notes", "calls_end"]
+           "memo_summary", "replacement_pairs", "replacement_notes", "calls_end"]
 
 Progress = Callable[[str], None]
 
@@ -158,12 +158,25 @@ def calls_end(net: Network) -> pd.Timestamp | None:
     return None if last.empty else last.max()
 
 
+def memo_summary(memos: pd.Series, shown: int = 3) -> str:
+    """The distinct memos of some transfers with their counts, the most frequent first:
+    ``货款 ×3; 还款 ×1`` ('' when none has a memo; ``(+N more)`` past the first ``shown``)."""
+    counts = memos.dropna().astype(str).str.strip()
+    counts = counts[counts != ""].value_counts()
+    if counts.empty:
+        return ""
+    counts = counts.sort_index(kind="stable").sort_values(ascending=False, kind="stable")
+    text = "; ".join(f"{m} ×{n}" for m, n in counts.head(shown).items())
+    return text + (f" (+{len(counts) - shown} more)" if len(counts) > shown else "")
+
+
 def route_evidence(store: GraphStore, net: Network, hops: pd.DataFrame, window=None, shown: int = 5) -> pd.DataFrame:
     """Add the source records behind each hop of :func:`netinv.analysis.routes` (column ``sources``).
 
     A hop between two people stands on the calls and transfers between their phones and accounts;
-    ``sources`` names the files and rows of those records (the first ``shown`` of them) and
-    ``records`` how many there are.
+    ``sources`` names the files and rows of those records (the first ``shown`` of them),
+    ``records`` how many there are, and ``memos`` what the transfers' memos say (each distinct
+    memo with how many transfers carry it, the most frequent first).
     """
     out = hops.copy()
     calls = store.events("calls", window)
@@ -171,17 +184,20 @@ def route_evidence(store: GraphStore, net: Network, hops: pd.DataFrame, window=N
     ev = pd.concat([calls.assign(layer="calls"), money.assign(layer="money")], ignore_index=True)
     ev["a"] = net.node_of(ev["source"])
     ev["b"] = net.node_of(ev["target"])
-    wanted, per_hop = set(), []
+    wanted, per_hop, memos = set(), [], []
     for a, b in zip(out["from"], out["to"]):
         sel = ((ev["a"] == a) & (ev["b"] == b)) | ((ev["layer"] == "calls") & (ev["a"] == b) & (ev["b"] == a))
-        ids = ev.loc[sel].sort_values("time")["record_id"].tolist()
+        hop = ev.loc[sel].sort_values("time")
+        ids = hop["record_id"].tolist()
         per_hop.append(ids)
         wanted.update(ids[:shown])
+        memos.append(memo_summary(hop.loc[hop["layer"] == "money", "memo"]))
     prov = store.provenance(sorted(wanted)) if wanted else pd.DataFrame(columns=["record_id", "path", "row"])
     where = {}
     for r in prov.itertuples():
         where.setdefault(r.record_id, f"{Path(r.path).name}:{r.row}")
     out["records"] = [len(ids) for ids in per_hop]
+    out["memos"] = memos
     out["sources"] = ["; ".join(where.get(i, i[:12]) for i in ids[:shown]) + (f" (+{len(ids) - shown} more)"
                                                                                if len(ids) > shown else "")
                       for ids in per_hop]

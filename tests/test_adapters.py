@@ -170,6 +170,21 @@ def test_bank_statements_both_sides_make_one_transfer(tmp_path):
     assert len(prov) == 2 and prov["file_sha256"].nunique() == 2
 
 
+def test_bank_statement_memos_are_read_and_never_split_a_transfer(tmp_path):
+    # the payer's statement carries his words (附言), the payee's bank only its summary line (摘要):
+    # one transfer still, with the memo of the statement read first; a blank memo is no memo
+    a = write_csv(tmp_path / "a.csv", STATEMENT_A.replace("余额\n", "余额,附言\n", 1)
+                  .replace(",100\n", ",100,货款\n").replace(",300\n", ",300,\n"), encoding="gbk")
+    b = write_csv(tmp_path / "b.csv", STATEMENT_B.replace("余额\n", "余额,摘要\n", 1)
+                  .replace(",900\n", ",900,跨行汇入\n"), encoding="gbk")
+    plain = read_records("transfers", [write_csv(tmp_path / "p.csv", STATEMENT_A, encoding="gbk")], "bank-cn")
+    for files, memo in (([a, b], "货款"), ([b, a], "跨行汇入")):
+        r = read_records("transfers", files, "bank-cn").records.sort_values("time")
+        assert len(r) == 2 and r["memo"].iloc[0] == memo and pd.isna(r["memo"].iloc[1])
+        assert set(r["record_id"]) == set(plain.records["record_id"])  # memos leave the identity alone
+    assert plain.records["memo"].isna().all()
+
+
 def test_bank_statement_unknown_flag(tmp_path):
     bad = STATEMENT_B.replace(",贷,", ",?,")
     f = write_csv(tmp_path / "b.csv", bad, encoding="gbk")

@@ -137,3 +137,26 @@ def test_csv_cells_from_the_data_cannot_run_as_spreadsheet_formulas(tmp_path):
     assert rows["person:P3"]["label"] == "-12.5"  # a number stays a number
     cells = pd.DataFrame({"v": ["+8613800138000", "@SUM(A1)", "\tx", "-1+1", "plain", None]})
     assert spreadsheet_safe(cells)["v"].tolist()[:5] == ["+8613800138000", "'@SUM(A1)", "'\tx", "'-1+1", "plain"]
+
+
+def test_report_lists_a_hops_memos_escaped(embedded, tmp_path):
+    # a memo is text from a bank statement: the report shows it on its route hop, as text
+    from netinv.workflow import load_files, make_report
+
+    from .conftest import write_csv
+
+    evil = "<img src=x onerror=alert(1)>"
+    files = {
+        "holders": "person_id,name,phone,account\nP1,Ann,A,X1\nP2,Bob,B,X2\nP3,Cy,C,X3\n",
+        "arrests": "case_id,person_id,name,date,quantity_g,phone\nK1,P1,Ann,2024-02-10,2.5,A\n",
+        "calls": "caller,callee,start,duration_s\n" + "".join(
+            f"{a},{b},2024-01-0{d}T10:00:00Z,60\n" for d in range(1, 8) for a, b in (("A", "B"), ("B", "C"))),
+        "transfers": "payer_account,payee_account,amount,currency,time,memo\n"
+                     f"X1,X2,500,CNY,2024-01-02T12:00:00Z,\"{evil}\"\nX1,X2,800,CNY,2024-01-09T12:00:00Z,\"{evil}\"\n"
+                     "X2,X3,5000,CNY,2024-01-20T12:00:00Z,货款\n",
+    }
+    for kind, text in files.items():
+        load_files(embedded, kind, [write_csv(tmp_path / f"{kind}.csv", text)], raw_ids=True, tz="UTC")
+    html = make_report(embedded, tmp_path / "r.html", seeds=["P1"]).read_text(encoding="utf-8")
+    assert evil not in html
+    assert "&lt;img src=x onerror=alert(1)&gt; ×2" in html and "货款 ×1" in html

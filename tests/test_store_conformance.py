@@ -22,10 +22,10 @@ CALLS = ("caller,callee,start,duration_s,kind,cell_id,imei\n"
          "B,A,2024-01-03T10:00:00Z,0,sms,c2,i2\n"
          "B,C,2024-02-01T10:00:00Z,10,voice,c2,i2\n"
          "D,C,2024-02-02T10:00:00Z,20,voice,,\n")
-TRANSFERS = ("payer_account,payee_account,amount,currency,time,channel\n"
-             "X1,X2,100.5,CNY,2024-01-01T12:00:00Z,bank\n"
-             "X1,X2,200,CNY,2024-01-05T12:00:00Z,bank\n"
-             "X2,X3,1000,CNY,2024-02-05T12:00:00Z,bank\n")
+TRANSFERS = ("payer_account,payee_account,amount,currency,time,channel,memo\n"
+             "X1,X2,100.5,CNY,2024-01-01T12:00:00Z,bank,货款\n"
+             "X1,X2,200,CNY,2024-01-05T12:00:00Z,bank,\n"
+             "X2,X3,1000,CNY,2024-02-05T12:00:00Z,bank,\"rent, March\"\n")
 HOLDERS = ("person_id,name,phone,account\n"
            "P1,Ann,A,X1\n"
            "P2,Bob,B,X2\n"
@@ -77,10 +77,14 @@ def test_reload_changes_nothing(store, files):
 
 def test_records_round_trip(store, files):
     load_all(store, files)
-    direct = read_records("calls", [files["calls"]], raw_ids=True, tz="UTC").records
-    back = store.records("calls")
-    expected = direct.sort_values("record_id").reset_index(drop=True)[back.columns]
-    pd.testing.assert_frame_equal(back, expected, check_dtype=True)
+    for kind in ("calls", "transfers"):
+        direct = read_records(kind, [files[kind]], raw_ids=True, tz="UTC").records
+        back = store.records(kind)
+        expected = direct.sort_values("record_id").reset_index(drop=True)[back.columns]
+        pd.testing.assert_frame_equal(back, expected, check_dtype=True, obj=kind)
+    assert sorted(store.records("transfers")["memo"].dropna()) == ["rent, March", "货款"]
+    money = store.events("money").sort_values("time")
+    assert money["memo"].iloc[0] == "货款" and pd.isna(money["memo"].iloc[1])
 
 
 def test_calls_of_some_phones(store, files):
@@ -202,3 +206,47 @@ def test_windows_count_days_in_the_case_time_zone(store, tmp_path):
                                               "X1,X2,5,CNY,2024-03-02 10:00:00\n")
     load_files(store, "transfers", [transfers], raw_ids=True, tz="UTC")
     assert store.time_zone() is None
+
+
+def test_workspace_from_before_memos_gains_the_column(tmp_path, files):
+    # a workspace written before transfers had a memo: opened for writing, it gains the column,
+    # empty on the records it held; opened read-only it is read as it is
+    from netinv.store import EmbeddedStore
+
+    path = tmp_path / "old.duckdb"
+    with EmbeddedStore(path) as st:
+        load_files(st, "transfers", [files["transfers"]], raw_ids=True, tz="UTC")
+        st.con.execute("ALTER TABLE transfers DROP COLUMN memo")
+    with EmbeddedStore(path, read_only=True) as st:
+        old = st.records("transfers")
+        assert len(old) == 3 and old["memo"].isna().all()
+    more = write_csv(tmp_path / "more.csv", "payer_account,payee_account,amount,currency,time,memo\n"
+                                            "X3,X1,50,CNY,2024-03-01T12:00:00Z,还款\n")
+    with EmbeddedStore(path) as st:
+        load_files(st, "transfers", [more], raw_ids=True, tz="UTC")
+        r = st.records("transfers")
+        assert len(r) == 4 and r["memo"].dropna().tolist() == ["还款"]
+        pd.testing.assert_frame_equal(r[r["memo"].isna()].drop(columns="memo").reset_index(drop=True),
+                                      old.drop(columns="memo"))
+
+
+def test_route_hops_say_what_the_memos_say(store, files):
+    from netinv import analysis as an
+    from netinv.workflow import route_evidence
+
+    load_all(store, files)
+    net = store.network(layers=("calls", "money"))
+    hops = route_evidence(store, net, an.routes(net, ["account:X1"], ["account:X3"], k=1))
+    assert hops[["from", "to", "transfers", "records"]].values.tolist() == [
+        ["account:X1", "account:X2", 2, 2], ["account:X2", "account:X3", 1, 1]]
+    assert hops["memos"].tolist() == ["货款 ×1", "rent, March ×1"]
+
+
+def test_memo_summary_counts_most_frequent_first():
+    from netinv.workflow import memo_summary
+
+    s = pd.Series(["还款", "货款", None, " 货款 ", "", "生活费", "还款", "货款", "房租"], dtype="string")
+    assert memo_summary(s) == "货款 ×3; 还款 ×2; 房租 ×1 (+1 more)"
+    assert memo_summary(s, shown=5) == "货款 ×3; 还款 ×2; 房租 ×1; 生活费 ×1"
+    assert memo_summary(pd.Series([None, " "], dtype="string")) == ""
+    assert memo_summary(pd.Series([], dtype="string")) == ""

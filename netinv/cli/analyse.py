@@ -276,7 +276,7 @@ def register(app: typer.Typer) -> None:
             df = route_evidence(st, net, df)
         summary = df.attrs["routes"]
         out.print(frame_table(summary, title=f"{len(summary)} route(s)"))
-        cols = ["route", "hop", "from_label", "to_label", "calls", "transfers", "amount", "first", "last"] + \
+        cols = ["route", "hop", "from_label", "to_label", "calls", "transfers", "amount", "memos", "first", "last"] + \
             (["at"] if time_respecting else []) + ["sources"]
         df = df.rename(columns={"from": "id"})
         _emit(df, out_file, cols, "hops and their evidence", 10_000)

@@ -318,7 +318,8 @@ class GraphStore(abc.ABC):
         return r[r["caller"].isin(wanted) | r["callee"].isin(wanted)].reset_index(drop=True)
 
     def events(self, layer: str, window: Window | None = None) -> pd.DataFrame:
-        """Individual contacts of a layer: typed ``source``, ``target``, ``time``, ``record_id``.
+        """Individual contacts of a layer: typed ``source``, ``target``, ``time``, ``record_id``
+        (and for money ``amount`` and ``memo``).
 
         Used for time-respecting routes and for the evidence behind an edge.
         """
@@ -329,7 +330,8 @@ class GraphStore(abc.ABC):
         if layer == "money":
             r = self.records("transfers", window)
             return pd.DataFrame({"source": "account:" + r["payer_account"], "target": "account:" + r["payee_account"],
-                                 "time": r["time"], "record_id": r["record_id"], "amount": r["amount"]})
+                                 "time": r["time"], "record_id": r["record_id"], "amount": r["amount"],
+                                 "memo": r["memo"]})
         raise ValueError(f"no individual events for layer {layer!r}")
 
     def resolution(self, **kwargs):

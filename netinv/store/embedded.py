@@ -114,6 +114,17 @@ class EmbeddedStore(GraphStore):
             )
         elif have[0] != SCHEMA_VERSION:
             raise StoreError(f"workspace {self.path} has schema version {have[0]}; this netinv reads {SCHEMA_VERSION}")
+        self._add_optional_columns()
+
+    def _add_optional_columns(self) -> None:
+        """Add the optional fields a workspace made by an earlier netinv lacks (such as a transfer's
+        memo), empty on the records it holds; every other column and record stays as it was."""
+        have = set(map(tuple, self.con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main'").fetchall()))
+        for kind, rk in RECORD_KINDS.items():
+            for f in rk.fields:
+                if f.name not in rk.core and (kind, f.name) not in have:
+                    self.con.execute(f"ALTER TABLE {kind} ADD COLUMN {f.name} {_SQL_TYPES[f.type]}")
 
     # --- writing ---------------------------------------------------------------------------
     def write(self, batch: Batch, *, authority: str | None = None, options: dict | None = None) -> LoadResult:

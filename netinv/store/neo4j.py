@@ -48,7 +48,8 @@ _SCHEMA_QUERIES = [
 _PAIRED = {
     "calls": (("caller", "callee"), ("record_id", "start", "duration_s", "kind", "cell_id", "imei")),
     "transfers": (("payer_account", "payee_account"),
-                  ("record_id", "amount", "currency", "time", "channel", "payer_name", "payee_name", "reference")),
+                  ("record_id", "amount", "currency", "time", "channel", "payer_name", "payee_name", "reference",
+                   "memo")),
 }
 _UNDO_QUERIES = ["delete_load_calls", "delete_load_transfers", "delete_load_uses", "delete_load_holds",
                  "delete_load_arrests", "delete_load_derived"]

@@ -193,7 +193,7 @@ def write_import_files(source: GraphStore, folder: str | Path,
             "record_id": _text(t["record_id"]), "amount:double": pa.array(t["amount"].astype("float64")),
             "currency": _text(t["currency"]), "time:datetime": _utc(t["time"]), "channel": _text(t["channel"]),
             "payer_name": _text(t["payer_name"]), "payee_name": _text(t["payee_name"]),
-            "reference": _text(t["reference"]), "load_id": lid(len(t)),
+            "reference": _text(t["reference"]), "memo": _text(t["memo"]), "load_id": lid(len(t)),
             "provenance:string[]": _provenance_entries(by_kind["transfers"], t["record_id"]),
         }))
     _write_person_links(w, holders, arrests, by_kind, lid)
