@@ -6,6 +6,7 @@ has one row per (source, target, layer) with the aggregated evidence (how many c
 transfers, seconds, amount, first and last time); row ``i`` of ``edges`` is igraph edge ``i``
 and row ``j`` of ``nodes`` is vertex ``j``.
 
+Stores build one with :meth:`~netinv.store.GraphStore.network` (:func:`netinv.projection.build_network`).
 At ``level="person"`` phones and accounts are collapsed onto the person who holds them, where
 exactly one person is known to hold them; an identifier held by several persons stays on its own
 (and is listed in ``notes``), since guessing would put words in someone's mouth.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Iterable
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before igraph: see PERFORMANCE-NOTES
 
@@ -26,12 +27,10 @@ import pandas as pd
 from .errors import NetinvError, NodeNotFound
 from .store.base import LAYERS, Window
 
-__all__ = ["Network", "build_network", "node_id", "split_id", "edge_pairs", "NODE_KINDS", "LEVELS", "RETAIL_MAX_G"]
+__all__ = ["Network", "node_id", "split_id", "edge_pairs", "NODE_KINDS", "LEVELS", "RETAIL_MAX_G"]
 
 NODE_KINDS = ("phone", "account", "person")
 LEVELS = ("phone", "person", "resolved")
-_LAYER_KIND = {"calls": "phone", "money": "account", "co_arrest": "person"}
-_SYMMETRIC = {"co_arrest"}
 #: an arrest with at most this many grams seized counts as retail (:meth:`Network.retail_arrests`)
 RETAIL_MAX_G = 100.0
 
@@ -320,247 +319,3 @@ class Network:
         return {"level": self.level, "nodes": len(self.nodes), "edges": len(self.edges),
                 "nodes_by_kind": by_kind, "edges_by_layer": by_layer, "window": str(self.window)}
 
-
-def _collapse(edges: pd.DataFrame, mapping: dict[str, str]) -> tuple[pd.DataFrame, int]:
-    """Re-aggregate edges after mapping node ids; returns (edges, self-loops dropped).
-
-    Durations and amounts add up (NA where no merged edge had one); the currency is the one the
-    merged edges share, NA when none is known, ``MIXED`` otherwise.  Every aggregate is a built-in
-    one: a Python function per group costs minutes on a million edges.
-    """
-    e = edges.copy()
-    for end in ("source", "target"):
-        ids = e[end].to_numpy(dtype=object)
-        mapped = pd.Series(ids, dtype=object).map(mapping).to_numpy(dtype=object)
-        e[end] = pd.array(np.where(pd.isna(mapped), ids, mapped), dtype=edges[end].dtype)
-    loops = e["source"] == e["target"]
-    n_loops = int(loops.sum())
-    e = e.loc[~loops]
-    if e.empty:
-        return e, n_loops
-    keys = ["source", "target", "layer"]
-    g = e.groupby(keys, sort=True, observed=True)
-    out = g.agg(count=("count", "sum"), first=("first", "min"), last=("last", "max"))
-    out["duration_s"] = g["duration_s"].sum(min_count=1)
-    out["amount"] = g["amount"].sum(min_count=1)
-    known = e.loc[e["currency"].notna(), keys + ["currency"]]
-    cur = known.groupby(keys, sort=True, observed=True)["currency"].agg(["first", "nunique"])
-    out["currency"] = cur["first"].where(cur["nunique"] == 1, "MIXED").reindex(out.index)
-    out = out.reset_index()[["source", "target", "layer", "count", "duration_s", "amount", "first", "last",
-                             "currency"]]
-    out["duration_s"] = out["duration_s"].astype("Int64")
-    out["amount"] = out["amount"].astype("Float64")
-    out["currency"] = out["currency"].astype("string")
-    return out, n_loops
-
-
-def _resolve_persons(persons: pd.DataFrame, entity: dict[str, str]) -> pd.DataFrame:
-    """One row per resolved entity: the most frequent name, all aliases and cases, arrested if any was."""
-    p = persons.copy()
-    p["entity"] = p["person_id"].map(lambda x: entity.get(x, x))
-    rows = []
-    for ent, g in p.groupby("entity", sort=True):
-        names = g["name"].value_counts()
-        rows.append({
-            "person_id": ent, "name": names.index[0] if len(names) else pd.NA,
-            "aliases": sorted({a for al in g["aliases"] for a in (al or [])} | set(g["name"].dropna())),
-            "id_number": g["id_number"].dropna().iloc[0] if g["id_number"].notna().any() else pd.NA,
-            "arrested": bool(g["arrested"].any()), "cases": sorted({c for cs in g["cases"] for c in (cs or [])}),
-            "first_arrest": g["first_arrest"].min(), "max_quantity_g": g["max_quantity_g"].max(),
-            "drugs": sorted({d for ds in g["drugs"] for d in (ds or [])}),
-            "person_ids": sorted(g["person_id"]),
-        })
-    out = pd.DataFrame(rows)
-    out["max_quantity_g"] = out["max_quantity_g"].astype("Float64")
-    return out
-
-
-def _decided_phone_pairs(store, pairs: list[tuple[str, str]], edges: pd.DataFrame) -> tuple[list, set, int]:
-    """The (old, new) replacement pairs to merge, as the analysts decided (``netinv decide phone:A
-    phone:B --same`` / ``--different``) over those found: a pair decided the same is merged (the
-    phone seen first in these edges is the old one), one decided different is not.  Also the pairs
-    that come from a decision, and how many found pairs a decision kept apart."""
-    d = store.decisions() if hasattr(store, "decisions") else None
-    if d is None or d.empty:
-        return pairs, set(), 0
-    d = d[d["a"].astype(str).str.startswith("phone:") & d["b"].astype(str).str.startswith("phone:")]
-    if d.empty:
-        return pairs, set(), 0
-    first = {}
-    if len(edges):
-        t = pd.concat([edges[["source", "first"]].rename(columns={"source": "id"}),
-                       edges[["target", "first"]].rename(columns={"target": "id"})])
-        first = t.groupby("id")["first"].min().to_dict()
-    verdict = {}
-    for r in d.sort_values(["decided_at", "decision_id"], kind="stable").itertuples(index=False):
-        verdict[frozenset((r.a, r.b))] = (bool(r.same), r.a, r.b)
-    kept = [(o, n) for o, n in pairs if frozenset((f"phone:{o}", f"phone:{n}")) not in verdict]
-    apart = sum(1 for o, n in pairs if not verdict.get(frozenset((f"phone:{o}", f"phone:{n}")), (True,))[0])
-    decided = set()
-    for is_same, a, b in verdict.values():
-        if not is_same or a not in first or b not in first:
-            continue  # a phone outside this network's window or layers: nothing to merge here
-        old, new = sorted((a, b), key=lambda x: (first[x], x))
-        decided.add((old.split(":", 1)[1], new.split(":", 1)[1]))
-    return kept + sorted(decided), decided, apart
-
-
-def build_network(store, layers: Sequence[str] = LAYERS, window: Window | None = None, level: str = "phone",
-                  resolution=None, successors: pd.DataFrame | None = None) -> Network:
-    """Build a :class:`Network` from ``store`` for ``layers`` in ``window`` at ``level``.
-
-    ``level="resolved"`` goes further than ``person``: person ids that person resolution found
-    (or an analyst decided) to be one person become one node, and a replacement phone nobody is
-    known to hold merges into the phone it replaced (``successors``: top-ranked successors from
-    :func:`netinv.linkage.successors`, by default computed from the calls, high-volume numbers left
-    out as ``netinv successors`` leaves them: numbers that went quiet and numbers that handed
-    over).  ``notes`` say what was merged.
-    """
-    layers = tuple(layers)
-    for layer in layers:
-        if layer not in LAYERS:
-            raise NetinvError(f"unknown layer {layer!r}; layers are {', '.join(LAYERS)}")
-    if level not in LEVELS:
-        raise NetinvError(f"unknown level {level!r}; levels are {', '.join(LEVELS)}")
-    window = window or Window()
-    parts = []
-    for layer in layers:
-        e = store.layer_edges(layer, window)
-        kind = _LAYER_KIND[layer]
-        e["source"] = kind + ":" + e["source"]
-        e["target"] = kind + ":" + e["target"]
-        e.insert(2, "layer", layer)
-        parts.append(e)
-    edges = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["source", "target", "layer"])
-    persons = store.persons()
-    holdings = store.holdings()
-    notes: list[str] = []
-    owner: dict[str, str] = {}
-    entity: dict[str, str] = {}
-    if level == "resolved":
-        resolution = resolution or store.resolution()
-        entity = {k: v for k, v in resolution.entities.items() if k != v}
-        if entity:
-            holdings = holdings.assign(person_id=holdings["person_id"].map(lambda x: entity.get(x, x)))
-            persons = _resolve_persons(persons, entity)
-            ents = len(set(entity.values()))
-            notes.append(f"resolved persons: {len(entity) + ents} person ids are {ents} people")
-        notes.extend(resolution.notes)
-    if not holdings.empty:
-        h = holdings.drop_duplicates(["person_id", "kind", "value"])
-        h_ids = h["kind"] + ":" + h["value"]
-        n_holders = h_ids.map(h_ids.value_counts())
-        unique = h.loc[(n_holders == 1).to_numpy()]
-        owner = dict(zip((unique["kind"] + ":" + unique["value"]).tolist(), ("person:" + unique["person_id"]).tolist()))
-        shared = sorted(set(h_ids[(n_holders > 1).to_numpy()]))
-        if shared:
-            notes.append(f"{len(shared)} identifier(s) held by more than one person, kept apart: "
-                         + ", ".join(shared[:10]) + (" ..." if len(shared) > 10 else ""))
-    if level == "resolved":
-        from .analysis.hubs import hub_ids
-        from .linkage.successors import holder_arrests, quiet_on_arrest
-        from .linkage.successors import successors as find_successors
-
-        for pid, ent in entity.items():
-            owner[f"person:{pid}"] = f"person:{ent}"
-        if successors is None and "calls" in layers:
-            calls = store.records("calls", window)
-            # high-volume numbers (a taxi firm, a hotline; the analysts' decisions apply) are no
-            # contact anyone shares with a replacement, as in netinv successors
-            hubs = hub_ids(build_network(store, ("calls",), window, "phone"))
-            succ = find_successors(calls, top=1, exclude=[h.split(":", 1)[1] for h in hubs])
-        else:
-            succ = successors if successors is not None else pd.DataFrame(columns=["old", "candidate", "rank"])
-        pairs = list(zip(succ.loc[succ["rank"] == 1, "old"], succ.loc[succ["rank"] == 1, "candidate"]))
-        pairs, decided, apart = _decided_phone_pairs(store, pairs, edges)
-        how = dict(zip(zip(succ["old"], succ["candidate"]), succ["how"])) if "how" in succ else {}
-        first = succ[succ["rank"] == 1]
-        on_arrest = quiet_on_arrest(first, holder_arrests(store.holdings(), store.records("arrests"), entity)) \
-            if len(first) and "old_last" in first else {}
-        merged, by_decision, handed, not_merged, arrested = 0, 0, 0, [], []
-        for old, new in pairs:
-            o, n_ = f"phone:{old}", f"phone:{new}"
-            if old in on_arrest and (old, new) not in decided:
-                arrested.append(f"{o} ({on_arrest[old][0]} arrested {pd.Timestamp(on_arrest[old][1]).date()}) "
-                                f"and {n_}")
-                continue
-            if n_ not in owner and o not in owner:
-                owner[n_] = o
-            elif n_ not in owner and o in owner:
-                owner[n_] = owner[o]
-            else:
-                if (old, new) in decided:
-                    not_merged.append(f"{o} and {n_}")
-                continue
-            merged += 1
-            by_decision += (old, new) in decided
-            handed += (old, new) not in decided and how.get((old, new)) == "handover"
-        if by_decision or apart or not_merged:
-            notes.append(f"analysts' decisions on phones: {by_decision} pair(s) merged as one user's"
-                         + (f", {apart} found pair(s) kept apart" if apart else "")
-                         + (f"; not merged, the newer phone being held by someone on record: "
-                            f"{', '.join(not_merged)}" if not_merged else ""))
-        if arrested:
-            notes.append(f"{len(arrested)} found pair(s) not merged, the old phone having gone quiet when its holder "
-                         f"was arrested (the newer one most likely someone else's): {', '.join(arrested[:5])}"
-                         + (" ..." if len(arrested) > 5 else "")
-                         + "; netinv decide phone:OLD phone:NEW --same merges one")
-        if merged:
-            notes.append(f"{merged} replacement phone(s) merged into the phone they replaced"
-                         + (f" ({handed} of them after a handover: the old phone still in use now and then; "
-                            "netinv successors shows the evidence)" if handed else ""))
-        # chains (a -> b -> c) end at the first phone
-        for k in list(owner):
-            seen, v = {k}, owner[k]
-            while v in owner and v not in seen:
-                seen.add(v)
-                v = owner[v]
-            owner[k] = v
-    if level in ("person", "resolved") and not edges.empty:
-        edges, loops = _collapse(edges, owner)
-        if loops:
-            notes.append(f"{loops} edge(s) between identifiers of the same person left out (self-loops)")
-    # nodes: every endpoint, plus persons when the co-arrest layer or person level is asked for
-    ids = list(pd.unique(pd.concat([edges["source"], edges["target"]], ignore_index=True))) if len(edges) else []
-    if level in ("person", "resolved") or "co_arrest" in layers:
-        ids = list(dict.fromkeys(ids + ("person:" + persons["person_id"]).tolist()))
-    nodes = pd.DataFrame({"id": pd.Series(sorted(ids), dtype="string")})
-    kk = nodes["id"].str.split(":", n=1, expand=True) if len(nodes) else pd.DataFrame({0: [], 1: []})
-    nodes["kind"] = kk[0].astype("string") if len(nodes) else pd.Series(dtype="string")
-    nodes["key"] = kk[1].astype("string") if len(nodes) else pd.Series(dtype="string")
-    pinfo = persons.set_index("person:" + persons["person_id"]) if not persons.empty else pd.DataFrame()
-    holder = nodes["id"].map(lambda x: owner.get(x, pd.NA)).astype("string")
-    nodes["holder"] = holder
-    who = nodes["id"].where(nodes["kind"] == "person", holder).astype(object)
-    def pick(col, default=pd.NA):
-        if pinfo.empty or col not in pinfo:
-            return pd.Series(default, index=nodes.index)
-        return who.map(lambda x: pinfo[col].get(x, default) if pd.notna(x) else default)
-    nodes["name"] = pick("name").astype("string")
-    nodes["arrested"] = pick("arrested", False).fillna(False).astype(bool)
-    nodes["cases"] = pick("cases", None).map(lambda v: v if isinstance(v, list) else [])
-    nodes["max_quantity_g"] = pick("max_quantity_g").astype("Float64")
-    nodes["label"] = nodes["name"].where(nodes["kind"] == "person", nodes["key"])
-    nodes["label"] = nodes["label"].fillna(nodes["key"]).astype("string")
-    if level in ("person", "resolved") and owner:
-        members: dict[str, list[str]] = {}
-        for ident, person in owner.items():
-            members.setdefault(person, []).append(ident)
-        nodes["members"] = nodes["id"].map(lambda x: sorted(members.get(x, [])))
-    idx = dict(zip(nodes["id"].tolist(), range(len(nodes))))
-    if len(edges):
-        edges = edges.sort_values(["layer", "source", "target"]).reset_index(drop=True)
-        edges["s"] = edges["source"].map(idx).astype("int64")
-        edges["t"] = edges["target"].map(idx).astype("int64")
-        edges["weight"] = edges["count"].astype("float64")
-        edges["symmetric"] = edges["layer"].isin(list(_SYMMETRIC))
-    else:
-        edges = pd.DataFrame({c: pd.Series(dtype=t) for c, t in [
-            ("source", "string"), ("target", "string"), ("layer", "string"), ("count", "int64"),
-            ("duration_s", "Int64"), ("amount", "Float64"), ("currency", "string"),
-            ("first", "datetime64[us, UTC]"), ("last", "datetime64[us, UTC]"), ("s", "int64"), ("t", "int64"),
-            ("weight", "float64"), ("symmetric", "bool")]})
-    edges["layer"] = edges["layer"].astype("string")
-    decided = store.number_decisions() if hasattr(store, "number_decisions") else None
-    return Network(nodes, edges, level, layers, window, notes, owner if level in ("person", "resolved") else {},
-                   decided)

@@ -6,7 +6,7 @@ import networkx as nx
 import pytest
 
 from netinv.errors import NetinvError, NodeNotFound
-from netinv.network import build_network
+from netinv.projection import build_network
 from netinv.store.base import Window
 
 from .test_store_conformance import load_all, files  # noqa: F401  (fixture)
@@ -140,7 +140,7 @@ def test_times_are_shown_on_the_case_clock_with_their_offset():
 def test_collapsing_merges_counts_sums_times_and_currencies():
     import pandas as pd
 
-    from netinv.network import _collapse
+    from netinv.projection import _collapse
 
     t = pd.Timestamp("2024-01-01", tz="UTC")
     e = pd.DataFrame({

@@ -349,8 +349,8 @@ class GraphStore(abc.ABC):
         level: str = "phone",
         **kwargs,
     ):
-        """Project the store into a :class:`~netinv.network.Network` (see :func:`netinv.network.build_network`)."""
-        from ..network import build_network
+        """Project the store into a :class:`~netinv.network.Network` (see :func:`netinv.projection.build_network`)."""
+        from ..projection import build_network
 
         return build_network(self, layers=layers, window=window, level=level, **kwargs)
 
