@@ -36,7 +36,7 @@ import pyarrow.csv as pacsv
 
 from ..errors import StoreError
 from .base import GraphStore, new_load_id
-from .neo4j import provenance_entries
+from .neo4j_write import provenance_entries
 
 __all__ = ["ImportFiles", "write_import_files", "ARRAY_DELIMITER"]
 

@@ -1,0 +1,357 @@
+"""Writing to Neo4j: loads, pushes and undoing a failed load (half of :class:`~netinv.store.neo4j.Neo4jStore`).
+
+Calls and transfers are grouped by endpoint pair and sent as lists (``UNWIND $pairs``), batch by
+batch, on ``writers`` concurrent transactions; holders and arrests as row maps.  A record that
+exists already only gains the provenance entries it lacks, so every write is idempotent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from ..adapters import Batch
+from ..errors import QueryError, StoreError, StoreUnavailable
+from ..schema import RECORD_KINDS
+from .base import GraphStore, LoadResult, new_load_id
+
+__all__ = ["Neo4jWriting", "provenance_entries"]
+
+#: per record kind with pair-grouped writes: the endpoint columns and the payload columns, in order
+_PAIRED = {
+    "calls": (("caller", "callee"), ("record_id", "start", "duration_s", "kind", "cell_id", "imei")),
+    "transfers": (("payer_account", "payee_account"),
+                  ("record_id", "amount", "currency", "time", "channel", "payer_name", "payee_name", "reference",
+                   "memo")),
+}
+_UNDO_QUERIES = ["delete_load_calls", "delete_load_transfers", "delete_load_uses", "delete_load_holds",
+                 "delete_load_arrests", "delete_load_derived"]
+
+
+def _column(s: pd.Series) -> list:
+    return s.to_numpy(dtype=object, na_value=None).tolist()
+
+
+def _micros(s: pd.Series) -> list:
+    arr = s.dt.tz_convert("UTC").to_numpy("datetime64[us]").astype("int64")
+    return [None if m else int(v) for v, m in zip(arr.tolist(), s.isna().tolist())]
+
+
+def provenance_entries(p: pd.DataFrame, load_id: str | None = None) -> tuple[pd.Series, pd.Series]:
+    """A provenance frame's entries ``file_sha256|row|row_sha256|load_id`` and their keys (without
+    the load), as records carry them; ``load_id`` stands in where the frame has no such column."""
+    lid = p["load_id"].astype("string") if "load_id" in p else pd.Series(load_id, index=p.index, dtype="string")
+    prefix = (p["file_sha256"].astype("string") + "|" + p["row"].astype("string") + "|"
+              + p["row_sha256"].astype("string"))
+    return prefix, prefix + "|" + lid
+
+
+def _chunks(n: int, size: int) -> Iterator[slice]:
+    for i in range(0, n, size):
+        yield slice(i, min(n, i + size))
+
+
+class Neo4jWriting:
+    """The write methods of :class:`~netinv.store.neo4j.Neo4jStore` (which provides ``_run``,
+    ``_run_auto``, ``batch_size``, ``writers``, ``uri`` and the reading methods they use)."""
+
+    def _batched(self, name: str, rows: list, key: str = "rows", **params) -> int:
+        total = 0
+        for sl in _chunks(len(rows), self.batch_size):
+            res = self._run(name, **{key: rows[sl]}, **params)
+            if res.records:
+                total += int(res.records[0][0] or 0)
+        return total
+
+    def _records_with_provenance(self, kind: str, records: pd.DataFrame, provenance: pd.DataFrame,
+                                 load_id: str | None) -> list[dict]:
+        """Row maps (holders, arrests: small kinds) for the create queries, with provenance."""
+        rk = RECORD_KINDS[kind]
+        cols: dict[str, list] = {"record_id": _column(records["record_id"])}
+        for f in rk.fields:
+            s = records[f.name]
+            if f.type == "date":
+                cols[f.name] = [None if pd.isna(v) else v.strftime("%Y-%m-%d") for v in s.tolist()]
+            elif f.type == "float":
+                cols[f.name] = [None if v is None else float(v) for v in _column(s)]
+            else:
+                cols[f.name] = _column(s)
+        if "id_number_valid" in records:
+            cols["id_number_valid"] = [None if v is None else bool(v) for v in _column(records["id_number_valid"])]
+        prov, keys = self._provenance_lists(records["record_id"], provenance, load_id)
+        names = list(cols)
+        rows = [dict(zip(names, vals)) for vals in zip(*cols.values())]
+        for r, pv, k in zip(rows, prov, keys):
+            r["provenance"], r["prov_keys"] = pv, k
+        return rows
+
+    def _create(self, create: str, append: str, rows: list[dict], load_id: str) -> tuple[int, int]:
+        """Create new record relationships from row maps; append provenance to those that exist.
+
+        Returns (records created, provenance entries added).
+        """
+        created = entries = 0
+        for sl in _chunks(len(rows), self.batch_size):
+            batch = rows[sl]
+            rec = self._run(create, rows=batch, load_id=load_id).records[0]
+            created += int(rec["created"])
+            entries += int(rec["entries"])
+            if int(rec["created"]) < len(batch):
+                res = self._run(append, rows=batch).records[0]
+                entries += int(res["appended"])
+                self._check_written(create, len(batch) - int(res["found"]))
+        return created, entries
+
+    @staticmethod
+    def _check_written(query: str, missing: int) -> None:
+        """After a batch every record must exist (the append query finds old and new ones alike)."""
+        if missing:
+            raise StoreError(f"{missing} record(s) of a batch could not be written by {query} "
+                             "(a node they connect is missing)")
+
+    def _create_paired(self, kind: str, create: str, append: str, records: pd.DataFrame,
+                       provenance: pd.DataFrame, load_id: str | None) -> tuple[int, int]:
+        """Calls and transfers: rows grouped by endpoint pair, sent as lists, batch by batch."""
+        (ka, kb), cols = _PAIRED[kind]
+        self._fast_path = True
+        recs = records.sort_values([ka, kb, "record_id"], kind="stable").reset_index(drop=True)
+        prov, keys = self._provenance_lists(recs["record_id"], provenance, load_id)
+        payload = []
+        for c in cols:
+            s = recs[c]
+            if c in ("start", "time"):
+                payload.append(_micros(s))
+            elif c == "duration_s":
+                payload.append([None if v is None else int(v) for v in _column(s)])
+            elif c == "amount":
+                payload.append([None if v is None else float(v) for v in _column(s)])
+            else:
+                payload.append(_column(s))
+        payload.append(prov)
+        items = [list(t) for t in zip(*payload)]
+        a, b = _column(recs[ka]), _column(recs[kb])
+
+        def batches() -> Iterator[tuple[list, int, int]]:
+            """Pair-grouped batches of about ``batch_size`` records: (pairs, first row, end row)."""
+            i, n = 0, len(items)
+            while i < n:
+                pairs, start = [], i
+                while i < n and i - start < self.batch_size:
+                    j = i + 1
+                    while j < n and a[j] == a[i] and b[j] == b[i] and j - i < self.batch_size:
+                        j += 1
+                    pairs.append([a[i], b[i], items[i:j]])
+                    i = j
+                yield pairs, start, i
+
+        def write(pairs: list, start: int, end: int) -> tuple[int, int]:
+            rec = None
+            if self._fast_path:
+                try:
+                    rec = self._run(create + "_new", pairs=pairs, load_id=load_id).records[0]
+                except QueryError as e:
+                    if "ConstraintValidationFailed" not in str(e):
+                        raise
+                    self._fast_path = False  # records of this load exist already: check each from now on
+            if rec is None:
+                rec = self._run(create, pairs=pairs, load_id=load_id).records[0]
+            made, added = int(rec["created"]), int(rec["entries"])
+            if made < end - start:
+                rows = [[items[k][0], prov[k], keys[k]] for k in range(start, end)]
+                res = self._run(append, rows=rows).records[0]
+                added += int(res["appended"])
+                self._check_written(create, end - start - int(res["found"]))
+            return made, added
+
+        return self._in_parallel(write, batches())
+
+    def _in_parallel(self, fn, jobs: Iterator[tuple]) -> tuple[int, int]:
+        """Run ``fn(*job)`` for every job on ``writers`` concurrent transactions; sum the (created,
+        entries) pairs.  Batches are prepared while earlier ones are written (at most ``2 * writers``
+        in flight); the first error met, in submission order, stops the rest and is raised."""
+        if self.writers <= 1:
+            results = [fn(*job) for job in jobs]
+        else:
+            from collections import deque
+            from concurrent.futures import ThreadPoolExecutor
+
+            results, inflight = [], deque()
+            with ThreadPoolExecutor(self.writers, thread_name_prefix="netinv-neo4j") as pool:
+                try:
+                    for job in jobs:
+                        inflight.append(pool.submit(fn, *job))
+                        if len(inflight) >= 2 * self.writers:
+                            results.append(inflight.popleft().result())
+                    while inflight:
+                        results.append(inflight.popleft().result())
+                finally:
+                    for f in inflight:
+                        f.cancel()
+        return sum(r[0] for r in results), sum(r[1] for r in results)
+
+    @staticmethod
+    def _provenance_lists(record_ids: pd.Series, provenance: pd.DataFrame, load_id: str | None):
+        """Per record (in the order of ``record_ids``): its provenance entries and their keys."""
+        p = provenance
+        prefix, entries = provenance_entries(p, load_id)
+        ids = p["record_id"].astype("string")
+        if ids.is_unique:  # the usual case: one entry per record
+            e = pd.Series(entries.to_numpy(), index=ids.to_numpy()).reindex(record_ids.to_numpy())
+            k = pd.Series(prefix.to_numpy(), index=ids.to_numpy()).reindex(record_ids.to_numpy())
+            return ([[v] if isinstance(v, str) else [] for v in e.tolist()],
+                    [[v] if isinstance(v, str) else [] for v in k.tolist()])
+        by_id: dict[str, tuple[list, list]] = {}
+        for rid, en, k in zip(ids.tolist(), entries.tolist(), prefix.tolist()):
+            if rid in by_id:
+                by_id[rid][0].append(en)
+                by_id[rid][1].append(k)
+            else:
+                by_id[rid] = ([en], [k])
+        empty = ([], [])
+        got = [by_id.get(r, empty) for r in record_ids.tolist()]
+        return [g[0] for g in got], [g[1] for g in got]
+
+    def _write_kind(self, kind: str, records: pd.DataFrame, provenance: pd.DataFrame, load_id: str) -> tuple[int, int]:
+        if kind == "calls":
+            phones = pd.unique(pd.concat([records["caller"], records["callee"]]).dropna()).tolist()
+            self._batched("merge_phones", phones, key="keys", load_id=load_id)
+            new, appended = self._create_paired(kind, "create_calls", "append_call_provenance", records, provenance,
+                                                load_id)
+            for col, query in (("cell_id", "merge_seen_at"), ("imei", "merge_inserted_in")):
+                pairs = records[["caller", col]].dropna().drop_duplicates()
+                derived = [{"phone": a, "key": b} for a, b in zip(pairs["caller"].tolist(), pairs[col].tolist())]
+                self._batched(query, derived, load_id=load_id)
+            return new, appended
+        if kind == "transfers":
+            accts = pd.unique(pd.concat([records["payer_account"], records["payee_account"]]).dropna()).tolist()
+            self._batched("merge_accounts", accts, key="keys", load_id=load_id)
+            return self._create_paired(kind, "create_transfers", "append_transfer_provenance", records, provenance,
+                                       load_id)
+        rows = self._records_with_provenance(kind, records, provenance, load_id)
+        if kind == "holders":
+            self._merge_people(records, load_id)
+            with_phone = [r for r in rows if r["phone"] is not None]
+            with_account = [r for r in rows if r["account"] is not None]
+            new_p, app_p = self._create("create_holder_phones", "append_uses_provenance", with_phone, load_id)
+            only_acct = [r for r in with_account if r["phone"] is None]
+            both = [r for r in with_account if r["phone"] is not None]
+            new_a, app_a = self._create("create_holder_accounts", "append_holds_provenance", only_acct, load_id)
+            self._create("create_holder_accounts", "append_holds_provenance", both, load_id)
+            return new_p + new_a, app_p + app_a
+        if kind == "arrests":
+            self._merge_people(records, load_id)
+            self._batched("merge_cases", pd.unique(records["case_id"].dropna()).tolist(), key="keys", load_id=load_id)
+            new, appended = self._create("create_arrests", "append_arrest_provenance", rows, load_id)
+            slim = [{"person_id": r["person_id"], "record_id": r["record_id"], "phone": r["phone"],
+                     "account": r["account"]} for r in rows]
+            self._batched("merge_arrest_phones", [r for r in slim if r["phone"] is not None], load_id=load_id)
+            self._batched("merge_arrest_accounts", [r for r in slim if r["account"] is not None], load_id=load_id)
+            return new, appended
+        raise StoreError(f"unknown record kind {kind!r}")
+
+    def _merge_people(self, records: pd.DataFrame, load_id: str) -> None:
+        people = records[["person_id", "name"]].drop_duplicates("person_id")
+        rows = [{"person_id": a, "name": b} for a, b in zip(people["person_id"].tolist(), _column(people["name"]))]
+        self._batched("merge_persons", rows, load_id=load_id)
+        if "phone" in records:
+            phones = pd.unique(records["phone"].dropna()).tolist()
+            self._batched("merge_phones", phones, key="keys", load_id=load_id)
+        if "account" in records:
+            accts = pd.unique(records["account"].dropna()).tolist()
+            self._batched("merge_accounts", accts, key="keys", load_id=load_id)
+
+    def write(self, batch: Batch, *, authority: str | None = None, options: dict | None = None) -> LoadResult:
+        kind = batch.kind
+        load_id = new_load_id()
+        started = datetime.now(timezone.utc)
+        profile = ",".join(sorted({s.profile for s in batch.sources}))
+        self._run("create_load", load_id=load_id, kind=kind, started_at=started.isoformat(), profile=profile,
+                  authority=authority, version=__version__, options=self._options_json(options))
+        try:
+            new, prov_new = self._write_kind(kind, batch.records, batch.provenance, load_id)
+            srcs = [{"file_sha256": s.sha256, "path": s.path, "size": s.size, "encoding": s.encoding, "kind": s.kind,
+                     "profile": s.profile, "rows": s.rows, "accepted": s.accepted, "rejected": s.rejected}
+                    for s in batch.sources]
+            self._run("merge_sources", rows=srcs, load_id=load_id)
+            result = LoadResult(
+                load_id=load_id, kind=kind, files=len(batch.sources), records_read=len(batch.records),
+                records_new=new, records_existing=len(batch.records) - new, provenance_new=prov_new,
+                rejected=len(batch.problems), reasons=dict(batch.reasons), notes=list(batch.notes),
+            )
+            self._run("finish_load", load_id=load_id, finished_at=datetime.now(timezone.utc).isoformat(),
+                      files=result.files, records_read=result.records_read, records_new=result.records_new,
+                      provenance_new=result.provenance_new, rejected=result.rejected)
+            return result
+        except StoreUnavailable:
+            raise  # the server is gone: nothing can be undone now; running the load again completes it
+        except Exception as e:
+            self.undo_load(load_id)
+            if isinstance(e, (QueryError, StoreError)):
+                raise StoreError(f"writing {kind} to {self.uri} failed and was undone: {e}") from e
+            raise
+
+    def undo_load(self, load_id: str) -> None:
+        """Remove what a load wrote (records it created, its provenance entries, nodes it left bare)."""
+        for name in _UNDO_QUERIES:
+            self._run_auto(name, load_id=load_id)
+        self._run("remove_load_provenance", suffix=f"|{load_id}")
+        self._run("delete_load_orphans", load_id=load_id)
+        self._run("delete_load_sources", load_id=load_id)
+        self._run("mark_load_undone", load_id=load_id, finished_at=datetime.now(timezone.utc).isoformat())
+
+    def copy_from(self, other: GraphStore, progress=None) -> dict[str, int]:
+        """Copy another store's records, provenance, sources, audit log and decisions into this one (netinv push)."""
+        say = progress or (lambda m: None)
+        loads = other.loads()
+        rows = []
+        for r in loads.to_dict("records"):
+            rows.append({
+                "load_id": r["load_id"], "kind": r["kind"], "started_at": pd.Timestamp(r["started_at"]).isoformat(),
+                "finished_at": pd.Timestamp(r["finished_at"]).isoformat(), "profile": r["profile"],
+                "authority": None if pd.isna(r["authority"]) else r["authority"],
+                "netinv_version": r["netinv_version"], "options": r["options"],
+                **{k: int(r[k]) for k in ("files", "records_read", "records_new", "provenance_new", "rejected")},
+            })
+        self._run("merge_copied_loads", rows=rows, origin=other.uri)
+        src = other.sources()
+        srows = [{k: (None if pd.isna(v) else (int(v) if isinstance(v, (np.integer,)) else v)) for k, v in r.items()
+                  if k in ("file_sha256", "path", "size", "encoding", "kind", "profile", "rows", "accepted",
+                           "rejected", "load_id")} for r in src.to_dict("records")]
+        self._run("merge_copied_sources", rows=srows)
+        copied = {}
+        push_id = "push-" + new_load_id()
+        prov_all = other.provenance()
+        for kind in ("holders", "arrests", "calls", "transfers"):
+            say(f"copying {kind}")
+            recs = other.records(kind)
+            prov = prov_all[prov_all["kind"] == kind]
+            new, _ = self._write_kind(kind, recs, prov, push_id)
+            copied[kind] = new
+        say("copying the analysts' decisions")
+        before = len(self.decisions(active=False)) + len(self.number_decisions(active=False))
+        self._run("merge_copied_decisions", rows=_decision_rows(other.decisions(active=False)))
+        self._run("merge_copied_number_decisions", rows=_decision_rows(other.number_decisions(active=False)))
+        copied["decisions"] = len(self.decisions(active=False)) + len(self.number_decisions(active=False)) - before
+        return copied
+
+
+def _decision_rows(df: pd.DataFrame) -> list[dict]:
+    """Decisions as query parameters: times as ISO text, missing values as null."""
+    rows = []
+    for r in df.to_dict("records"):
+        row = {}
+        for k, v in r.items():
+            if v is None or (not isinstance(v, (list, dict)) and pd.isna(v)):
+                row[k] = None
+            elif isinstance(v, pd.Timestamp):
+                row[k] = v.isoformat()
+            elif isinstance(v, (np.bool_, bool)):
+                row[k] = bool(v)
+            else:
+                row[k] = str(v)
+        rows.append(row)
+    return rows
