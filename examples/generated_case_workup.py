@@ -27,7 +27,7 @@ from netinv.store import EmbeddedStore
 from netinv.synth import generate
 from netinv.synth.evaluate import lead_hits, true_person, upstream_hits
 from netinv.views import show
-from netinv.workflow import load_generated
+from netinv.workflow import load_generated, route_evidence
 
 work = Path(tempfile.mkdtemp(prefix="netinv-workup-"))
 case = generate(work / "case", seed=7, people=60)
@@ -68,6 +68,14 @@ up[["rank", "id", "label", "upstream_score", "seeds_reaching", "hops", "reasons"
 # %%
 routes = an.routes(net, seeds, up["id"].head(5).tolist(), k=5)
 routes.attrs["routes"]
+
+# %% [markdown]
+# Every hop stands on records: how many calls and transfers, the amount, what the transfers'
+# memos say (here the banks' summary lines, 摘要), and the files and rows they come from.
+
+# %%
+hops = route_evidence(store, net, routes)
+hops[["route", "hop", "from_label", "to_label", "calls", "transfers", "amount", "memos", "sources"]]
 
 # %%
 leads = an.expand(net, seeds, hops=2, top=15)
