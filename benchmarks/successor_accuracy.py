@@ -10,6 +10,12 @@ left out, its first candidate per old phone taken, once with the quiet rule alon
 the true pairs found (of the case's replacements) and the pairs that are not replacements, each by
 the rule that found it (``how``), with the time.  Results: benchmarks/results/successors_accuracy.json
 and a table on stdout.
+
+``--misses FILE.csv`` also writes one row per replacement the handover rule misses: how many calls
+the new phone made and with how many contacts, the old phone's calls before and after the new one's
+first call, the contacts they share, the switch day and the user's arrest day (case days), and
+whether the rule finds the pair with one threshold eased (``found_ratio_0.4``: a fall to 40% of
+the earlier rate instead of 20%; ``found_shared_2``: two shared contacts instead of three).
 """
 
 from __future__ import annotations
@@ -25,7 +31,41 @@ import numpy as np
 from _common import machine, save
 
 
-def score(people: int, seed: int, lingering: float) -> dict:
+def _contacts(calls, phone: str) -> set:
+    mine = calls[(calls["caller"] == phone) | (calls["callee"] == phone)]
+    return set(mine["caller"].where(mine["caller"] != phone, mine["callee"]))
+
+
+def misses(case, calls, arrests, hubs: list[str], found: dict) -> list[dict]:
+    """One row per true replacement whose first candidate (handover rule on) is not its new phone."""
+    import pandas as pd
+
+    from netinv.linkage import successors
+
+    eased = {k: successors(calls, exclude=hubs, top=1, **kw) for k, kw in
+             (("found_ratio_0.4", {"handover_ratio": 0.4}), ("found_shared_2", {"min_handover_shared": 2}))}
+    eased = {k: dict(zip(v["old"], v["candidate"])) for k, v in eased.items()}
+    day0 = pd.Timestamp(case.truth["start"]).tz_localize(None).normalize()
+    arrested = arrests.groupby("person_id")["date"].min()
+    rows = []
+    for r in case.truth["replacements"]:
+        if found.get(r["old"]) == r["new"]:
+            continue
+        new = calls[(calls["caller"] == r["new"]) | (calls["callee"] == r["new"])]
+        old = calls[(calls["caller"] == r["old"]) | (calls["callee"] == r["old"])]
+        after = old[old["start"] >= new["start"].min()] if len(new) else old.iloc[0:0]
+        arrest = arrested.get(r["person_id"])
+        rows.append({"person_id": r["person_id"], "switch_day": r["switch_day"],
+                     "arrest_day": None if arrest is None else (arrest - day0).days,
+                     "new_calls": len(new), "new_contacts": len(_contacts(new, r["new"])),
+                     "old_calls": len(old), "old_calls_after": len(after),
+                     "shared": len(_contacts(old, r["old"]) & _contacts(new, r["new"])),
+                     "other_first": found.get(r["old"]),
+                     **{k: v.get(r["old"]) == r["new"] for k, v in eased.items()}})
+    return rows
+
+
+def score(people: int, seed: int, lingering: float, missed: list | None = None) -> dict:
     from netinv.analysis import hub_ids
     from netinv.linkage import successors
     from netinv.store import EmbeddedStore
@@ -37,6 +77,7 @@ def score(people: int, seed: int, lingering: float) -> dict:
         with EmbeddedStore(Path(d) / "ws.duckdb") as st:
             load_generated(case.path, st)
             calls = st.records("calls")
+            arrests = st.records("arrests")
             hubs = [h.split(":", 1)[1] for h in hub_ids(st.network(layers=("calls",), level="phone"))]
     truth = {r["old"]: r["new"] for r in case.truth["replacements"]}
     row = {"people": people, "seed": seed, "lingering": lingering, "replacements": len(truth),
@@ -50,6 +91,10 @@ def score(people: int, seed: int, lingering: float) -> dict:
             mine = (s["how"] == how).to_numpy()
             row[f"{rule}_rule_true_{how}"] = int((mine & true).sum())
             row[f"{rule}_rule_other_{how}"] = int((mine & ~true).sum())
+    if missed is not None:
+        found = dict(zip(s["old"], s["candidate"]))  # s: the last run, with the handover rule
+        missed.extend({"people": people, "seed": seed, "lingering": lingering, **m}
+                      for m in misses(case, calls, arrests, hubs, found))
     return row
 
 
@@ -77,16 +122,22 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seeds", type=int, nargs="+", required=True)
     ap.add_argument("--people", type=int, nargs="+", default=[50, 100, 200, 400])
     ap.add_argument("--lingering", type=float, nargs="+", default=[0.0, 1.0])
+    ap.add_argument("--misses", type=Path, help="CSV file for the replacements the handover rule misses")
     args = ap.parse_args(argv)
-    rows = []
+    rows, missed = [], ([] if args.misses else None)
     for people in args.people:
         for lingering in args.lingering:
             for seed in args.seeds:
-                rows.append(score(people, seed, lingering))
+                rows.append(score(people, seed, lingering, missed))
                 print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     save("successors_accuracy", {"benchmark": "replacement phones on generated cases, quiet rule and handover rule",
                                  "machine": machine(), "seeds": args.seeds, "rows": rows, "table": table(rows)})
     print(table(rows))
+    if args.misses:
+        import pandas as pd
+
+        pd.DataFrame(missed).to_csv(args.misses, index=False)
+        print(f"{len(missed)} missed replacement(s) written to {args.misses}")
 
 
 if __name__ == "__main__":
