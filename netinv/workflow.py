@@ -176,10 +176,20 @@ def route_evidence(store: GraphStore, net: Network, hops: pd.DataFrame, window=N
     A hop between two people stands on the calls and transfers between their phones and accounts;
     ``sources`` names the files and rows of those records (the first ``shown`` of them),
     ``records`` how many there are, and ``memos`` what the transfers' memos say (each distinct
-    memo with how many transfers carry it, the most frequent first).
+    memo with how many transfers carry it, the most frequent first).  Records count in ``window``
+    (default: the network's own, so that they are the ones its edges count); only the calls of
+    the hops' phones are read.
     """
     out = hops.copy()
-    calls = store.events("calls", window)
+    window = net.window if window is None else window
+    ends = set(out["from"]) | set(out["to"])
+    phones = {m.split(":", 1)[1] for n in ends for m in net.members_of(n) if m.startswith("phone:")}
+    c = store.calls_of(phones)
+    if window is not None:
+        lo, hi = window.bounds
+        c = c[(c["start"] >= lo) & (c["start"] < hi)]
+    calls = pd.DataFrame({"source": "phone:" + c["caller"], "target": "phone:" + c["callee"], "time": c["start"],
+                          "record_id": c["record_id"]})
     money = store.events("money", window)
     ev = pd.concat([calls.assign(layer="calls"), money.assign(layer="money")], ignore_index=True)
     ev["a"] = net.node_of(ev["source"])

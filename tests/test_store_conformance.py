@@ -250,3 +250,34 @@ def test_memo_summary_counts_most_frequent_first():
     assert memo_summary(s, shown=5) == "货款 ×3; 还款 ×2; 房租 ×1; 生活费 ×1"
     assert memo_summary(pd.Series([None, " "], dtype="string")) == ""
     assert memo_summary(pd.Series([], dtype="string")) == ""
+
+
+def test_route_evidence_counts_the_records_of_the_networks_window(store, files):
+    # the hops' records are those the network's edges count: in its window, not all time
+    from netinv import analysis as an
+    from netinv.workflow import route_evidence
+
+    load_all(store, files)
+    for window, want in ((None, [[3, 3], [1, 1]]), (Window.of(since="2024-01-03", tz="UTC"), [[1, 1], [1, 1]])):
+        net = store.network(layers=("calls", "money"), window=window)
+        hops = route_evidence(store, net, an.routes(net, ["phone:A"], ["phone:C"], k=1))
+        assert hops[["calls", "records"]].values.tolist() == want, str(window)
+    late = store.network(layers=("calls", "money"), window=Window.of(since="2024-01-03", tz="UTC"))
+    hops = route_evidence(store, late, an.routes(late, ["account:X1"], ["account:X3"], k=1))
+    assert hops[["transfers", "records", "memos"]].values.tolist() == [[1, 1, ""], [1, 1, "rent, March ×1"]]
+
+
+def test_workspace_from_before_number_decisions_reads_read_only(tmp_path, files):
+    # opened read-only, a workspace made before number decisions has no such table: asking for
+    # them says none, and leaves the connection free for the next query (a half-read count used
+    # to block it)
+    from netinv.store import EmbeddedStore
+
+    path = tmp_path / "old.duckdb"
+    with EmbeddedStore(path) as st:
+        load_files(st, "calls", [files["calls"]], raw_ids=True, tz="UTC")
+        st.con.execute("DROP TABLE number_decisions")
+    with EmbeddedStore(path, read_only=True) as st:
+        assert st.number_decisions().empty
+        assert len(st.calls_of(["A"])) == 3
+        assert st.network(level="phone").decided.empty

@@ -154,7 +154,7 @@ class EmbeddedStore(GraphStore):
             con.register("_batch_sources", srcs)
             existing = con.execute(
                 f"SELECT count(*) FROM _batch_records b SEMI JOIN {kind} t ON t.record_id = b.record_id"
-            ).fetchone()[0]
+            ).fetchall()[0][0]
             con.execute(
                 f"INSERT INTO {kind} ({', '.join(cols + ['load_id'])}) "
                 f"SELECT {', '.join('b.' + c for c in cols + ['load_id'])} FROM _batch_records b "
@@ -163,7 +163,7 @@ class EmbeddedStore(GraphStore):
             prov_new = con.execute(
                 "SELECT count(*) FROM _batch_prov b ANTI JOIN provenance p "
                 "ON p.record_id = b.record_id AND p.file_sha256 = b.file_sha256 AND p.row = b.row"
-            ).fetchone()[0]
+            ).fetchall()[0][0]
             con.execute(
                 "INSERT INTO provenance SELECT b.record_id, b.kind, b.file_sha256, b.row, b.row_sha256, b.load_id "
                 "FROM _batch_prov b ANTI JOIN provenance p "
@@ -331,7 +331,7 @@ class EmbeddedStore(GraphStore):
     def undo_decision(self, decision_id: str) -> None:
         for table in ("decisions", "number_decisions"):
             n = self.con.execute(f"SELECT count(*) FROM {table} WHERE decision_id = ? AND undone_at IS NULL",
-                                 [decision_id]).fetchone()[0]
+                                 [decision_id]).fetchall()[0][0]
             if n:
                 self.con.execute(f"UPDATE {table} SET undone_at = ? WHERE decision_id = ?",
                                  [datetime.now(timezone.utc), decision_id])
@@ -359,7 +359,7 @@ class EmbeddedStore(GraphStore):
         if active:
             sql += " WHERE undone_at IS NULL"
         exists = self.con.execute("SELECT count(*) FROM information_schema.tables "
-                                  "WHERE table_name = 'number_decisions'").fetchone()[0]
+                                  "WHERE table_name = 'number_decisions'").fetchall()[0][0]
         # a workspace made before number decisions existed and opened read-only has no such table
         return number_decision_frame(self._df(sql) if exists else None)
 
