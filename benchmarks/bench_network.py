@@ -4,7 +4,9 @@
 
 The case is bench_analysis.py's (generated and loaded into benchmarks/.cache on the first run of
 either).  Person resolution runs once first and is not counted in the resolved level's time; the
-resolved level's replacement-phone search is (benchmarks/results/network.json).
+resolved level's replacement-phone search is.  After the person level, the records behind the
+hops of 5 routes from 10 retail dealers are gathered, as ``netinv routes`` lists them
+(benchmarks/results/network.json).
 """
 
 from __future__ import annotations
@@ -14,6 +16,17 @@ import sys
 import time
 
 from _common import analysis_case, machine, save
+
+
+def hop_evidence(st, net) -> dict:
+    """The records behind the hops of 5 routes from 10 retail dealers (what netinv routes lists)."""
+    from netinv import analysis as an
+    from netinv.workflow import route_evidence
+
+    routes = an.routes(net, net.retail_arrests()[:10], k=5)
+    t0 = time.perf_counter()
+    hops = route_evidence(st, net, routes)
+    return {"step": f"route evidence, {len(hops)} hops", "seconds": round(time.perf_counter() - t0, 1)}
 
 
 def main() -> None:
@@ -35,6 +48,9 @@ def main() -> None:
             rows.append({"step": f"network, {level} level", "seconds": round(time.perf_counter() - t0, 1),
                          "nodes": len(net.nodes), "edges": len(net.edges)})
             print(rows[-1], file=sys.stderr, flush=True)
+            if level == "person":
+                rows.append(hop_evidence(st, net))
+                print(rows[-1], file=sys.stderr, flush=True)
     save("network", {"benchmark": "network build per level", "machine": machine(), "calls": args.calls,
                      "rows": rows})
     for r in rows:
