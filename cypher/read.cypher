@@ -28,16 +28,17 @@ RETURN c.record_id AS record_id, a.number AS caller, b.number AS callee,
        c.start.epochSeconds * 1000000 + c.start.microsecond AS start_us,
        c.duration_s AS duration_s, c.kind AS kind, c.cell_id AS cell_id, c.imei AS imei;
 
-// The calls of some phones, either way (each half seeks the phones by their unique number).
+// The calls of some phones, either way, in [$since, $until) (each half seeks the phones by their
+// unique number).
 // name: read_calls_of
 MATCH (a:Phone)-[c:CALLED]->(b:Phone)
-WHERE a.number IN $numbers
+WHERE a.number IN $numbers AND c.start >= $since AND c.start < $until
 RETURN c.record_id AS record_id, a.number AS caller, b.number AS callee,
        c.start.epochSeconds * 1000000 + c.start.microsecond AS start_us,
        c.duration_s AS duration_s, c.kind AS kind, c.cell_id AS cell_id, c.imei AS imei
 UNION
 MATCH (a:Phone)-[c:CALLED]->(b:Phone)
-WHERE b.number IN $numbers
+WHERE b.number IN $numbers AND c.start >= $since AND c.start < $until
 RETURN c.record_id AS record_id, a.number AS caller, b.number AS callee,
        c.start.epochSeconds * 1000000 + c.start.microsecond AS start_us,
        c.duration_s AS duration_s, c.kind AS kind, c.cell_id AS cell_id, c.imei AS imei;

@@ -15,6 +15,7 @@ import pandas as pd
 from .adapters import Batch, read_records, write_quarantine
 from .network import Network
 from .store import GraphStore, LoadResult, open_store
+from .store.base import call_events
 from .synth import generate, load_manifest
 
 __all__ = ["load_files", "load_generated", "make_report", "run_demo", "DemoResult", "push", "route_evidence",
@@ -184,12 +185,7 @@ def route_evidence(store: GraphStore, net: Network, hops: pd.DataFrame, window=N
     window = net.window if window is None else window
     ends = set(out["from"]) | set(out["to"])
     phones = {m.split(":", 1)[1] for n in ends for m in net.members_of(n) if m.startswith("phone:")}
-    c = store.calls_of(phones)
-    if window is not None:
-        lo, hi = window.bounds
-        c = c[(c["start"] >= lo) & (c["start"] < hi)]
-    calls = pd.DataFrame({"source": "phone:" + c["caller"], "target": "phone:" + c["callee"], "time": c["start"],
-                          "record_id": c["record_id"]})
+    calls = call_events(store.calls_of(phones, window))
     money = store.events("money", window)
     ev = pd.concat([calls.assign(layer="calls"), money.assign(layer="money")], ignore_index=True)
     ev["a"] = net.node_of(ev["source"])

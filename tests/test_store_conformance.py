@@ -96,6 +96,12 @@ def test_calls_of_some_phones(store, files):
         want = want.reset_index(drop=True)[got.columns]  # both in record_id order, as records() are
         pd.testing.assert_frame_equal(got, want, check_dtype=True, obj=f"calls_of({numbers})")
     assert len(store.calls_of(["A"])) == 3 and len(store.calls_of(["C", "D"])) == 2
+    late = Window.of(since="2024-01-03", until="2024-02-02", tz="UTC")
+    got = store.calls_of(["A", "C"], late)
+    want = store.records("calls", late)
+    want = want[want["caller"].isin(["A", "C"]) | want["callee"].isin(["A", "C"])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want[got.columns], check_dtype=True)
+    assert sorted(got["start"].dt.strftime("%m-%d")) == ["01-03", "02-01"]  # B->A, B->C
 
 
 def test_provenance_traces_every_record(store, files):
@@ -208,15 +214,24 @@ def test_windows_count_days_in_the_case_time_zone(store, tmp_path):
     assert store.time_zone() is None
 
 
+def older_workspace(path, kind: str, file, change: str):
+    """A workspace holding one file's records, then changed (``change``, SQL) into what an earlier
+    netinv would have left."""
+    from netinv.store import EmbeddedStore
+
+    with EmbeddedStore(path) as st:
+        load_files(st, kind, [file], raw_ids=True, tz="UTC")
+        st.con.execute(change)
+    return path
+
+
 def test_workspace_from_before_memos_gains_the_column(tmp_path, files):
     # a workspace written before transfers had a memo: opened for writing, it gains the column,
     # empty on the records it held; opened read-only it is read as it is
     from netinv.store import EmbeddedStore
 
-    path = tmp_path / "old.duckdb"
-    with EmbeddedStore(path) as st:
-        load_files(st, "transfers", [files["transfers"]], raw_ids=True, tz="UTC")
-        st.con.execute("ALTER TABLE transfers DROP COLUMN memo")
+    path = older_workspace(tmp_path / "old.duckdb", "transfers", files["transfers"],
+                           "ALTER TABLE transfers DROP COLUMN memo")
     with EmbeddedStore(path, read_only=True) as st:
         old = st.records("transfers")
         assert len(old) == 3 and old["memo"].isna().all()
@@ -273,10 +288,7 @@ def test_workspace_from_before_number_decisions_reads_read_only(tmp_path, files)
     # to block it)
     from netinv.store import EmbeddedStore
 
-    path = tmp_path / "old.duckdb"
-    with EmbeddedStore(path) as st:
-        load_files(st, "calls", [files["calls"]], raw_ids=True, tz="UTC")
-        st.con.execute("DROP TABLE number_decisions")
+    path = older_workspace(tmp_path / "old.duckdb", "calls", files["calls"], "DROP TABLE number_decisions")
     with EmbeddedStore(path, read_only=True) as st:
         assert st.number_decisions().empty
         assert len(st.calls_of(["A"])) == 3

@@ -181,6 +181,12 @@ def typed_records(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values("record_id").reset_index(drop=True)
 
 
+def call_events(calls: pd.DataFrame) -> pd.DataFrame:
+    """Call records as individual contacts: typed ``source`` and ``target``, ``time``, ``record_id``."""
+    return pd.DataFrame({"source": "phone:" + calls["caller"], "target": "phone:" + calls["callee"],
+                         "time": calls["start"], "record_id": calls["record_id"]})
+
+
 class GraphStore(abc.ABC):
     """A case workspace: canonical records, provenance, and the graph questions built on them."""
 
@@ -309,12 +315,12 @@ class GraphStore(abc.ABC):
         out["max_quantity_g"] = out["max_quantity_g"].astype("Float64")
         return out[PERSON_COLUMNS].sort_values("person_id").reset_index(drop=True)
 
-    def calls_of(self, numbers: Iterable[str]) -> pd.DataFrame:
-        """Call records (as :meth:`records`, in record_id order) in which one of ``numbers`` (bare phone
-        numbers, as in the records) is the caller or the callee.  Stores override this with a query
-        that reads no other calls."""
+    def calls_of(self, numbers: Iterable[str], window: Window | None = None) -> pd.DataFrame:
+        """Call records (as :meth:`records`, in record_id order, in ``window``) in which one of
+        ``numbers`` (bare phone numbers, as in the records) is the caller or the callee.  Stores
+        override this with a query that reads no other calls."""
         wanted = set(numbers)
-        r = self.records("calls")
+        r = self.records("calls", window)
         return r[r["caller"].isin(wanted) | r["callee"].isin(wanted)].reset_index(drop=True)
 
     def events(self, layer: str, window: Window | None = None) -> pd.DataFrame:
@@ -324,9 +330,7 @@ class GraphStore(abc.ABC):
         Used for time-respecting routes and for the evidence behind an edge.
         """
         if layer == "calls":
-            r = self.records("calls", window)
-            return pd.DataFrame({"source": "phone:" + r["caller"], "target": "phone:" + r["callee"],
-                                 "time": r["start"], "record_id": r["record_id"]})
+            return call_events(self.records("calls", window))
         if layer == "money":
             r = self.records("transfers", window)
             return pd.DataFrame({"source": "account:" + r["payer_account"], "target": "account:" + r["payee_account"],

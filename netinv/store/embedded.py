@@ -259,13 +259,14 @@ class EmbeddedStore(GraphStore):
                 params = [lo, hi]
         return typed_records(kind, self._df(sql, params))
 
-    def calls_of(self, numbers: Iterable[str]) -> pd.DataFrame:
+    def calls_of(self, numbers: Iterable[str], window: Window | None = None) -> pd.DataFrame:
         want = pd.DataFrame({"number": pd.Series(sorted(set(numbers)), dtype="string")})
+        lo, hi = (window or Window()).bounds
         self.con.register("_want_numbers", want)
         try:
             return typed_records("calls", self._df(
-                "SELECT * EXCLUDE (load_id) FROM calls WHERE caller IN (SELECT number FROM _want_numbers)"
-                " OR callee IN (SELECT number FROM _want_numbers)"))
+                "SELECT * EXCLUDE (load_id) FROM calls WHERE (caller IN (SELECT number FROM _want_numbers)"
+                " OR callee IN (SELECT number FROM _want_numbers)) AND start >= ? AND start < ?", [lo, hi]))
         finally:
             self.con.unregister("_want_numbers")
 
