@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -100,7 +101,7 @@ def test_handover_rule_finds_old_phones_that_stay_in_use(tmp_path):
     assert handed >= 0.7 * total and others <= 0.1 * total, (handed, others, total)
 
 
-def test_successor_hand_checked():
+def _hand_checked_calls() -> pd.DataFrame:
     t0 = pd.Timestamp("2024-01-01", tz="UTC")
     rows = []
     for d in range(10):  # old phone A talks to c1..c4 for ten days, then goes quiet
@@ -111,12 +112,38 @@ def test_successor_hand_checked():
             rows.append(("B", c, t0 + pd.Timedelta(days=d), "111", "t1"))
         rows.append(("Z", "c9", t0 + pd.Timedelta(days=d), "999", "t9"))  # unrelated newcomer
         rows.append(("c4", "c5", t0 + pd.Timedelta(days=d), None, None))
-    calls = pd.DataFrame(rows, columns=["caller", "callee", "start", "imei", "cell_id"])
-    s = successors(calls)
+    return pd.DataFrame(rows, columns=["caller", "callee", "start", "imei", "cell_id"])
+
+
+def test_successor_hand_checked():
+    s = successors(_hand_checked_calls())
     first = s[(s["old"] == "A") & (s["rank"] == 1)].iloc[0]
     assert first["candidate"] == "B" and first["same_imei"] and first["shared_contacts"] == 3
     assert "same handset" in first["reasons"]
     assert "Z" not in set(s["candidate"])
+
+
+def test_successors_read_calls_in_any_order_and_without_handsets():
+    calls = _hand_checked_calls()
+    found = successors(calls)
+    pd.testing.assert_frame_equal(successors(calls.sample(frac=1, random_state=3).reset_index(drop=True)), found)
+    bare = successors(calls.drop(columns=["imei", "cell_id"]))  # records with no handset or tower
+    first = bare[(bare["old"] == "A") & (bare["rank"] == 1)].iloc[0]
+    assert first["candidate"] == "B" and not first["same_imei"] and first["shared_towers"] == 0
+    assert first["score"] < found.loc[(found["old"] == "A") & (found["rank"] == 1), "score"].iloc[0]
+
+
+def test_calls_are_ordered_by_phone_then_time_over_any_span():
+    from netinv.linkage.successors import _by_key_then_time
+
+    rng = np.random.default_rng(1)
+    key = rng.integers(0, 50, 1000)
+    for span in (10**9, 2**62):  # 17 minutes in microseconds; a span too long to share one integer with the key
+        at = rng.integers(0, span, 1000).astype("datetime64[us]")
+        order = _by_key_then_time(key, at)
+        assert sorted(order) == list(range(1000))
+        k, t = key[order], at[order].astype(np.int64)
+        assert ((k[1:] > k[:-1]) | ((k[1:] == k[:-1]) & (t[1:] >= t[:-1]))).all()
 
 
 def test_a_crew_that_changes_phones_together_is_followed_by_handover():

@@ -32,21 +32,6 @@ __all__ = ["successors", "phone_pairs", "quiet_on_arrest", "holder_arrests", "WE
 WEIGHTS = {"contacts": 3.0, "imei": 2.0, "towers": 1.0, "gap_per_day": 0.03}
 
 
-def _sets(s: pd.Series, key: pd.Series) -> dict:
-    """key -> frozenset of its non-missing values (grouped with numpy: a groupby with a Python
-    function per group costs minutes on millions of calls)."""
-    df = pd.DataFrame({"k": key.to_numpy(dtype=object, na_value=None),
-                       "v": s.to_numpy(dtype=object, na_value=None)}).dropna().drop_duplicates()
-    if df.empty:
-        return {}
-    k, names = pd.factorize(df["k"].to_numpy(dtype=object))
-    order = np.argsort(k, kind="stable")
-    k, v = k[order], df["v"].to_numpy(dtype=object)[order]
-    cuts = np.flatnonzero(np.diff(k)) + 1
-    starts = np.concatenate([[0], cuts])
-    return {names[k[a]]: frozenset(part) for a, part in zip(starts, np.split(v, cuts))}
-
-
 def successors(calls: pd.DataFrame, *, phones: Iterable[str] | None = None, quiet_days: float = 7,
                max_gap_days: float = 30, overlap_days: float = 1, min_shared: int = 2, top: int = 3,
                exclude: Iterable[str] = (), weights: dict | None = None, candidates: Iterable[str] | None = None,
@@ -74,16 +59,8 @@ def successors(calls: pd.DataFrame, *, phones: Iterable[str] | None = None, quie
     w = {**WEIGHTS, **(weights or {})}
     if calls.empty:
         return pd.DataFrame(columns=_COLUMNS)
-    ex = set(exclude)
-    a = pd.DataFrame({"phone": calls["caller"], "other": calls["callee"], "t": calls["start"],
-                      "imei": calls.get("imei"), "cell": calls.get("cell_id")})
-    b = pd.DataFrame({"phone": calls["callee"], "other": calls["caller"], "t": calls["start"], "imei": pd.NA,
-                      "cell": pd.NA})
-    ev = pd.concat([a, b], ignore_index=True)
-    ev = ev[~ev["phone"].isin(ex)]
-    span = ev.groupby("phone")["t"].agg(["min", "max"])
-    end = ev["t"].max() if end is None else end
-    ctx = _Context(ev, ex, span, end, w)
+    ctx = _Context(calls, set(exclude), end, w)
+    span = ctx.span
     olds = span.index if phones is None else span.index[span.index.isin(set(phones))]
     cands = span.index if candidates is None else span.index[span.index.isin(set(candidates))]
     rules = (quiet_days, max_gap_days, overlap_days, min_shared, handover, handover_ratio, min_handover_calls,
@@ -172,30 +149,61 @@ def _best(found: dict) -> dict[str, str]:
 class _Context:
     """The calls of every phone, indexed for the pair tests."""
 
-    def __init__(self, ev: pd.DataFrame, ex: set, span: pd.DataFrame, end, w: dict):
-        self.span, self.w = span, w
-        self.contacts = _sets(ev["other"].where(~ev["other"].isin(ex)), ev["phone"])
-        self.imeis = _sets(ev["imei"], ev["phone"])
-        self.towers = _sets(ev["cell"], ev["phone"])
-        ev = ev[~ev["other"].isin(ex)].sort_values("t", kind="stable")
-        t = pd.to_datetime(ev["t"], utc=True).dt.tz_localize(None).to_numpy("datetime64[us]")
-        order = ev["phone"].to_numpy(dtype=object)
-        other, names = pd.factorize(ev["other"].to_numpy(dtype=object))
-        self.code = {n: i for i, n in enumerate(names)}  # contacts as integers, for fast membership tests
-        self.calls = {k: (t[idx], other[idx])
-                      for k, idx in pd.Series(np.arange(len(ev))).groupby(order, sort=False).indices.items()}
-        self.end64 = np.datetime64(pd.Timestamp(end).tz_convert("UTC").tz_localize(None), "us")
-        starts = pd.to_datetime(span["min"], utc=True).dt.tz_localize(None).to_numpy("datetime64[us]")
-        self.first = dict(zip(span.index, starts))
-        lasts = pd.to_datetime(span["max"], utc=True).dt.tz_localize(None).to_numpy("datetime64[us]")
-        self.last = dict(zip(span.index, lasts))
-        self.first_at, self.last_at = span["min"].to_dict(), span["max"].to_dict()  # as the records have them
+    def __init__(self, calls: pd.DataFrame, ex: set, end, w: dict):
+        # every call twice, once from each end, the numbers as integers (one code for every number)
+        n = len(calls)
+        code, names = pd.factorize(pd.concat([calls["caller"], calls["callee"]], ignore_index=True))
+        label = np.asarray(names, dtype=object)
+        excluded = np.zeros(len(label) + 1, dtype=bool)  # the last slot: a missing number (code -1)
+        excluded[np.flatnonzero(pd.Index(label).isin(ex))] = True
+        excluded[-1] = True
+        at = pd.to_datetime(calls["start"], utc=True).dt.tz_localize(None).to_numpy("datetime64[us]")
+        kept = np.flatnonzero(~excluded[code])  # a high-volume number's own calls tell nothing
+        phone, other, at = code[kept], np.concatenate([code[n:], code[:n]])[kept], np.concatenate([at, at])[kept]
+        # each phone's handsets and towers (the caller's end of a call has them), as codes
+        rows, caller = kept[kept < n], phone[kept < n]
+        sets = []
+        for col in ("imei", "cell_id"):
+            values = _codes(calls.get(col), n)[rows]
+            has = values >= 0
+            sets.append(_grouped(*_unique_pairs(caller[has], values[has]), label))
+        self.imeis, self.towers = sets
+        # each phone's calls in time order
+        order = _by_key_then_time(phone, at)
+        phone, other, at, kept = phone[order], other[order], at[order], kept[order]
+        present, first_i = np.unique(phone, return_index=True)
+        last_i = np.append(first_i[1:], len(phone)) - 1
+        by_name = np.argsort(label[present], kind="stable")
+        present, first_i, last_i = present[by_name], first_i[by_name], last_i[by_name]
+        names_p = label[present]
+        starts = calls["start"]  # first and last call as the records have them
+        self.span = pd.DataFrame({"min": starts.iloc[kept[first_i] % n].array,
+                                  "max": starts.iloc[kept[last_i] % n].array}, index=pd.Index(names_p, dtype=object))
+        self.w = w
+        if end is not None:
+            self.end64 = np.datetime64(pd.Timestamp(end).tz_convert("UTC").tz_localize(None), "us")
+        else:
+            self.end64 = at.max() if len(at) else np.datetime64("NaT", "us")
+        self.first = dict(zip(names_p, at[first_i]))
+        self.last = dict(zip(names_p, at[last_i]))
+        self.first_s = pd.Series(at[first_i], index=pd.Index(names_p, dtype=object))
+        self.code = {x: i for i, x in enumerate(label)}  # numbers as integers, for fast membership tests
+        self.m = len(label)
+        # each phone's calls with contacts (high-volume numbers left out): times and the contact's code
+        contact = ~excluded[other]
+        p, o, t = phone[contact], other[contact], at[contact]
+        heads, times, others = _runs(p, t, o)
+        self.calls = {label[k]: (tt, oo) for k, tt, oo in zip(heads, times, others)}
+        # who talks to whom, once a pair
+        self.pair_phone, self.pair_other = _unique_pairs(p, o)
+        self.offsets = np.searchsorted(self.pair_phone, np.arange(self.m + 1))
+        self.contacts = _grouped(self.pair_phone, label[self.pair_other], label)
+        self.popular = np.bincount(self.pair_other, minlength=self.m) > _POPULAR
 
     def pairs(self, olds, cands, renamed: dict, quiet_days, max_gap_days, overlap_days, min_shared,
               handover, ratio, min_calls, handover_shared) -> dict:
-        span = self.span
-        firsts = span.loc[cands, "min"].sort_values()
-        first_t = pd.to_datetime(firsts, utc=True).dt.tz_localize(None).to_numpy("datetime64[us]")
+        firsts = self.first_s.loc[list(cands)].sort_values()
+        first_t = firsts.to_numpy()
         # each candidate's contacts as the old phones knew them: only those with a renamed contact differ
         was = set(renamed)
         seen_as = {c: frozenset(renamed.get(x, x) for x in cs) for c in cands
@@ -248,21 +256,20 @@ class _Context:
         """phones x contacts, 1 where a phone talks to a contact (named as ``renamed`` says).  A contact
         that more than :data:`_POPULAR` phones talk to (a hotline) tells no replacement, and every
         pair of its callers would be a pair to test: it is left out of the search (not of the count)."""
-        if not hasattr(self, "_popular"):
-            counts: dict = {}
-            for cs in self.contacts.values():
-                for x in cs:
-                    counts[x] = counts.get(x, 0) + 1
-            self._popular = {x for x, n in counts.items() if n > _POPULAR}
-        rows, cols = [], []
-        for i, p in enumerate(phones):
-            for x in self.contacts.get(p, ()):
-                x = renamed.get(x, x)
-                c = None if x in self._popular else self.code.get(x)
-                if c is not None:
-                    rows.append(i)
-                    cols.append(c)
-        m = sp.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(len(phones), len(self.code)))
+        at = np.array([self.code[p] for p in phones], dtype=np.int64)
+        lo, hi = self.offsets[at], self.offsets[at + 1]
+        size = hi - lo
+        rows = np.repeat(np.arange(len(phones)), size)
+        cols = self.pair_other[np.repeat(lo - np.cumsum(size) + size, size) + np.arange(size.sum())]
+        if renamed:
+            as_known = np.arange(self.m)
+            for new, old in renamed.items():
+                if new in self.code and old in self.code:
+                    as_known[self.code[new]] = self.code[old]
+            cols = as_known[cols]
+        keep = ~self.popular[cols]
+        m = sp.csr_matrix((np.ones(int(keep.sum()), dtype=np.int32), (rows[keep], cols[keep])),
+                          shape=(len(phones), self.m))
         m.sum_duplicates()
         m.data[:] = 1
         return m
@@ -306,8 +313,8 @@ class _Context:
             why.append(f"{len(ot & ct)} shared cell tower(s)")
         return {"old": old, "candidate": cand, "score": score, "how": how, "shared_contacts": shared,
                 "shared_through_new": through, "old_contacts": len(oc), "overlap": overlap, "same_imei": same_imei,
-                "shared_towers": len(ot & ct), "gap_days": gap, "old_last": self.last_at[old],
-                "candidate_first": self.first_at[cand],
+                "shared_towers": len(ot & ct), "gap_days": gap, "old_last": self.span.at[old, "max"],
+                "candidate_first": self.span.at[cand, "min"],
                 "handover_at": None if at is None else pd.Timestamp(at[0]).tz_localize("UTC"),
                 "reasons": "; ".join(why)}
 
@@ -346,6 +353,46 @@ class _Context:
 
 #: old phones per slice of the shared-contact product; contacts with more phones than this are not searched
 _CHUNK, _POPULAR = 4096, 500
+
+
+def _codes(values: pd.Series | None, n: int) -> np.ndarray:
+    """A column as integer codes, -1 where missing (all ``n`` of them where there is no such column)."""
+    return np.full(n, -1) if values is None else pd.factorize(values)[0]
+
+
+def _unique_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ``(a, b)`` pairs of codes (0 or more), sorted by ``a`` then ``b``."""
+    base = int(b.max()) + 1 if len(b) else 1
+    key = np.sort(a.astype(np.int64) * base + b)
+    key = key[np.concatenate([[True], key[1:] != key[:-1]])] if len(key) else key
+    return key // base, key % base
+
+
+def _by_key_then_time(key: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The order that sorts by ``key`` (codes, 0 or more) and then by time (ties in any order): one sort
+    of a combined integer where it fits in 63 bits."""
+    if not len(key):
+        return np.arange(0)
+    t = at.astype(np.int64)
+    t = t - t.min()
+    span = int(t.max()) + 1
+    if (int(key.max()) + 1) * span < 2 ** 62:
+        return np.argsort(key.astype(np.int64) * span + t)
+    return np.lexsort((t, key))
+
+
+def _runs(keys: np.ndarray, *arrays: np.ndarray) -> tuple:
+    """Runs of equal ``keys`` (sorted): the key of each run, then each array cut into the runs."""
+    if not len(keys):
+        return ((),) * (1 + len(arrays))
+    cuts = np.flatnonzero(np.diff(keys)) + 1
+    return (keys[np.concatenate([[0], cuts]).astype(int)], *(np.split(a, cuts) for a in arrays))
+
+
+def _grouped(keys: np.ndarray, values: np.ndarray, label: np.ndarray) -> dict:
+    """label[key] -> frozenset of its values (``keys`` sorted)."""
+    heads, parts = _runs(keys, values)
+    return {label[k]: frozenset(part.tolist()) for k, part in zip(heads, parts)}
 
 
 def _days(n: float) -> np.timedelta64:

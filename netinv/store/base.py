@@ -161,8 +161,9 @@ _DTYPES = {
 }
 
 
-def typed_records(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Cast a frame read back from a store to the canonical dtypes (same on every store)."""
+def typed_records(kind: str, frame: pd.DataFrame, ordered: bool = False) -> pd.DataFrame:
+    """Cast a frame read back from a store to the canonical dtypes (same on every store), in record
+    id order (``ordered``: the frame is in that order already, as a store's query sorted it)."""
     rk = RECORD_KINDS[kind]
     out = pd.DataFrame(index=frame.index)
     out["record_id"] = frame["record_id"].astype("string")
@@ -178,7 +179,7 @@ def typed_records(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
         out[f.name] = col
     if "id_number_valid" in frame:
         out["id_number_valid"] = frame["id_number_valid"].astype("boolean")
-    return out.sort_values("record_id").reset_index(drop=True)
+    return (out if ordered else out.sort_values("record_id")).reset_index(drop=True)
 
 
 def call_events(calls: pd.DataFrame) -> pd.DataFrame:

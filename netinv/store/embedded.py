@@ -15,6 +15,7 @@ from typing import Iterable
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from .. import __version__
 from ..adapters import Batch
@@ -63,6 +64,10 @@ def _ddl() -> list[str]:
         cols.append("load_id VARCHAR")
         stmts.append(f"CREATE TABLE IF NOT EXISTS {kind} ({', '.join(cols)})")
     return stmts
+
+
+#: Arrow string columns read as the canonical string dtype
+_ARROW_STRINGS = {pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype()}
 
 
 class EmbeddedStore(GraphStore):
@@ -210,6 +215,17 @@ class EmbeddedStore(GraphStore):
         except duckdb.Error as e:
             raise StoreError(f"query on {self.path} failed: {e}") from e
 
+    def _records(self, kind: str, sql: str, params: list) -> pd.DataFrame:
+        """Records of ``kind`` as a query selects them, in record id order, typed.  Through Arrow:
+        strings stay Arrow strings, where ``.df()`` would make millions of Python strings only for
+        them to be converted back (on 2.5 million calls that and a sort in pandas took about 20 s)."""
+        try:
+            rel = self.con.sql(sql + " ORDER BY record_id", params=params or None)
+            table = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.fetch_arrow_table()
+        except duckdb.Error as e:
+            raise StoreError(f"query on {self.path} failed: {e}") from e
+        return typed_records(kind, table.to_pandas(types_mapper=_ARROW_STRINGS.get), ordered=True)
+
     def counts(self) -> dict[str, int]:
         q = """
         SELECT
@@ -257,16 +273,16 @@ class EmbeddedStore(GraphStore):
             else:
                 sql += f" WHERE {tcol} >= ? AND {tcol} < ?"
                 params = [lo, hi]
-        return typed_records(kind, self._df(sql, params))
+        return self._records(kind, sql, params)
 
     def calls_of(self, numbers: Iterable[str], window: Window | None = None) -> pd.DataFrame:
         want = pd.DataFrame({"number": pd.Series(sorted(set(numbers)), dtype="string")})
         lo, hi = (window or Window()).bounds
         self.con.register("_want_numbers", want)
         try:
-            return typed_records("calls", self._df(
-                "SELECT * EXCLUDE (load_id) FROM calls WHERE (caller IN (SELECT number FROM _want_numbers)"
-                " OR callee IN (SELECT number FROM _want_numbers)) AND start >= ? AND start < ?", [lo, hi]))
+            return self._records(
+                "calls", "SELECT * EXCLUDE (load_id) FROM calls WHERE (caller IN (SELECT number FROM _want_numbers)"
+                " OR callee IN (SELECT number FROM _want_numbers)) AND start >= ? AND start < ?", [lo, hi])
         finally:
             self.con.unregister("_want_numbers")
 
