@@ -58,7 +58,7 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
     sections: list[Section] = []
 
     say("key players")
-    c = an.centrality(net, exclude=hub_list, seed=seed)
+    c = an.centrality(net, measures=("degree", "pagerank", "betweenness"), exclude=hub_list, seed=seed)  # as shown
     c = c[~c["id"].isin(hub_list)].reset_index(drop=True)
     nodes = net.nodes.set_index("id")
     c["arrested"] = c["id"].map(nodes["arrested"])

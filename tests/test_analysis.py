@@ -951,3 +951,30 @@ def test_calls_running_down_turn_the_hierarchy_and_the_walk_round():
     assert w_down[d0, b0] == pytest.approx(1.0) and w_down[b0, d0] == 0
     assert an.upstream(net, ["d0"], exclude=[], call_direction="down")["id"].tolist() == ["person:b0"]
     assert an.upstream(net, ["d0"], exclude=[], call_direction="up").empty
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 5), st.integers(1, 3)), max_size=40))
+def test_row_argmax_is_scipys(cells):
+    from netinv.analysis.communities import _row_argmax
+
+    rows, cols, vals = zip(*cells) if cells else ((), (), ())
+    m = sp.csr_matrix((np.array(vals, dtype=float), (rows, cols)), shape=(10, 6))  # repeated cells add up
+    best, most = _row_argmax(m)
+    assert best.tolist() == np.asarray(m.argmax(axis=1)).ravel().tolist()
+    assert most.tolist() == m.toarray().max(axis=1).tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11)), max_size=30),
+       st.lists(st.integers(0, 11), min_size=1, max_size=4))
+def test_hops_from_the_nearest_start_is_the_least_over_starts(pairs, starts):
+    from scipy.sparse import csgraph
+
+    from netinv.analysis.routes import _hops_from_nearest
+
+    s, t = zip(*pairs) if pairs else ((), ())
+    a = sp.csr_matrix((np.ones(len(s), dtype=np.int8), (s, t)), shape=(12, 12))
+    a = ((a + a.T) > 0).astype(np.int8)
+    expected = csgraph.shortest_path(a, unweighted=True, indices=starts, directed=False).min(axis=0)
+    assert np.array_equal(_hops_from_nearest(a, starts), expected)

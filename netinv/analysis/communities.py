@@ -48,8 +48,6 @@ see which splits are firm.
 
 from __future__ import annotations
 
-import random
-from contextlib import contextmanager
 from typing import Iterable, Sequence
 
 import igraph as ig
@@ -59,7 +57,7 @@ import scipy.sparse as sp
 
 from ..errors import NetinvError, check_count
 from ..network import Network
-from .graphs import adjacency, edge_pairs, exclude_mask, frame_of, shared_entries
+from .graphs import adjacency, edge_pairs, exclude_mask, frame_of, igraph_seed, shared_entries
 
 __all__ = ["communities", "stability", "community_summary", "tie_cohesion", "tie_overlap", "METHODS", "TIES",
            "DEFAULT_RESOLUTION", "SMALL_SPLIT_TIES", "DEFAULT_TRIES"]
@@ -73,16 +71,6 @@ DEFAULT_RESOLUTION = {"cohesive": 2.0, "contacts": 1.0}
 #: each iterated until it changes nothing; a larger one runs once, for two iterations
 SMALL_SPLIT_TIES = 25_000
 DEFAULT_TRIES = 10
-
-
-@contextmanager
-def _seeded(seed: int):
-    """igraph draws from Python's random module; give it its own seeded generator for one call."""
-    ig.set_random_number_generator(random.Random(seed))
-    try:
-        yield
-    finally:
-        ig.set_random_number_generator(random)
 
 
 def tie_cohesion(a: sp.csr_matrix, u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -179,7 +167,7 @@ class _SplitGraph:
         """
         key = (method, resolution, seed, iterations)
         if key not in self._runs:
-            with _seeded(seed):
+            with igraph_seed(seed):
                 if method == "leiden":
                     part = self.g.community_leiden(objective_function="modularity", weights="weight",
                                                    resolution=resolution, n_iterations=iterations)
@@ -214,9 +202,8 @@ class _SplitGraph:
             return memb
         ind = sp.csr_matrix((np.ones(n), (np.arange(n), memb)), shape=(n, int(memb.max()) + 1))
         per = (self.contacts @ ind).tocsr()  # contacts of each node with each community
-        best = np.asarray(per.argmax(axis=1)).ravel()
-        rows = np.arange(n)
-        gain = np.asarray(per[rows, best]).ravel() > np.asarray(per[rows, memb]).ravel()
+        best, most = _row_argmax(per)
+        gain = most > np.asarray(per[np.arange(n), memb]).ravel()
         return np.where(gain, best, memb)
 
     def modularity(self, memb: np.ndarray) -> float:
@@ -224,6 +211,25 @@ class _SplitGraph:
         if not len(self.edges):
             return 0.0
         return float(self.g.modularity(memb.tolist(), weights=self.counts.tolist()))
+
+
+def _row_argmax(m: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """For each row of a non-negative matrix: the first column holding its largest value (0 in an
+    empty row), and that value.  As ``m.argmax(axis=1)``, without its loop over rows in Python
+    (1.7 s a call on 169,000 rows)."""
+    m = m.tocsr(copy=True)
+    m.sum_duplicates()  # sorted column indices: the first maximum is the lowest column
+    n = m.shape[0]
+    size = np.diff(m.indptr)
+    filled = size > 0
+    most = np.zeros(n, dtype=m.dtype)
+    most[filled] = np.maximum.reduceat(m.data, m.indptr[:-1][filled])
+    row = np.repeat(np.arange(n), size)
+    at = np.flatnonzero(m.data == most[row])
+    rows, first = np.unique(row[at], return_index=True)
+    best = np.zeros(n, dtype=np.int64)
+    best[rows] = m.indices[at[first]]
+    return best, most
 
 
 def _relabel(membership: np.ndarray, weight: np.ndarray) -> np.ndarray:

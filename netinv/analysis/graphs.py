@@ -7,6 +7,8 @@ ignores integer weights in PageRank: see PERFORMANCE-NOTES).  Vertex ``i`` of ev
 
 from __future__ import annotations
 
+import random
+from contextlib import contextmanager
 from typing import Iterable, Sequence
 
 import igraph as ig
@@ -17,8 +19,8 @@ import scipy.sparse as sp
 from ..errors import NetinvError
 from ..network import Network, edge_pairs
 
-__all__ = ["WEIGHTS", "edge_mask", "edge_weights", "adjacency", "igraph_view", "exclude_mask", "edge_pairs",
-           "shared_entries"]
+__all__ = ["WEIGHTS", "igraph_seed", "edge_mask", "edge_weights", "adjacency", "igraph_view", "exclude_mask",
+           "edge_pairs", "shared_entries"]
 
 #: what an edge's weight can be: contacts (calls, transfers, shared cases), seconds, or money
 WEIGHTS = ("count", "duration", "amount")
@@ -107,3 +109,14 @@ def frame_of(net: Network, values: dict[str, np.ndarray]) -> pd.DataFrame:
 
 
 __all__.append("frame_of")
+
+
+@contextmanager
+def igraph_seed(seed: int):
+    """igraph draws from Python's random module; give it its own seeded generator for the calls
+    inside, so that a community split or a layout is the same on every run."""
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        yield
+    finally:
+        ig.set_random_number_generator(random)

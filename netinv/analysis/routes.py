@@ -40,8 +40,8 @@ def _corridor(net: Network, m: np.ndarray, src: list[str], tgt: list[str], slack
     n = len(net.nodes)
     a = sp.csr_matrix((np.ones(len(e)), (e["s"].to_numpy(), e["t"].to_numpy())), shape=(n, n))
     a = ((a + a.T) > 0).astype(np.int8)
-    ds = csgraph.shortest_path(a, unweighted=True, indices=[net.index[x] for x in src], directed=False).min(axis=0)
-    dt = csgraph.shortest_path(a, unweighted=True, indices=[net.index[x] for x in tgt], directed=False).min(axis=0)
+    ds = _hops_from_nearest(a, [net.index[x] for x in src])
+    dt = _hops_from_nearest(a, [net.index[x] for x in tgt])
     best = np.min(ds + dt)
     if not np.isfinite(best):
         return np.zeros(len(m), dtype=bool)
@@ -49,6 +49,16 @@ def _corridor(net: Network, m: np.ndarray, src: list[str], tgt: list[str], slack
     out = m.copy()
     out[m] = keep[e["s"].to_numpy()] & keep[e["t"].to_numpy()]
     return out
+
+
+def _hops_from_nearest(a: sp.csr_matrix, starts: list[int]) -> np.ndarray:
+    """For each node, the hops from the nearest of ``starts`` (inf where none leads there): one
+    breadth-first search from an added node linked to all of them, not one search per start."""
+    n = a.shape[0]
+    link = sp.csr_matrix((np.ones(len(starts), dtype=a.dtype), (np.zeros(len(starts), dtype=np.int64), starts)),
+                         shape=(1, n))
+    both = sp.bmat([[a, link.T], [link, None]], format="csr")
+    return csgraph.shortest_path(both, unweighted=True, indices=n, directed=False)[:n] - 1
 
 
 def route_graph(net: Network, exclude: Iterable[str] = (), mask: np.ndarray | None = None) -> nx.DiGraph:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
+from ..analysis.graphs import igraph_seed
 from ..errors import check_count
 from ..network import Network
 from .html import env, page, safe_json, write_page
@@ -61,10 +62,11 @@ def _layout(net: Network, keep: np.ndarray, force_static: bool) -> _Layout:
         return _Layout(None, "")
     sub = net.graph.subgraph(keep.tolist())
     sub = sub.as_undirected(mode="collapse")
-    if sub.vcount() <= 3000:
-        lay = sub.layout_fruchterman_reingold(niter=300, grid="nogrid", seed=None)
-    else:
-        lay = sub.layout_drl()
+    with igraph_seed(0):  # the same drawing on every run
+        if sub.vcount() <= 3000:
+            lay = sub.layout_fruchterman_reingold(niter=300, grid="nogrid", seed=None)
+        else:
+            lay = sub.layout_drl()
     xy = np.asarray(lay.coords, dtype=float)
     if len(xy):
         xy -= xy.mean(axis=0)
