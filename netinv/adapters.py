@@ -23,7 +23,6 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 import pyarrow as pa_
 import pyarrow.compute as pc
 
@@ -321,9 +320,12 @@ def _validate(typed: pd.DataFrame, kind: str, errs: _Errors, ok: np.ndarray) -> 
     sub = typed.loc[ok]
     if sub.empty:
         return
+    schema = canonical_schema(kind)
+    from pandera.errors import SchemaErrors  # imported with the schema
+
     try:
-        canonical_schema(kind).validate(sub, lazy=True)
-    except pa.errors.SchemaErrors as e:
+        schema.validate(sub, lazy=True)
+    except SchemaErrors as e:
         fc = e.failure_cases
         for _, r in fc.iterrows():
             idx = r.get("index")

@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
 from .errors import NetinvError
 from .network import Network
+
+if TYPE_CHECKING:  # networkx is imported on first use (it takes about 0.2 s)
+    import networkx as nx
 
 __all__ = ["FORMATS", "edge_provenance", "export_network", "export_tables", "spreadsheet_safe", "write_csv"]
 
@@ -88,6 +91,8 @@ def _scalar(v):
 
 
 def _graph(net: Network, prov: pd.DataFrame | None) -> nx.MultiDiGraph:
+    import networkx as nx
+
     g = nx.MultiDiGraph()
     ncols = [c for c in net.nodes.columns if c != "id"]
     for row in net.nodes.to_dict("records"):
@@ -112,6 +117,8 @@ def export_network(store, net: Network, path: str | Path, fmt: str | None = None
     prov = edge_provenance(store, net) if store is not None else None
     if fmt == "csv":
         return export_tables(net, p, prov)
+    import networkx as nx
+
     g = _graph(net, prov)
     p.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "graphml":

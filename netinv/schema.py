@@ -10,10 +10,12 @@ between frames and the graph).  Each adapter turns a raw export into one of thes
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
-import pandera.pandas as pa
+
+if TYPE_CHECKING:  # pandera is imported when a schema is first built (it takes about 0.4 s)
+    import pandera.pandas as pa
 
 __all__ = ["Field", "RecordKind", "RECORD_KINDS", "KIND_NAMES", "canonical_schema", "record_kind"]
 
@@ -155,6 +157,8 @@ def record_kind(name: str) -> RecordKind:
 
 
 def _column(f: Field, core: bool) -> pa.Column:
+    import pandera.pandas as pa
+
     nullable = not core
     if f.type == "time":
         return pa.Column(pd.DatetimeTZDtype("us", "UTC"), nullable=nullable)
@@ -178,6 +182,8 @@ _SCHEMAS: dict[str, pa.DataFrameSchema] = {}
 def canonical_schema(kind: str) -> pa.DataFrameSchema:
     """The pandera schema every canonical frame of ``kind`` satisfies after an adapter ran."""
     if kind not in _SCHEMAS:
+        import pandera.pandas as pa
+
         rk = record_kind(kind)
         cols = {f.name: _column(f, f.name in rk.core) for f in rk.fields}
         cols["record_id"] = pa.Column(str, pa.Check.str_length(64, 64), unique=True)

@@ -18,9 +18,8 @@ required to be *time-respecting*: each hop happens at or after the previous one 
 from __future__ import annotations
 
 from itertools import islice
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -30,6 +29,9 @@ from ..errors import NetinvError, NoRouteFound, check_count
 from ..network import Network
 from .graphs import edge_mask
 from .hubs import hub_ids
+
+if TYPE_CHECKING:  # networkx is imported on first use (it takes about 0.2 s)
+    import networkx as nx
 
 __all__ = ["routes", "route_graph"]
 
@@ -63,6 +65,8 @@ def _hops_from_nearest(a: sp.csr_matrix, starts: list[int]) -> np.ndarray:
 
 def route_graph(net: Network, exclude: Iterable[str] = (), mask: np.ndarray | None = None) -> nx.DiGraph:
     """The directed graph routes move on, with ``cost``, ``calls``, ``transfers``, ``amount`` per arc."""
+    import networkx as nx
+
     m = edge_mask(net, ("calls", "money"), list(exclude)) if mask is None else mask
     e = net.edges.loc[m]
     g = nx.DiGraph()
@@ -146,6 +150,8 @@ def routes(
     ``from``/``to`` (ids and labels), ``calls``, ``transfers``, ``amount``, ``first``, ``last``
     and, when time-respecting, ``at`` (a time that fits the chain).  ``attrs["routes"]`` has one row per route.
     """
+    import networkx as nx
+
     k, upstream_top = check_count("k", k), check_count("upstream_top", upstream_top)
     candidates = check_count("candidates", candidates)
     gap = _gap_us(max_gap) if events is not None else None

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
-from pypinyin import Style, lazy_pinyin
 
 from ..errors import NetinvError
 
@@ -67,6 +66,8 @@ def _pinyin(name: str) -> str:
         return ""
     if all(ord(c) < 128 for c in name):
         return "".join(name.lower().split())
+    from pypinyin import Style, lazy_pinyin  # on first use: its dictionaries take 0.3 s to load
+
     return "".join(lazy_pinyin(name, style=Style.NORMAL)).lower()
 
 

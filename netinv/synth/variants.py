@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pypinyin import Style, lazy_pinyin
 
 __all__ = ["pinyin_name", "vary_name", "case_local_ids", "unit_b_holders"]
 
@@ -19,6 +18,8 @@ _SIMILAR = dict(zip("王张刘陈杨黄赵吴周李", "汪章柳程扬皇肖伍�
 
 def pinyin_name(name: str) -> str:
     """``魏英`` -> ``Wei Ying`` (surname, then the given name as one word)."""
+    from pypinyin import Style, lazy_pinyin  # on first use: its dictionaries take 0.3 s to load
+
     parts = lazy_pinyin(name, style=Style.NORMAL)
     if not parts:
         return name
