@@ -70,8 +70,8 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
                                                  "pagerank", "betweenness", "arrested"], top)))
 
     say("communities")
-    split = an.communities(net, seed=seed, exclude=hub_list)
-    stab = an.stability(net, runs=10, seed=seed, exclude=hub_list).attrs["nodes"].set_index("id")["stability"]
+    split, stab = an.split_and_stability(net, runs=10, seed=seed, exclude=hub_list)
+    stab = stab.attrs["nodes"].set_index("id")["stability"]
     summary = an.community_summary(net, split, scores=c.set_index("id")["pagerank"])
     summary["stability"] = [stab.reindex(m).mean() for m in summary["members"]]
     sections.append(Section("communities", "Community split",

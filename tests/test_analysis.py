@@ -296,6 +296,21 @@ def test_stability_is_read_against_the_split_communities_gives():
         assert nodes[nid] == pytest.approx(mine.mean()) if len(mine) else np.isnan(nodes[nid])
 
 
+@settings(max_examples=25, deadline=None)
+@given(graphs(), st.integers(0, 5), st.sampled_from(["leiden", "louvain"]), st.sampled_from(an.TIES),
+       st.sampled_from([None, 1, 3]), st.integers(1, 4))
+def test_split_and_stability_equal_the_two_calls(net, seed, method, ties, tries, runs):
+    how = dict(seed=seed, method=method, ties=ties, tries=tries)
+    split, stab = an.split_and_stability(net, runs=runs, **how)
+    alone = an.communities(net, **how)
+    pd.testing.assert_frame_equal(split, alone)
+    assert split.attrs == alone.attrs
+    pairs = an.stability(net, runs=runs, **how)
+    pd.testing.assert_frame_equal(stab, pairs)
+    pd.testing.assert_frame_equal(stab.attrs["nodes"], pairs.attrs["nodes"])
+    assert stab.attrs["runs"] == runs
+
+
 @settings(max_examples=40, deadline=None)
 @given(graphs(), st.integers(0, 5), st.sampled_from(["leiden", "louvain"]), st.sampled_from(an.TIES))
 def test_communities_partition_the_nodes_and_repeat_with_the_seed(net, seed, method, ties):

@@ -17,7 +17,7 @@ They never touch a store.  Stochastic ones take ``seed`` and give the same answe
 from .brokerage import ROLES, brokerage
 from .centrality import MEASURES, betweenness, centrality, degree, pagerank
 from .direction import CALL_DIRECTIONS, CallDirection, call_direction
-from .communities import DEFAULT_RESOLUTION, TIES, community_summary, communities, stability
+from .communities import DEFAULT_RESOLUTION, TIES, community_summary, communities, split_and_stability, stability
 from .expand import expand
 from .hierarchy import balanced, hierarchy, seed_walks, springrank, upstream, upward_walk
 from .hubs import decided_numbers, detect_hubs, hub_ids, kept_numbers
@@ -25,7 +25,7 @@ from .routes import routes
 
 __all__ = [
     "degree", "centrality", "pagerank", "betweenness", "MEASURES",
-    "communities", "stability", "community_summary", "TIES", "DEFAULT_RESOLUTION",
+    "communities", "stability", "split_and_stability", "community_summary", "TIES", "DEFAULT_RESOLUTION",
     "brokerage", "ROLES",
     "hierarchy", "springrank", "balanced", "upstream", "upward_walk", "seed_walks",
     "routes", "expand", "detect_hubs", "hub_ids", "decided_numbers", "kept_numbers",

@@ -59,8 +59,8 @@ from ..errors import NetinvError, check_count
 from ..network import Network
 from .graphs import adjacency, edge_pairs, exclude_mask, frame_of, igraph_seed, shared_entries
 
-__all__ = ["communities", "stability", "community_summary", "tie_cohesion", "tie_overlap", "METHODS", "TIES",
-           "DEFAULT_RESOLUTION", "SMALL_SPLIT_TIES", "DEFAULT_TRIES"]
+__all__ = ["communities", "stability", "split_and_stability", "community_summary", "tie_cohesion", "tie_overlap",
+           "METHODS", "TIES", "DEFAULT_RESOLUTION", "SMALL_SPLIT_TIES", "DEFAULT_TRIES"]
 
 METHODS = ("leiden", "louvain")
 #: how ties are weighed for a split (see the module notes)
@@ -255,19 +255,7 @@ def communities(net: Network, *, method: str = "leiden", resolution: float | Non
     ``attrs``: ``modularity`` (of the split, on contact counts), ``method``, ``tries`` and ``iterations``.
     """
     sg = _SplitGraph(net, layers, exclude, ties)
-    tries, iterations = sg.defaults(tries, iterations)
-    iso = np.asarray(sg.g.degree()) == 0
-    memb = sg.membership(method, resolution, seed, tries, iterations) if sg.g.vcount() else np.zeros(0, np.int64)
-    out = np.zeros(len(memb), dtype=np.int64)
-    keep = ~iso & ~exclude_mask(net, exclude)
-    if keep.any():
-        out[keep] = _relabel(memb[keep], np.ones(keep.sum()))
-    df = frame_of(net, {"community": out})
-    df.attrs["modularity"] = sg.modularity(memb)
-    best = f"best of {tries} runs from seed {seed}" if tries > 1 else f"seed {seed}"
-    df.attrs["method"] = f"{method} ({ties} ties, resolution {sg.resolution(resolution)}, {best})"
-    df.attrs["tries"], df.attrs["iterations"] = tries, iterations
-    return df
+    return _split_of(net, sg, exclude, method, resolution, seed, *sg.defaults(tries, iterations))
 
 
 def stability(net: Network, *, runs: int = 20, method: str = "leiden", resolution: float | None = None, seed: int = 0,
@@ -283,7 +271,45 @@ def stability(net: Network, *, runs: int = 20, method: str = "leiden", resolutio
     """
     runs = check_count("runs", runs)
     sg = _SplitGraph(net, layers, exclude, ties)
+    return _stability_of(net, sg, runs, method, resolution, seed, *sg.defaults(tries, iterations))
+
+
+def split_and_stability(net: Network, *, runs: int = 20, method: str = "leiden", resolution: float | None = None,
+                        seed: int = 0, layers: Sequence[str] | None = None, exclude: Iterable[str] | None = None,
+                        tries: int | None = None, iterations: int | None = None,
+                        ties: str = "cohesive") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`communities` and :func:`stability` with the same arguments, equal to what each gives alone.
+
+    The two share the graph they split (weighing cohesive ties takes seconds on a large network)
+    and the runs they have in common (the split's first run is the first rerun).
+    """
+    runs = check_count("runs", runs)
+    sg = _SplitGraph(net, layers, exclude, ties)
     tries, iterations = sg.defaults(tries, iterations)
+    return (_split_of(net, sg, exclude, method, resolution, seed, tries, iterations),
+            _stability_of(net, sg, runs, method, resolution, seed, tries, iterations))
+
+
+def _split_of(net: Network, sg: _SplitGraph, exclude: Iterable[str] | None, method: str, resolution: float | None,
+              seed: int, tries: int, iterations: int) -> pd.DataFrame:
+    """:func:`communities` on the split graph ``sg``."""
+    iso = np.asarray(sg.g.degree()) == 0
+    memb = sg.membership(method, resolution, seed, tries, iterations) if sg.g.vcount() else np.zeros(0, np.int64)
+    out = np.zeros(len(memb), dtype=np.int64)
+    keep = ~iso & ~exclude_mask(net, exclude)
+    if keep.any():
+        out[keep] = _relabel(memb[keep], np.ones(keep.sum()))
+    df = frame_of(net, {"community": out})
+    df.attrs["modularity"] = sg.modularity(memb)
+    best = f"best of {tries} runs from seed {seed}" if tries > 1 else f"seed {seed}"
+    df.attrs["method"] = f"{method} ({sg.ties} ties, resolution {sg.resolution(resolution)}, {best})"
+    df.attrs["tries"], df.attrs["iterations"] = tries, iterations
+    return df
+
+
+def _stability_of(net: Network, sg: _SplitGraph, runs: int, method: str, resolution: float | None, seed: int,
+                  tries: int, iterations: int) -> pd.DataFrame:
+    """:func:`stability` on the split graph ``sg``."""
     el = sg.edges.reshape(-1, 2)
     together = np.zeros(len(el))
     for r in range(runs):

@@ -157,13 +157,14 @@ def register(app: typer.Typer) -> None:
         net = _network(store, level, layer, since, until)
         hubs = high_volume(net, include_hubs, keep)
         with progress("communities"):
-            split = an.communities(net, method=method, resolution=resolution, seed=seed, exclude=hubs, ties=ties,
-                                   tries=tries)
+            how = dict(method=method, resolution=resolution, seed=seed, exclude=hubs, ties=ties, tries=tries)
+            if runs:
+                split, stab = an.split_and_stability(net, runs=runs, **how)
+            else:
+                split = an.communities(net, **how)
             pr = an.centrality(net, measures=("pagerank",), exclude=hubs).set_index("id")["pagerank"]
             summary = an.community_summary(net, split, scores=pr)
             if runs:
-                stab = an.stability(net, runs=runs, method=method, resolution=resolution, seed=seed, exclude=hubs,
-                                    ties=ties, tries=tries)
                 node_stab = stab.attrs["nodes"].set_index("id")["stability"]
                 split["stability"] = split["id"].map(node_stab)
                 summary["stability"] = [node_stab.reindex(m).mean() for m in summary["members"]]
