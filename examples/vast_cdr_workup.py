@@ -72,8 +72,9 @@ key.head(10)[["id", "degree", "in_degree", "out_degree", "pagerank", "betweennes
 # ## Communities, and how firm they are
 
 # %%
-split = an.communities(net, seed=1, exclude=an.hub_ids(net))
-stab = an.stability(net, runs=10, seed=1, exclude=an.hub_ids(net)).attrs["nodes"].set_index("id")["stability"]
+# the split, and how often 10 reruns with other seeds keep each pair together (one call: both share their work)
+split, pairs = an.split_and_stability(net, runs=10, seed=1, exclude=an.hub_ids(net))
+stab = pairs.attrs["nodes"].set_index("id")["stability"]
 summary = an.community_summary(net, split, scores=key.set_index("id")["pagerank"])
 summary["stability"] = [stab.reindex(m).mean() for m in summary["members"]]
 summary.drop(columns=["members"]).head(8)

@@ -475,6 +475,7 @@ def test_parts_with_no_net_evidence_of_rank_get_no_level():
         i in {"person:a", "person:b", "person:c", "person:x", "person:y"} for i in net.nodes["id"]]
     h = an.hierarchy(net, exclude=[]).set_index("id")
     assert h.loc[["person:s", "person:w", "person:d"], "level"].tolist() == [1, 2, 3]
+    assert h["level"].dtype == "Int64"  # a tier is a whole number, or none
     assert h.loc[["person:a", "person:b", "person:c", "person:x", "person:y"], ["score", "level"]].isna().all().all()
     assert h.attrs["no_direction"] == 5 and h.attrs["note"].startswith("no level for 5 of the 8 people with ties")
     assert h.index[:3].tolist() == ["person:s", "person:w", "person:d"]  # the ties after everyone ranked
@@ -497,6 +498,7 @@ def test_springrank_spacing():
 def test_upstream_from_retail_dealers():
     up = an.upstream(chain(), ["r1", "r2"], exclude=[])
     assert up["id"].tolist()[:3] == ["person:s", "person:w", "person:d"]
+    assert up["hops"].dtype == np.int64 and up["level"].dtype == "Int64"
     assert all(r for r in up["reasons"])
 
 
@@ -906,6 +908,7 @@ def test_expand_evidence_matches_its_definitions(net, n_seeds, hops):
     assert set(leads.index) == near and not set(seeds) & set(leads.index)
     counts = adjacency(net, None, "count", False).toarray()
     share = counts / np.where(counts.sum(axis=1, keepdims=True) > 0, counts.sum(axis=1, keepdims=True), 1)
+    assert leads["hops"].dtype == np.int64 and leads["contacts_with_seeds"].dtype == np.int64
     for x, r in leads.iterrows():
         assert r["hops"] == dist[x]
         # seeds whose search reaches x without going through another seed

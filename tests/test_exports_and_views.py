@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -137,6 +138,20 @@ def test_csv_cells_from_the_data_cannot_run_as_spreadsheet_formulas(tmp_path):
     assert rows["person:P3"]["label"] == "-12.5"  # a number stays a number
     cells = pd.DataFrame({"v": ["+8613800138000", "@SUM(A1)", "\tx", "-1+1", "plain", None]})
     assert spreadsheet_safe(cells)["v"].tolist()[:5] == ["+8613800138000", "'@SUM(A1)", "'\tx", "'-1+1", "plain"]
+
+
+def test_csv_numbers_as_the_records_add_up(tmp_path):
+    from netinv.exports import write_csv
+
+    total = 164882.7 + 0.32  # floating point: 164883.02000000002
+    small, big = 1.2345678901234567e-05, 123456789012.34
+    df = pd.DataFrame({"amount": [total, small, big], "count": [1, 2, 3],
+                       "share": pd.array([0.1 + 0.2, None, 2.5], dtype="Float64")})
+    text = write_csv(df, tmp_path / "n.csv").read_text(encoding="utf-8")
+    assert text.splitlines() == ["amount,count,share", "164883.02,1,0.3", "1.23456789012346e-05,2,",
+                                 "123456789012.34,3,2.5"]
+    back = pd.read_csv(tmp_path / "n.csv")
+    assert np.allclose(back["amount"], df["amount"], rtol=1e-14, atol=0)
 
 
 def test_report_lists_a_hops_memos_escaped(embedded, tmp_path):

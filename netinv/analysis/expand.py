@@ -144,6 +144,8 @@ def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int
                         "money_from_seeds": from_seeds, "money_to_seeds": to_seeds,
                         "levels_above_seeds": above, "other_cases": other})
     df = df.loc[cand].sort_values(["score", "id"], ascending=[False, True]).head(top).copy()
+    df["hops"] = df["hops"].astype(np.int64)  # candidates are within reach
+    df["contacts_with_seeds"] = df["contacts_with_seeds"].round().astype(np.int64)  # calls: a count
     reasons = []
     for r in df.itertuples():
         why = []

@@ -144,7 +144,7 @@ def hierarchy(net: Network, *, exclude: Iterable[str] | None = None, alpha: floa
     money = adjacency(net, ("money",), "count", True, exclude)
     calls = adjacency(net, ("calls",), "count", True, exclude)
     df = frame_of(net, {
-        "score": np.where(gone | flat, np.nan, s), "level": level,
+        "score": np.where(gone | flat, np.nan, s), "level": pd.array(level, dtype="Float64").astype("Int64"),
         "payments_received": np.asarray(money.sum(axis=0)).ravel().astype(np.int64),
         "payments_made": np.asarray(money.sum(axis=1)).ravel().astype(np.int64),
         "calls_received": np.asarray(calls.sum(axis=0)).ravel().astype(np.int64),
@@ -419,10 +419,11 @@ def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20
     df = frame_of(net, {
         "upstream_score": best * np.minimum(reaching, through) ** coverage_power * depth ** depth_power,
         "upward_flow": flow, "best_flow": best, "seeds_reaching": reaching, "reached_through": through, "hops": dist,
-        "levels_above_seeds": above, "level": h["level"].to_numpy(), "money_received": money_in,
+        "levels_above_seeds": above, "level": h["level"].array, "money_received": money_in,
         "payments_received": h["payments_received"].to_numpy(), "calls_received": h["calls_received"].to_numpy(),
     })
     df = df.loc[cand].sort_values(["upstream_score", "id"], ascending=[False, True]).head(top).copy()
+    df["hops"] = df["hops"].astype(np.int64)  # candidates are within reach
     ids, labels = net.nodes["id"].to_numpy(), net.nodes["label"].to_numpy()
     inflow = _main_inflow(steps, flow, df.index.to_numpy())
     df["reached_from"] = [ids[i] if i >= 0 else None for i, _, _ in inflow]
