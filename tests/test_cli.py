@@ -420,6 +420,8 @@ def test_analysis_commands_write_ranked_csv(tmp_path, small_case):
         assert len(df) > 0, name
         if "rank" in df:
             assert df["rank"].tolist() == sorted(df["rank"].tolist()), name
+    groups = pd.read_csv(tmp_path / "communities.csv")["community"].tolist()
+    assert groups[0] == 1 and groups == sorted(groups, key=lambda c: (c == 0, c))  # the left out (0) last
     assert "left out" in run("expand", "--seed", seeds[0], "--store", ws).output
     # a seed's phone as an analyst types it (national format, spaces) is its holder, and a note says so
     person = next(p for p in small_case.truth["persons"] if p["person_id"] == seeds[0])

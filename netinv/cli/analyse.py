@@ -174,7 +174,9 @@ def register(app: typer.Typer) -> None:
                "stability: share of reruns with other seeds in which a member stays with the same neighbours"
                if runs else "")
         if out_file is not None:
-            _write_csv(split.sort_values(["community", "id"]).reset_index(drop=True), out_file)
+            # community 1 (the largest) first; 0 (left out or without ties) last
+            order = split.assign(_last=split["community"] == 0).sort_values(["_last", "community", "id"])
+            _write_csv(order.drop(columns="_last").reset_index(drop=True), out_file)
 
     @app.command()
     @handle_errors
