@@ -130,13 +130,14 @@ def detect_hubs(net: Network, *, seeds: Iterable[str] | None = None, keep: Itera
     flag = (by_rule & ~kept) | (named_public & (kind != "person") & ~is_seed)
     df = frame_of(net, {"contacts": contacts, "seed_contacts": with_seeds, "in_contacts": in_c,
                         "out_contacts": out_c, "reciprocity": np.round(recip, 3), "threshold": round(threshold, 1)})
+    kept_in = [(i, decision_of.get(i)) for i in df.loc[by_rule & kept, "id"]]
+    df, named_public = df.loc[flag].copy(), named_public[flag]  # reasons for the flagged only: few of many
     stats = [f"{c:,} distinct contacts{_beyond(c, k)} (typical: {med:.0f}); {r:.0%} of them two-way"
              for c, k, r in zip(df["contacts"], df["seed_contacts"], df["reciprocity"])]
     df["reason"] = [f"a public number ({_whose(i, decision_of)}); {s}" if named else s
                     for i, s, named in zip(df["id"], stats, named_public)]
     df["decision"] = pd.array([decision_of.get(i) for i in df["id"]], dtype="string")
-    kept_in = [(i, decision_of.get(i)) for i in df.loc[by_rule & kept, "id"]]
-    df = df.loc[flag].sort_values(["contacts", "id"], ascending=[False, True]).reset_index(drop=True)[cols]
+    df = df.sort_values(["contacts", "id"], ascending=[False, True]).reset_index(drop=True)[cols]
     df.attrs["kept_in"] = kept_in
     df.attrs["kept"] = [(i, decision_of.get(i)) for i in sorted(keep_ids)]
     return df
