@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from netinv import analysis as an
 from netinv.analysis.graphs import adjacency, igraph_view
@@ -73,6 +73,40 @@ def test_net_money_flow():
     net.edges["amount"] = pd.array([500.0], dtype="Float64")
     d = an.degree(net).set_index("id")
     assert d.loc["person:b", "net_flow"] == 500 and d.loc["person:a", "net_flow"] == -500
+
+
+def test_money_totals_as_the_statements_add_up():
+    # in floating point 164882.7 + 0.32 = 164883.02000000002, and 325818.45 - 283021.76 leaves noise
+    net = Network.from_edges(pd.DataFrame({"source": ["a", "b", "c", "c"], "target": ["c", "c", "d", "e"],
+                                           "layer": "money", "amount": [164882.7, 0.32, 0.1, 0.2]}))
+    d = an.degree(net).set_index("id")
+    assert d.loc["person:c", "money_in"] == 164883.02 and d.loc["person:c", "money_out"] == 0.3
+    assert d.loc["person:c", "net_flow"] == 164882.72
+    from netinv.analysis.graphs import money_decimals
+    assert [money_decimals(np.array(a)) for a in ([5.0, 20.0], [0.5, 1.25], [0.1 + 0.2], [0.125], [1e-9])] == \
+        [0, 2, 1, 3, None]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5), st.integers(1, 10 ** 11)), min_size=1, max_size=30),
+       st.integers(0, 4))
+def test_money_totals_equal_exact_decimal_sums(rows, decimals):
+    from decimal import Decimal
+
+    rows = [(u, v, c) for u, v, c in rows if u != v]
+    assume(rows)
+    unit = Decimal(1).scaleb(-decimals)  # amounts with `decimals` decimals, up to 10^11 units
+    amounts = [float(c * unit) for _, _, c in rows]
+    net = Network.from_edges(pd.DataFrame({"source": [str(u) for u, _, _ in rows],
+                                           "target": [str(v) for _, v, _ in rows], "layer": "money",
+                                           "amount": amounts}))
+    d = an.degree(net).set_index("id")
+    for node in d.index:
+        k = int(node.split(":")[1])
+        got_in = sum((c * unit for u, v, c in rows if v == k), Decimal(0))
+        got_out = sum((c * unit for u, v, c in rows if u == k), Decimal(0))
+        assert d.loc[node, "money_in"] == float(got_in) and d.loc[node, "money_out"] == float(got_out)
+        assert d.loc[node, "net_flow"] == float(got_in - got_out)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -25,7 +25,7 @@ import scipy.sparse as sp
 
 from ..errors import NetinvError
 from ..network import Network
-from .graphs import adjacency, edge_mask, frame_of, igraph_view
+from .graphs import adjacency, edge_mask, frame_of, igraph_view, money_decimals, round_money
 from .pivots import scaled_pivot_sum
 
 __all__ = ["degree", "centrality", "pagerank", "betweenness", "MEASURES"]
@@ -60,13 +60,14 @@ def degree(net: Network, layers: Sequence[str] | None = None, exclude: Iterable[
     is_call, is_money = layer == "calls", layer == "money"
     secs = e["duration_s"].astype("Float64").fillna(0).to_numpy(dtype=float)
     amount = e["amount"].astype("Float64").fillna(0).to_numpy(dtype=float)
-    money_in = np.bincount(t, weights=np.where(is_money, amount, 0), minlength=n)
-    money_out = np.bincount(s, weights=np.where(is_money, amount, 0), minlength=n)
+    cents = money_decimals(amount[is_money])  # totals as the statements add up, without float noise
+    money_in = round_money(np.bincount(t, weights=np.where(is_money, amount, 0), minlength=n), cents)
+    money_out = round_money(np.bincount(s, weights=np.where(is_money, amount, 0), minlength=n), cents)
     df = frame_of(net, {
         "degree": und.astype(np.int64), "in_degree": in_deg.astype(np.int64), "out_degree": out_deg.astype(np.int64),
         "strength": both(np.ones(len(e), bool), count), "calls": both(is_call, count).astype(np.int64),
         "call_seconds": both(is_call, secs).astype(np.int64), "transfers": both(is_money, count).astype(np.int64),
-        "money_in": money_in, "money_out": money_out, "net_flow": money_in - money_out,
+        "money_in": money_in, "money_out": money_out, "net_flow": round_money(money_in - money_out, cents),
     })
     return df.sort_values(["degree", "strength", "id"], ascending=[False, False, True]).reset_index(drop=True)
 

@@ -59,7 +59,8 @@ import scipy.sparse as sp
 
 from ..errors import NetinvError, check_count
 from ..network import Network
-from .graphs import adjacency, edge_pairs, exclude_mask, frame_of, igraph_seed, shared_entries
+from .graphs import (adjacency, edge_pairs, exclude_mask, frame_of, igraph_seed, money_decimals, round_money,
+                     shared_entries)
 
 __all__ = ["communities", "stability", "split_and_stability", "community_summary", "tie_cohesion", "tie_overlap",
            "METHODS", "TIES", "DEFAULT_RESOLUTION", "SMALL_SPLIT_TIES", "DEFAULT_TRIES"]
@@ -348,6 +349,7 @@ def community_summary(net: Network, split: pd.DataFrame, scores: pd.Series | Non
     inside = cs == ct
     amount = e["amount"].astype("Float64").fillna(0).to_numpy(dtype=float)
     is_money = (e["layer"] == "money").to_numpy()
+    cents = money_decimals(amount[is_money])
     is_call = (e["layer"] == "calls").to_numpy()
     count = e["count"].to_numpy(dtype=float)
     if scores is None:
@@ -368,8 +370,8 @@ def community_summary(net: Network, split: pd.DataFrame, scores: pd.Series | Non
             "leading": [f"{labels[i]} ({ids[i]})" for i in lead],
             "calls_inside": int(count[touch & inside & is_call].sum()),
             "calls_across": int(count[touch & ~inside & is_call].sum()),
-            "money_inside": float(amount[touch & inside & is_money].sum()),
-            "money_across": float(amount[touch & ~inside & is_money].sum()),
+            "money_inside": float(round_money(amount[touch & inside & is_money].sum(), cents)),
+            "money_across": float(round_money(amount[touch & ~inside & is_money].sum(), cents)),
             "members": [ids[i] for i in members],
         })
     return pd.DataFrame(rows, columns=["community", "size", "persons", "arrested", "leading", "calls_inside",

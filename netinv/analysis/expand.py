@@ -38,7 +38,7 @@ import scipy.sparse as sp
 
 from ..errors import check_count
 from ..network import Network
-from .graphs import adjacency, exclude_mask, frame_of
+from .graphs import adjacency, exclude_mask, frame_of, money_decimals, round_money
 from .direction import call_direction as _call_direction
 from .hierarchy import hierarchy
 from .hubs import detect_hubs, kept_numbers
@@ -109,8 +109,9 @@ def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int
     calls = adjacency(net, ("calls",), "count", False, out_ids)
     contact = np.asarray(calls[seed_idx].sum(axis=0)).ravel() if len(seed_idx) else np.zeros(n)
     money = adjacency(net, ("money",), "amount", True, out_ids)
-    from_seeds = np.asarray(money[seed_idx].sum(axis=0)).ravel() if len(seed_idx) else np.zeros(n)
-    to_seeds = np.asarray(money[:, seed_idx].sum(axis=1)).ravel() if len(seed_idx) else np.zeros(n)
+    cents = money_decimals(money.data)  # totals as the statements add up, without float noise
+    from_seeds = round_money(np.asarray(money[seed_idx].sum(axis=0)).ravel(), cents)
+    to_seeds = round_money(np.asarray(money[:, seed_idx].sum(axis=1)).ravel(), cents)
     # the hierarchy of the seeds' surroundings (one hop beyond the leads): local, and quick
     local = np.flatnonzero(near & ~gone)
     sub = net.subnetwork(local)

@@ -20,7 +20,7 @@ from ..errors import NetinvError
 from ..network import Network, edge_pairs
 
 __all__ = ["WEIGHTS", "igraph_seed", "edge_mask", "edge_weights", "adjacency", "igraph_view", "exclude_mask",
-           "edge_pairs", "shared_entries"]
+           "edge_pairs", "shared_entries", "money_decimals", "round_money"]
 
 #: what an edge's weight can be: contacts (calls, transfers, shared cases), seconds, or money
 WEIGHTS = ("count", "duration", "amount")
@@ -56,6 +56,29 @@ def edge_weights(net: Network, weight: str = "count") -> np.ndarray:
         return e["count"].to_numpy(dtype=np.float64)
     col = "duration_s" if weight == "duration" else "amount"
     return e[col].astype("Float64").fillna(0).to_numpy(dtype=np.float64)
+
+
+def money_decimals(amounts: np.ndarray, most: int = 8) -> int | None:
+    """The fewest decimals (0 to ``most``) that every amount has, or None if some have more.
+
+    Amounts come from statements with a fixed number of decimals, but their sums carry
+    floating-point noise (164882.7 + 0.32 is 164883.02000000002).  That noise is relative to the
+    amount and tiny (1e-11 of it allows sums of 10,000s of transfers); it is not counted as one
+    more decimal, while an amount of 1e-9 counts as one with nine.
+    """
+    a = np.abs(np.asarray(amounts, dtype=np.float64))
+    a = a[np.isfinite(a)]
+    for d in range(most + 1):
+        scaled = a * 10.0 ** d
+        if (np.abs(scaled - np.round(scaled)) <= 1e-11 * np.maximum(scaled, 1.0)).all():
+            return d
+    return None
+
+
+def round_money(values: np.ndarray, decimals: int | None) -> np.ndarray:
+    """``values`` (sums and differences of amounts) to the amounts' own decimals: the exact totals the
+    statements add up to, without floating-point noise.  Unchanged when ``decimals`` is None."""
+    return np.asarray(values, dtype=np.float64) if decimals is None else np.round(values, decimals) + 0.0
 
 
 def adjacency(net: Network, layers: Sequence[str] | None = None, weight: str = "count", directed: bool = True,

@@ -41,7 +41,7 @@ from ..network import Network
 from .centrality import pagerank
 from .communities import tie_overlap
 from .direction import call_direction as _call_direction
-from .graphs import adjacency, exclude_mask, frame_of
+from .graphs import adjacency, exclude_mask, frame_of, money_decimals, round_money
 from .hubs import hub_ids
 
 __all__ = ["springrank", "dominance", "balanced", "seizure_evidence", "hierarchy", "upstream", "upward_walk",
@@ -415,7 +415,8 @@ def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20
     gone = exclude_mask(net, exclude)
     cand = np.isfinite(dist) & (dist > 0) & (above > 0) & ~gone
     depth = np.where(np.isfinite(dist), dist, 0.0)
-    money_in = np.asarray(adjacency(net, ("money",), "amount", True, exclude).sum(axis=0)).ravel()
+    paid = adjacency(net, ("money",), "amount", True, exclude)
+    money_in = round_money(np.asarray(paid.sum(axis=0)).ravel(), money_decimals(paid.data))
     df = frame_of(net, {
         "upstream_score": best * np.minimum(reaching, through) ** coverage_power * depth ** depth_power,
         "upward_flow": flow, "best_flow": best, "seeds_reaching": reaching, "reached_through": through, "hops": dist,
