@@ -27,7 +27,6 @@ The load average is recorded with the results (benchmarks/results/analysis.json)
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -39,7 +38,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import networkx as nx  # noqa: E402
 import numpy as np  # noqa: E402
 
-from _common import analysis_case, machine, save  # noqa: E402
+from _common import analysis_case, analysis_case_parser, machine, save  # noqa: E402
 
 
 def timed(fn):
@@ -49,9 +48,7 @@ def timed(fn):
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--calls", type=int, default=2_500_000)
-    ap.add_argument("--seed", type=int, default=5)
+    ap = analysis_case_parser(__doc__)
     ap.add_argument("--skip-networkx-betweenness", action="store_true",
                     help="networkx's sampled betweenness takes many minutes at this size")
     args = ap.parse_args()

@@ -11,11 +11,10 @@ hops of 5 routes from 10 retail dealers are gathered, as ``netinv routes`` lists
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 
-from _common import analysis_case, machine, save
+from _common import analysis_case, analysis_case_parser, machine, save
 
 
 def hop_evidence(st, net) -> dict:
@@ -30,9 +29,7 @@ def hop_evidence(st, net) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--calls", type=int, default=2_500_000)
-    ap.add_argument("--seed", type=int, default=5)
+    ap = analysis_case_parser(__doc__)
     args = ap.parse_args()
     from netinv.store import EmbeddedStore
 

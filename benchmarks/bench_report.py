@@ -11,20 +11,17 @@ them; seeds: everyone arrested with retail quantities, as the report takes them 
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _common import analysis_case, machine, save
+from _common import analysis_case, analysis_case_parser, machine, save
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--calls", type=int, default=2_500_000)
-    ap.add_argument("--seed", type=int, default=5)
+    ap = analysis_case_parser(__doc__)
     args = ap.parse_args()
     from netinv.store import EmbeddedStore
     from netinv.workflow import make_report
