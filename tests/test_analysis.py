@@ -987,6 +987,12 @@ def test_call_direction_is_read_from_the_money():
     few = an.call_direction(_paying_pairs(3, 2, 9))  # too few pairs to tell: up, and the note says so
     assert (few.direction, few.decided_by) == ("up", "default") and "too few" in few.note
     assert an.call_direction(_paying_pairs(6, 9, 2), "down").direction == "down"
+    net = _paying_pairs(6, 9, 2)
+    money_only = Network.from_edges(net.edges[net.edges["layer"] == "money"])
+    none = an.call_direction(money_only)  # a bank-statement case: no calls to read a direction from
+    assert none.decided_by == "no calls" and none.note.startswith("no calls in the network")
+    no_money = an.call_direction(Network.from_edges(net.edges[net.edges["layer"] == "calls"]))
+    assert (no_money.direction, no_money.decided_by) == ("up", "no money") and "no payments" in no_money.note
     with pytest.raises(Exception, match="unknown call direction"):
         an.call_direction(_paying_pairs(1, 1, 1), "sideways")
 

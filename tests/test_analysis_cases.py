@@ -159,7 +159,7 @@ def test_caviar_calls_run_down_from_the_coordinator():
     # above the peripheral traffickers
     net = caviar()
     d = an.call_direction(net)
-    assert (d.direction, d.decided_by, d.pairs) == ("up", "default", 0) and "too few pairs" in d.note
+    assert (d.direction, d.decided_by, d.pairs) == ("up", "no money", 0) and "no payments" in d.note
     levels = an.hierarchy(net, exclude=[], call_direction="up").set_index("id")["level"]
     assert levels["person:n1"] > levels.min() + 2
     deg = an.degree(net).set_index("id")["degree"]

@@ -12,8 +12,9 @@ evidence is not the same in every organisation:
 
 ``"auto"`` decides from the money layer, whose direction is not in doubt (payments go up the
 chain): among the pairs that both call and pay each other, if the payer places more of the calls
-in most of them, calls run up.  With fewer than ``min_pairs`` such pairs the money cannot settle
-it; then ``"up"`` is taken, and the note says so.
+in most of them, calls run up.  With fewer than ``min_pairs`` such pairs (or no payments at all)
+the money cannot settle it; then ``"up"`` is taken, and the note says so.  A network without calls
+has no call direction to read: the note says that instead.
 
 >>> call_direction(net).note                                        # doctest: +SKIP
 'calls run up (the callee is above the caller): the payer placed more of the calls in 41 of 52 ...'
@@ -41,7 +42,8 @@ class CallDirection:
     """The call direction used, how it was decided, and the money evidence behind it."""
 
     direction: str  # "up" or "down"
-    decided_by: str  # "given", "money" or "default"
+    # "given", "money", "default" (too few pairs), "no money" (no payments to tell from) or "no calls"
+    decided_by: str
     pairs: int = 0  # pairs with one-way payments and calls between them, where one side calls more
     payer_calls_more: int = 0  # of those, the pairs where the payer places more of the calls
 
@@ -49,12 +51,16 @@ class CallDirection:
     def note(self) -> str:
         what = ("calls run up (the callee is above the caller)" if self.direction == "up"
                 else "calls run down (the caller is above the callee)")
+        if self.decided_by == "no calls":
+            return "no calls in the network: call direction plays no part in the ranks"
         if self.decided_by == "given":
             return f"{what}, as asked"
         evidence = (f"the payer placed more of the calls in {self.payer_calls_more} of the {self.pairs} pair(s) "
                     "that both call and pay each other")
         if self.decided_by == "money":
             return f"{what}: {evidence}"
+        if self.decided_by == "no money":
+            return f"{what} by default: no payments in the network to tell from"
         return f"{what} by default: too few pairs both call and pay each other to tell ({evidence})"
 
 
@@ -67,6 +73,10 @@ def call_direction(net: Network, direction: str = "auto", *, exclude: Iterable[s
         return CallDirection(direction, "given")
     money = adjacency(net, ("money",), "count", True, exclude).tocsr()
     calls = adjacency(net, ("calls",), "count", True, exclude).tocsr()
+    if calls.nnz == 0:
+        return CallDirection("up", "no calls")
+    if money.nnz == 0:
+        return CallDirection("up", "no money")
     paid = (money > 0).astype(np.float64)
     one_way = (paid - paid.multiply(paid.T)).tocsr()  # [payer, payee]: payments one way only
     # calls payer -> payee minus payee -> payer, on those pairs only
