@@ -154,6 +154,23 @@ def test_csv_numbers_as_the_records_add_up(tmp_path):
     assert np.allclose(back["amount"], df["amount"], rtol=1e-14, atol=0)
 
 
+def test_tables_show_a_columns_numbers_with_the_same_decimals():
+    # the command line's tables and the report's: a money column reads 254,472.60 under 228,064.92
+    # (the report used to strip it to 254,472.6), whole amounts read without decimals, and a number
+    # below 1 keeps four significant digits
+    from netinv.cli.common import frame_table
+    from netinv.views.report import table_from_frame
+
+    df = pd.DataFrame({"money": [228064.92, 254472.6, 96.0], "whole": [1200.0, 35.0, np.nan],
+                       "pagerank": [0.1784, 0.009603, 0.5], "n": [1, 22, 3000]})
+    want = [["228,064.92", "1,200", "0.1784", "1"], ["254,472.60", "35", "0.009603", "22"],
+            ["96.00", "", "0.5", "3,000"]]
+    report = table_from_frame(df)
+    assert [[c.text for c in row] for row in report.rows] == want
+    cli = frame_table(df)
+    assert [list(col._cells) for col in cli.columns] == [list(col) for col in zip(*want)]
+
+
 def test_report_lists_a_hops_memos_escaped(embedded, tmp_path):
     # a memo is text from a bank statement: the report shows it on its route hop, as text
     from netinv.workflow import load_files, make_report

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from ..errors import InvalidRecords, NetinvError
 from ..network import RETAIL_MAX_G
+from ..numfmt import float_text, whole_columns
 from ..store import GraphStore, Window, open_store
 from ..timefmt import time_text
 
@@ -192,18 +193,19 @@ def frame_table(df: pd.DataFrame, title: str | None = None, limit: int | None = 
     for c in sub.columns:
         numeric = pd.api.types.is_numeric_dtype(sub[c]) and not pd.api.types.is_bool_dtype(sub[c])
         t.add_column(str(c), justify="right" if numeric else "left", overflow="fold")
+    whole = [c in whole_columns(sub) for c in sub.columns]
     for row in sub.itertuples(index=False, name=None):
-        t.add_row(*[_text(v) for v in row])
+        t.add_row(*[_text(v, w) for v, w in zip(row, whole)])
     return t
 
 
-def _text(v) -> str:
+def _text(v, whole: bool = False) -> str:
     if isinstance(v, (list, tuple)):
         return ", ".join(map(str, v))
     if v is None or (not isinstance(v, (list, tuple, dict)) and pd.isna(v)):
         return ""
     if isinstance(v, float):
-        return f"{v:,.4g}" if abs(v) < 1 else f"{v:,.2f}"
+        return float_text(v, whole)
     if isinstance(v, bool):
         return "yes" if v else ""
     if isinstance(v, int):

@@ -15,6 +15,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from ..network import Network
+from ..numfmt import float_text, whole_columns
 from ..timefmt import time_text
 from .html import env, page, write_page
 from .network_view import network_fragment
@@ -45,7 +46,7 @@ class Section:
     html: Markup | None = None
 
 
-def _cell(v: Any, tz: str | None = None) -> Cell:
+def _cell(v: Any, tz: str | None = None, whole: bool = False) -> Cell:
     if v is None or (not isinstance(v, (list, tuple, dict)) and pd.isna(v)):
         return Cell("")
     if isinstance(v, bool):
@@ -53,7 +54,7 @@ def _cell(v: Any, tz: str | None = None) -> Cell:
     if isinstance(v, int):
         return Cell(f"{v:,}", True)
     if isinstance(v, float):
-        return Cell(f"{v:,.4g}" if abs(v) < 1 else f"{v:,.2f}".rstrip("0").rstrip("."), True)
+        return Cell(float_text(v, whole), True)
     if isinstance(v, (list, tuple)):
         return Cell(", ".join(map(str, v)))
     if isinstance(v, pd.Timestamp):
@@ -67,8 +68,9 @@ def table_from_frame(df: pd.DataFrame, columns: Sequence[str] | None = None, lim
     in ``tz`` with their offset (:func:`netinv.timefmt.time_text`)."""
     cols = list(columns) if columns is not None else list(df.columns)
     sub = df[cols] if limit is None else df[cols].head(limit)
-    rows = [[_cell(v.item() if hasattr(v, "item") and not isinstance(v, (list, tuple)) else v, tz) for v in rec]
-            for rec in sub.itertuples(index=False, name=None)]
+    whole = [c in whole_columns(sub) for c in sub.columns]
+    rows = [[_cell(v.item() if hasattr(v, "item") and not isinstance(v, (list, tuple)) else v, tz, w)
+             for v, w in zip(rec, whole)] for rec in sub.itertuples(index=False, name=None)]
     return Table(cols, rows)
 
 
