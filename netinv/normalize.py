@@ -271,6 +271,8 @@ def times(
         bad = local.isna()
         if bad.any():
             errors.loc[bad[bad].index] = "cannot read time " + naive[bad].map(repr) + f" (expected {fmt_text})"
+            if not time_format:
+                _name_dates_without_times(naive[bad], errors)
         good = local[~bad]
         if tz is None:
             if not good.empty:
@@ -285,6 +287,20 @@ def times(
                 )
             out.loc[loc.index[~gap]] = loc[~gap].dt.tz_convert("UTC").astype("datetime64[us, UTC]")
     return out, errors, first_naive
+
+
+def _name_dates_without_times(values: pd.Series, errors: pd.Series) -> None:
+    """Say so where an unread time is a date alone, and how to read such dates (as midnight)."""
+    todo = values
+    for fmt in AUTO_DATE_FORMATS:
+        if todo.empty:
+            return
+        ok = pd.to_datetime(todo, format=fmt, errors="coerce").notna()
+        errors.loc[ok[ok].index] = (
+            "cannot read time " + todo[ok].map(repr)
+            + f": a date without a time of day (where the records give dates only, --time-format '{fmt}' reads"
+              " them as midnight)")
+        todo = todo[~ok]
 
 
 def dates(raw: pd.Series, date_format: str | None = None) -> tuple[pd.Series, pd.Series]:

@@ -109,6 +109,17 @@ class TestTimes:
         _, e, _ = nz.times(s("05/03/2024 14:03"), tz="UTC")
         assert "cannot read time" in e.iloc[0]
 
+    def test_a_date_alone_is_named_with_the_format_that_reads_it(self):
+        # a statement with dates only: the error says so and how to read them, instead of asking for
+        # "an unambiguous year-first format" that the value already is
+        v, e, _ = nz.times(s("2024-01-01", "2024年1月2日", "01/02/2024", "2024-01-01 10:00"), tz="UTC")
+        assert e.iloc[0] == ("cannot read time '2024-01-01': a date without a time of day (where the records give "
+                             "dates only, --time-format '%Y-%m-%d' reads them as midnight)")
+        assert "--time-format '%Y年%m月%d日'" in e.iloc[1]
+        assert "year-first" in e.iloc[2] and pd.isna(e.iloc[3])
+        v, e, _ = nz.times(s("2024-01-01"), time_format="%Y-%m-%d", tz="UTC")
+        assert e.isna().all() and v.iloc[0] == pd.Timestamp("2024-01-01", tz="UTC")
+
     def test_impossible_dates_and_dst_gaps(self):
         _, e, _ = nz.times(s("2024-02-30 10:00:00"), tz="UTC")
         assert "cannot read time" in e.iloc[0]
