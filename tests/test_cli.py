@@ -546,3 +546,34 @@ def test_analysis_counts_are_checked_in_the_library(tmp_path, small_case):
         with pytest.raises(NetinvError, match=f"^{name} must be a whole number of at least 1"):
             call()
     assert len(an.upstream(net, seeds, top=3)) == 3
+
+
+def _commands(group, path=()):
+    """Every command of the CLI with its path: (("load", "calls"), command), ..."""
+    for name, cmd in group.commands.items():
+        if hasattr(cmd, "commands"):  # a group (typer brings its own click)
+            yield from _commands(cmd, (*path, name))
+        else:
+            yield (*path, name), cmd
+
+
+def test_every_command_has_an_example_that_its_options_accept():
+    # each command's --help ends with examples; they must name options that exist, with values of
+    # the right type, and every required argument and option (click parses them without running)
+    import shlex
+
+    import typer
+
+    root = typer.main.get_command(app)
+    seen = 0
+    for path, cmd in _commands(root):
+        doc = cmd.help or ""
+        assert "Example:" in doc, f"netinv {' '.join(path)} --help gives no example"
+        examples = [ln.strip() for ln in doc.split("Example:", 1)[1].splitlines() if ln.strip()]
+        prefix = f"netinv {' '.join(path)}"
+        assert examples and all(e == prefix or e.startswith(prefix + " ") for e in examples), examples
+        for e in examples:
+            args = shlex.split(e)[1 + len(path):]
+            cmd.make_context(" ".join(path), args)  # raises a UsageError on an unknown option or bad value
+            seen += 1
+    assert seen >= 30

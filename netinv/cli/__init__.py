@@ -48,7 +48,12 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
 @app.command()
 @handle_errors
 def status(store: Optional[str] = STORE):
-    """Show what the workspace holds and which files it came from."""
+    """Show what the workspace holds and which files it came from.
+
+    Example:
+
+    netinv status --store bolt://127.0.0.1:7687
+    """
     with open_case(store) as st:
         counts = st.counts()
         sources = st.sources()
@@ -77,7 +82,14 @@ def status(store: Optional[str] = STORE):
 
 @app.command()
 def profiles():
-    """List the built-in import profiles and the columns each reads."""
+    """List the built-in import profiles and the columns each reads.
+
+    A load takes one with --profile: netinv load calls cdr.csv --profile cdr-cn.
+
+    Example:
+
+    netinv profiles
+    """
     rows = []
     for name, p in BUILTIN_PROFILES.items():
         cols = "; ".join(f"{k}={'/'.join(v)}" for k, v in p.columns.items()) or "columns named as the fields"
@@ -104,7 +116,12 @@ def synth(
                                     help="Share of phone replacements whose old phone stays in use now and then "
                                          "(a handover rather than a clean switch)."),
 ):
-    """Generate a synthetic case with a known ground truth (carrier, bank and case-file formats)."""
+    """Generate a synthetic case with a known ground truth (carrier, bank and case-file formats).
+
+    Example:
+
+    netinv synth --out case-7 --seed 7 --people 200
+    """
     from ..synth import generate
 
     with progress("generating") as step:
@@ -123,7 +140,12 @@ def load_case(
     authority: Optional[str] = typer.Option(None, "--authority", help="Legal authority to record with the loads."),
     store: Optional[str] = STORE,
 ):
-    """Load every file of a generated case, each with the profile its manifest names."""
+    """Load every file of a generated case, each with the profile its manifest names.
+
+    Example:
+
+    netinv load-case case-7 --authority 'Order 2024-17'
+    """
     from ..workflow import load_generated
 
     with progress("loading") as step, open_store(store) as st:
@@ -146,7 +168,12 @@ def report(
     keep: List[str] = KEEP,
     store: Optional[str] = STORE,
 ):
-    """Write the case report: what was loaded, key people, the network, and a run manifest."""
+    """Write the case report: what was loaded, key people, the network, and a run manifest.
+
+    Example:
+
+    netinv report --out report.html --seed P0012 --seed P0013
+    """
     from ..workflow import make_report
 
     with progress("report") as step, open_case(store) as st:
@@ -178,7 +205,14 @@ def view(
     until: Optional[str] = typer.Option(None, "--until", help="End of the time window (exclusive)."),
     store: Optional[str] = STORE,
 ):
-    """Write an interactive network view (one offline HTML file): a neighbourhood, a community or routes."""
+    """Write an interactive network view (one offline HTML file): a neighbourhood, a community or routes.
+
+    Example:
+
+    netinv view --out neighbourhood.html --seed P0012 --hops 2
+
+    netinv view --out routes.html --route-from P0012
+    """
     from .. import analysis as an
     from ..errors import NetinvError
     from ..views import network_view
@@ -231,7 +265,14 @@ def export(
     until: Optional[str] = typer.Option(None, "--until", help="End of the time window (exclusive)."),
     store: Optional[str] = STORE,
 ):
-    """Export the network for Gephi and other tools: GraphML, GEXF, or nodes/edges CSV, with provenance."""
+    """Export the network for Gephi and other tools: GraphML, GEXF, or nodes/edges CSV, with provenance.
+
+    Example:
+
+    netinv export --out case.graphml
+
+    netinv export --format csv --out case-csv
+    """
     from ..exports import export_network
 
     with progress("exporting"), open_case(store) as st:
@@ -250,7 +291,12 @@ def demo(
     store: Optional[str] = typer.Option(None, "--store", help="Store to load into (default: a fresh "
                                                               "embedded workspace in --out)."),
 ):
-    """Generate a case, load it into a fresh workspace, analyse it, and write OUT/report.html."""
+    """Generate a case, load it into a fresh workspace, analyse it, and write OUT/report.html.
+
+    Example:
+
+    netinv demo --out demo-out --seed 7
+    """
     from ..workflow import run_demo
 
     with progress("demo") as step:
@@ -267,7 +313,12 @@ def push(
                                              "(credentials from NETINV_NEO4J_USER / NETINV_NEO4J_PASSWORD)."),
     store: Optional[str] = STORE,
 ):
-    """Copy the workspace into Neo4j with its provenance, audit log and decisions (pushing again adds nothing)."""
+    """Copy the workspace into Neo4j with its provenance, audit log and decisions (pushing again adds nothing).
+
+    Example:
+
+    netinv push --to bolt://127.0.0.1:7687
+    """
     from ..workflow import push as push_store
 
     with open_case(store) as src, open_store(to) as dst, progress("pushing") as step:
@@ -289,6 +340,10 @@ def import_files(
 
     Then run: scripts/neo4j-local import OUT --replace-database (it replaces the whole database).
     The graph is the one netinv push builds; use push to add to a database that holds data.
+
+    Example:
+
+    netinv import-files --out import
     """
     from ..store.neo4j_bulk import write_import_files
 

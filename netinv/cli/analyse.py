@@ -122,7 +122,12 @@ def register(app: typer.Typer) -> None:
         level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
         out_file: Optional[Path] = OUT, top: int = TOP, store: Optional[str] = STORE,
     ):
-        """Key players: degree, strength, net money flow, PageRank, betweenness, eigenvector, harmonic."""
+        """Key players: degree, strength, net money flow, PageRank, betweenness, eigenvector, harmonic.
+
+        Example:
+
+        netinv centrality --measure pagerank --measure betweenness --since 2024-03-01 --out key-players.csv
+        """
         net = _network(store, level, layer, since, until)
         hubs = high_volume(net, include_hubs, keep)
         with progress("centrality") as step:
@@ -153,7 +158,12 @@ def register(app: typer.Typer) -> None:
         level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
         out_file: Optional[Path] = OUT, top: int = TOP, store: Optional[str] = STORE,
     ):
-        """Community split (Leiden or Louvain), its stability across seeds, and each community's summary."""
+        """Community split (Leiden or Louvain), its stability across seeds, and each community's summary.
+
+        Example:
+
+        netinv communities --resolution 2.0 --seed 7 --out communities.csv
+        """
         net = _network(store, level, layer, since, until)
         hubs = high_volume(net, include_hubs, keep)
         with progress("communities"):
@@ -190,7 +200,12 @@ def register(app: typer.Typer) -> None:
         level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
         out_file: Optional[Path] = OUT, top: int = TOP, store: Optional[str] = STORE,
     ):
-        """Brokerage roles (Gould-Fernandez) relative to the community split: who connects groups."""
+        """Brokerage roles (Gould-Fernandez) relative to the community split: who connects groups.
+
+        Example:
+
+        netinv brokers --top 20 --out brokers.csv
+        """
         net = _network(store, level, layer, since, until)
         hubs = high_volume(net, include_hubs, keep)
         split = an.communities(net, resolution=resolution, seed=seed, exclude=hubs, ties=ties)
@@ -209,6 +224,10 @@ def register(app: typer.Typer) -> None:
         """A level for everyone (1 = top) from money direction, call patterns and seizure sizes (SpringRank).
 
         No level where the evidence balances out (calls as often each way, no payments or seizures).
+
+        Example:
+
+        netinv hierarchy --call-direction down --out levels.csv
         """
         net = _network(store, level, layer, since, until)
         df = an.hierarchy(net, call_direction=call_direction, exclude=high_volume(net, include_hubs, keep))
@@ -231,6 +250,12 @@ def register(app: typer.Typer) -> None:
         """Upstream candidates (上家) above the given people, with the reasons for each rank.
 
         Below --level resolved, a note names listed phones that look like one replacing another.
+
+        Example:
+
+        netinv upstream --from P0012 --from 13800138000 --top 20
+
+        netinv upstream --arrested --out upstream.csv
         """
         from ..workflow import calls_end, replacement_notes
 
@@ -262,7 +287,14 @@ def register(app: typer.Typer) -> None:
         level: str = LEVEL, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
         out_file: Optional[Path] = OUT, store: Optional[str] = STORE,
     ):
-        """The k best supply routes (money in its direction, calls either way), with each hop's evidence."""
+        """The k best supply routes (money in its direction, calls either way), with each hop's evidence.
+
+        Example:
+
+        netinv routes --from P0012 --to P0001 --k 5
+
+        netinv routes --arrested --time-respecting --max-gap 7D --out routes.csv
+        """
         from ..workflow import route_evidence
 
         with progress("routes"), open_case(store) as st:
@@ -300,7 +332,12 @@ def register(app: typer.Typer) -> None:
         out_file: Optional[Path] = OUT, top: int = typer.Option(30, "--top", min=1, help="Leads to rank."),
         store: Optional[str] = STORE,
     ):
-        """Widen the case (扩线): rank new leads from the seeds, with reasons; high-volume numbers left out."""
+        """Widen the case (扩线): rank new leads from the seeds, with reasons; high-volume numbers left out.
+
+        Example:
+
+        netinv expand --seed P0012 --seed 13800138000 --hops 2 --max-degree 200 --top 30
+        """
         net = _network(store, level, layer, since, until)
         seed = _seed_refs(net, seed, arrested, "--seed")
         _say_resolved(net, seed)
@@ -322,7 +359,12 @@ def register(app: typer.Typer) -> None:
         level: str = LEVEL, layer: List[str] = LAYER, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
         out_file: Optional[Path] = OUT, store: Optional[str] = STORE,
     ):
-        """High-volume numbers (taxi firms, hotlines) that analyses leave out, and why; decisions apply."""
+        """High-volume numbers (taxi firms, hotlines) that analyses leave out, and why; decisions apply.
+
+        Example:
+
+        netinv hubs --seed P0012 --out hubs.csv
+        """
         net = _network(store, level, layer, since, until)
         df = an.detect_hubs(net, seeds=seed or None)
         _emit(df, out_file, ["id", "label", "contacts", *(["seed_contacts"] if seed else []), "reciprocity", "reason",

@@ -27,7 +27,12 @@ def register(app: typer.Typer) -> None:
         out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Write every scored pair to this CSV."),
         store: Optional[str] = STORE,
     ):
-        """Person resolution: which person ids are the same person (merged, and to review), with reasons."""
+        """Person resolution: which person ids are the same person (merged, and to review), with reasons.
+
+        Example:
+
+        netinv resolve --threshold 0.95 --out pairs.csv
+        """
         from .analyse import _write_csv
 
         with progress("resolving"), open_case(store) as st:
@@ -56,7 +61,14 @@ def register(app: typer.Typer) -> None:
         """Record an analyst's decision on two person ids, or two phones; every later resolution respects it.
 
         For two phones (netinv successors lists candidates) --same merges them at --level resolved,
-        --different keeps a pair found automatically apart."""
+        --different keeps a pair found automatically apart.
+
+        Example:
+
+        netinv decide P0012 P0031 --same --by 'DS Li' --note 'same ID card photo'
+
+        netinv decide phone:+8613800138000 phone:+8613900139000 --same
+        """
         phones = [x.strip().startswith("phone:") for x in (a, b)]
         with open_case(store) as st:
             if any(phones):
@@ -90,7 +102,14 @@ def register(app: typer.Typer) -> None:
         by: Optional[str] = BY, note: Optional[str] = NOTE,
         store: Optional[str] = STORE,
     ):
-        """Record whether a number is a public one; every later analysis and report respects it."""
+        """Record whether a number is a public one; every later analysis and report respects it.
+
+        Example:
+
+        netinv decide-number phone:CN:95588 --public --note 'bank hotline'
+
+        netinv decide-number 13800138000 --not-public --by 'DS Li'
+        """
         with progress("finding the number"), open_case(store) as st:
             net = st.network(layers=("calls", "money"), level="phone")
             nid = net.resolve([number])[0]
@@ -119,7 +138,12 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def undo(decision_id: str = typer.Argument(..., help="The decision to withdraw (netinv decisions)."),
              store: Optional[str] = STORE):
-        """Withdraw a decision (a merge, a separation, or one on a number); the log keeps it, marked undone."""
+        """Withdraw a decision (a merge, a separation, or one on a number); the log keeps it, marked undone.
+
+        Example:
+
+        netinv undo D20240301101500-a1b2c3
+        """
         with open_case(store) as st:
             st.undo_decision(decision_id)
         out.print(f"undone {decision_id}", markup=False)
@@ -128,7 +152,12 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def decisions(all_: bool = typer.Option(False, "--all", help="Include undone decisions."),
                   store: Optional[str] = STORE):
-        """The log of the analysts' decisions: on identity (netinv decide) and on numbers (netinv decide-number)."""
+        """The log of the analysts' decisions: on identity (netinv decide) and on numbers (netinv decide-number).
+
+        Example:
+
+        netinv decisions --all
+        """
         with open_case(store) as st:
             df = st.decisions(active=not all_)
             nums = st.number_decisions(active=not all_)
@@ -151,7 +180,12 @@ def register(app: typer.Typer) -> None:
         out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Also write the table to this CSV."),
         store: Optional[str] = STORE,
     ):
-        """Replacement phones: likely successors of numbers that went quiet or handed over, with the evidence."""
+        """Replacement phones: likely successors of numbers that went quiet or handed over, with the evidence.
+
+        Example:
+
+        netinv successors --phone 13800138000 --top 3
+        """
         from ..linkage import successors as find
         from .analyse import _left_out, _write_csv
 
@@ -185,7 +219,12 @@ def register(app: typer.Typer) -> None:
         out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Write every link to this CSV."),
         store: Optional[str] = STORE,
     ):
-        """Linked case groups (串并): cases sharing people, phones, accounts, handsets, contacts or a path."""
+        """Linked case groups (串并): cases sharing people, phones, accounts, handsets, contacts or a path.
+
+        Example:
+
+        netinv link-cases --hops 1 --out linked-cases.csv
+        """
         from .. import analysis as an
         from ..linkage import link_cases
 
