@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import networkx as nx
+import pandas as pd
 import pytest
 
 from netinv.errors import NetinvError, NodeNotFound
@@ -96,6 +97,18 @@ def test_self_loops_after_collapse_are_reported(embedded, tmp_path):
 def test_time_window(loaded):
     net = loaded.network(layers=("calls",), window=Window.of("2024-02-01", None))
     assert set(zip(net.edges["source"], net.edges["target"])) == {("phone:B", "phone:C"), ("phone:D", "phone:C")}
+
+
+def test_window_bounds_are_read_year_first_or_not_at_all():
+    # pandas reads 03/01/2024 as 1 March; a European or Chinese analyst means 3 January.  A window
+    # bound is read only when it starts with its year, as the loads read times
+    for text in ("2024-03-01", "20240301", "2024/03/01", "2024-02-29T16:00:00+00:00", "2024-03"):
+        assert Window.of(text, tz="Asia/Shanghai").since == pd.Timestamp("2024-02-29 16:00", tz="UTC"), text
+    for text in ("03/01/2024", "1 March 2024", "now"):
+        with pytest.raises(ValueError, match="write it year first"):
+            Window.of(text)
+    with pytest.raises(ValueError, match="cannot read '2012-13-01' as a time: month must be in 1..12"):
+        Window.of(until="2012-13-01")
 
 
 def test_graph_matches_tables_and_networkx(loaded):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import abc
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Iterable, Sequence
@@ -19,6 +20,9 @@ import pandas as pd
 from .. import __version__
 from ..adapters import Batch
 from ..schema import RECORD_KINDS
+
+#: a window bound written as text starts with its year (2024-03-01, 20240301, 2024/03/01 10:00)
+_YEAR_FIRST = re.compile(r"\d{4}(?:$|[-/.T ]|\d{4})")
 
 __all__ = [
     "GraphStore",
@@ -94,7 +98,16 @@ class Window:
         def ts(v):
             if v is None or v == "":
                 return None
-            t = pd.Timestamp(v)
+            if isinstance(v, str):
+                if not _YEAR_FIRST.match(v.strip()):  # 03/01/2024 is 1 March to pandas, 3 January to many
+                    raise ValueError(f"cannot read {v!r} as a time: write it year first, e.g. 2024-03-01 or "
+                                     "2024-03-01T18:00+08:00")
+                try:
+                    t = pd.Timestamp(v.strip())
+                except ValueError as e:
+                    raise ValueError(f"cannot read {v!r} as a time: {e}") from e
+            else:
+                t = pd.Timestamp(v)
             if t.tzinfo is not None:
                 return t.tz_convert("UTC")
             try:
