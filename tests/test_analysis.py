@@ -715,6 +715,9 @@ def test_routes_follow_money_direction_and_time():
                        "target": ["person:d", "person:w", "person:s", "person:s"],
                        "time": [t + pd.Timedelta(days=d) for d in (1, 2, 3, -5)], "record_id": list("abcd")})
     rt = an.routes(net, ["r1"], ["s"], k=1, exclude=[], events=ev, max_gap="2D")
+    assert rt.equals(an.routes(net, ["r1"], ["s"], k=1, exclude=[], events=ev, max_gap="2d"))  # 2d read as 2D
+    with pytest.raises(NetinvError, match="'2' has no unit"):  # pandas: 2 nanoseconds
+        an.routes(net, ["r1"], ["s"], k=1, exclude=[], events=ev, max_gap="2")
     assert rt["at"].tolist() == [t + pd.Timedelta(days=d) for d in (1, 2, 3)]
     with pytest.raises(NoRouteFound, match="time-respecting route from person:r1 to person:s$"):
         an.routes(net, ["r1"], ["s"], k=1, exclude=[], events=ev, max_gap="12h")

@@ -477,6 +477,11 @@ def test_analysis_commands_write_ranked_csv(tmp_path, small_case):
     assert r.exit_code == 1 and "non-existent directory" in r.output and "Traceback" not in r.output
     r = run("routes", *seed_args, "--time-respecting", "--max-gap", "soon", "--store", ws, ok=False)
     assert r.exit_code == 1 and "max_gap: cannot read 'soon' as a duration" in r.output
+    # a bare number would be nanoseconds to pandas, and a bound written day first is refused, not guessed
+    r = run("routes", *seed_args, "--time-respecting", "--max-gap", "7", "--store", ws, ok=False)
+    assert r.exit_code == 1 and "max_gap: '7' has no unit" in r.output
+    r = run("centrality", "--since", "03/01/2024", "--store", ws, ok=False)
+    assert r.exit_code == 1 and "write it year first" in r.output
     # a number held by someone on record is part of that person above phone level: deciding it
     # public says so (a person is never left out)
     r = run("decide-number", person["phones"][0], "--public", "--store", ws)

@@ -17,6 +17,7 @@ required to be *time-respecting*: each hop happens at or after the previous one 
 
 from __future__ import annotations
 
+import re
 from itertools import islice
 from typing import TYPE_CHECKING, Iterable, Sequence
 
@@ -120,6 +121,10 @@ def _time_chain(hops: list[tuple[str, str]], ev: dict[tuple[str, str], np.ndarra
 
 def _gap_us(max_gap: str | pd.Timedelta) -> np.int64:
     """``max_gap`` in microseconds; :class:`NetinvError` when it is not a duration of zero or more."""
+    if isinstance(max_gap, str):
+        if re.fullmatch(r"\s*[\d.]+\s*", max_gap):  # pandas reads a bare 7 as 7 nanoseconds
+            raise NetinvError(f"max_gap: {max_gap!r} has no unit; write it as 7D, 36h or 90min")
+        max_gap = re.sub(r"(?<=\d)\s*([dw])(?![a-z])", lambda m: m.group(1).upper(), max_gap)  # 7d: pandas 4 wants 7D
     try:
         gap = pd.Timedelta(max_gap)
     except (ValueError, TypeError) as e:
