@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from netinv.views import network_view
@@ -29,6 +31,14 @@ def test_demo_report_opens_offline_without_errors(browser, tmp_path):
         assert run.page.locator("canvas").count() >= 1
         assert run.page.locator("#key-players table tbody tr").count() >= 5
         assert run.page.locator("#timeline svg rect").count() > 5
+        # printed for a case file (A4 landscape, 12 mm margins: 273 mm = 1032 CSS pixels wide):
+        # nothing wider than the page (before the print styles the upstream table was 1154 pixels)
+        run.page.set_viewport_size({"width": 1032, "height": 700})
+        run.page.emulate_media(media="print")
+        assert run.page.evaluate("() => document.documentElement.scrollWidth") <= 1032
+        pdf = run.page.pdf(prefer_css_page_size=True, print_background=False)
+        pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
+        assert pdf.startswith(b"%PDF") and pages > 3, pages
     finally:
         run.close()
 
