@@ -29,7 +29,8 @@ from .network import Network
 if TYPE_CHECKING:  # networkx is imported on first use (it takes about 0.2 s)
     import networkx as nx
 
-__all__ = ["FORMATS", "edge_provenance", "export_network", "export_tables", "spreadsheet_safe", "write_csv"]
+__all__ = ["FORMATS", "edge_provenance", "export_network", "export_tables", "make_folder", "spreadsheet_safe",
+           "write_csv"]
 
 FORMATS = ("graphml", "gexf", "csv")
 
@@ -52,15 +53,30 @@ def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def make_folder(folder: str | Path) -> Path:
+    """``folder`` and the folders above it, made where missing; :class:`NetinvError` naming the
+    file in the way where one is (``out.csv/report.html``: ``out.csv`` is a file, not a folder)."""
+    d = Path(folder)
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as e:
+        in_the_way = next((q for q in (d, *d.parents) if q.exists() and not q.is_dir()), d)
+        raise NetinvError(f"cannot make the folder {d}: {in_the_way} is a file, not a folder") from e
+    return d
+
+
 def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
     """``df`` as UTF-8 CSV without the index, made :func:`spreadsheet_safe`.
 
     Numbers with a fraction are written to 15 significant digits, all that a double holds of a
     decimal number: a sum of transfers that floating point leaves at 164883.02000000002 is written
-    164883.02, as the statements add up.
+    164883.02, as the statements add up.  Missing folders on the way are created, as for the
+    report, views and exports.
     """
-    spreadsheet_safe(df).to_csv(path, index=False, encoding="utf-8", float_format="%.15g")
-    return Path(path)
+    p = Path(path)
+    make_folder(p.parent)
+    spreadsheet_safe(df).to_csv(p, index=False, encoding="utf-8", float_format="%.15g")
+    return p
 
 
 def edge_provenance(store, net: Network) -> pd.DataFrame:
@@ -125,7 +141,7 @@ def export_network(store, net: Network, path: str | Path, fmt: str | None = None
     import networkx as nx
 
     g = _graph(net, prov)
-    p.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(p.parent)
     if fmt == "graphml":
         nx.write_graphml(g, p)
     else:
@@ -135,8 +151,7 @@ def export_network(store, net: Network, path: str | Path, fmt: str | None = None
 
 def export_tables(net: Network, folder: str | Path, prov: pd.DataFrame | None = None) -> Path:
     """``nodes.csv`` and ``edges.csv`` in ``folder`` (created)."""
-    d = Path(folder)
-    d.mkdir(parents=True, exist_ok=True)
+    d = make_folder(folder)
     nodes = net.nodes.copy()
     for c in nodes.columns:
         nodes[c] = nodes[c].map(_scalar)

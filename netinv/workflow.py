@@ -90,8 +90,9 @@ def run_demo(out: str | Path, *, seed: int = 7, people: int = 60, store: str | N
              progress: Progress | None = None) -> DemoResult:
     """Generate a case, load it into a fresh workspace, analyse it and write ``out/report.html``."""
     say = progress or (lambda m: None)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    from .exports import make_folder
+
+    out = make_folder(out)
     case_dir = out / "case"
     say(f"generating a synthetic case (seed {seed}, {people} people)")
     generate(case_dir, seed=seed, people=people)

@@ -473,8 +473,12 @@ def test_analysis_commands_write_ranked_csv(tmp_path, small_case):
     r = run("centrality", "--since", "2099-01-01", "--store", ws, ok=False)
     assert r.exit_code == 1 and "no records in the layers calls, money, co_arrest from 2099-01-01" in r.output
     # a file that cannot be written, or a gap that is not a duration: one line, exit 1, no traceback
-    r = run("hubs", "--out", tmp_path / "missing" / "hubs.csv", "--store", ws, ok=False)
-    assert r.exit_code == 1 and "non-existent directory" in r.output and "Traceback" not in r.output
+    (tmp_path / "a-file").write_text("not a folder")
+    r = run("hubs", "--out", tmp_path / "a-file" / "hubs.csv", "--store", ws, ok=False)
+    assert r.exit_code == 1 and "a-file" in r.output and "Traceback" not in r.output, r.output
+    # a folder that does not exist yet is made, as for the report and views
+    run("hubs", "--out", tmp_path / "new" / "hubs.csv", "--store", ws)
+    assert (tmp_path / "new" / "hubs.csv").read_text(encoding="utf-8").startswith("id,")
     r = run("routes", *seed_args, "--time-respecting", "--max-gap", "soon", "--store", ws, ok=False)
     assert r.exit_code == 1 and "max_gap: cannot read 'soon' as a duration" in r.output
     # a bare number would be nanoseconds to pandas, and a bound written day first is refused, not guessed

@@ -120,10 +120,12 @@ def write_import_files(source: GraphStore, folder: str | Path,
     ``netinv push`` gives its push id); provenance entries keep the loads that read them, and every
     load and source file of the workspace comes along in the audit log.
     """
+    from ..exports import make_folder
+
     folder = Path(folder)
-    if folder.exists() and any(folder.iterdir()):
+    if folder.is_dir() and any(folder.iterdir()):
         raise StoreError(f"{folder} is not empty; import files go into a new or empty folder")
-    folder.mkdir(parents=True, exist_ok=True)
+    make_folder(folder)
     say = progress or (lambda m: None)
     import_id = "import-" + new_load_id()
     w = _Writer(folder, import_id, say)

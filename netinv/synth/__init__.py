@@ -239,8 +239,9 @@ def generate(out: str | Path, seed: int = 1, people: int = 50, background: int |
         raise NetinvError(f"lingering is a share between 0 and 1, got {lingering}")
     if target_calls is not None and target_calls < 1:
         raise NetinvError(f"calls must be at least 1, got {target_calls}")
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    from ..exports import make_folder
+
+    out = make_folder(out)
     rng = np.random.default_rng(seed)
     if background is None:
         background = max(200, 4 * people)

@@ -65,7 +65,9 @@ def page(title: str, body: Markup, subtitle: str = "", lang: str = "en") -> str:
 
 
 def write_page(path: str | Path, html: str) -> Path:
+    from ..exports import make_folder
+
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(p.parent)
     p.write_text(html, encoding="utf-8")
     return p
