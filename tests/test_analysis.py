@@ -597,7 +597,11 @@ def test_a_wholesaler_above_one_dealer_is_not_outweighed_by_a_distributor_above_
     # s's takings stay with s: they do not flow back down to the wholesalers who paid them in
     assert reach["person:s"] == pytest.approx(4) and reach["person:wB"] == pytest.approx(1)
     assert reach["person:wA"] == pytest.approx(3) and reach["person:dA"] == pytest.approx(3)
-    assert "reached by the walks of 1.0 of 4 seed(s)" in up.set_index("id").loc["person:wB", "reasons"]
+    assert "reached by the walks of 1.0 of 4 seeds" in up.set_index("id").loc["person:wB", "reasons"]
+    # from one seed, how many seeds reach a candidate says nothing: the reasons leave it out
+    one = an.upstream(net, seeds[:1], exclude=[]).set_index("id")["reasons"]
+    assert one.str.contains("of the seed's upward walk ends here; ").all()
+    assert not one.str.contains("reached by the walks").any() and one.str.contains("from the seed;").all()
     # counting every seed in full (coverage_power=1, the sum of the walks) puts dA above wB
     summed = an.upstream(net, seeds, exclude=[], coverage_power=1.0)["id"].tolist()
     assert summed.index("person:dA") < summed.index("person:wB")

@@ -431,10 +431,14 @@ def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20
     df["reached_by"] = [kind or None for _, kind, _ in inflow]
     reasons = []
     for r, (src, kind, share) in zip(df.itertuples(), inflow):
-        parts = [f"{r.upward_flow:.1%} of the seeds' upward walks end here",
-                 f"reached by the walks of {r.seeds_reaching:.1f} of {len(seed_idx)} seed(s)"
-                 + (f", through {r.reached_through:.1f} people" if r.reached_through < r.seeds_reaching else ""),
-                 f"{int(r.hops)} hop(s) from a seed", f"{r.levels_above_seeds:.1f} levels above the seeds"]
+        if len(seed_idx) == 1:  # one walk: how many seeds reach it says nothing
+            parts = [f"{r.upward_flow:.1%} of the seed's upward walk ends here"]
+        else:
+            parts = [f"{r.upward_flow:.1%} of the seeds' upward walks end here",
+                     f"reached by the walks of {r.seeds_reaching:.1f} of {len(seed_idx)} seeds"
+                     + (f", through {r.reached_through:.1f} people" if r.reached_through < r.seeds_reaching else "")]
+        parts += [f"{int(r.hops)} hop(s) from {'the seed' if len(seed_idx) == 1 else 'a seed'}",
+                  f"{r.levels_above_seeds:.1f} levels above the {'seed' if len(seed_idx) == 1 else 'seeds'}"]
         if src >= 0:
             parts.append(f"reached mostly from {labels[src]} ({ids[src]}) by {kind} ({share:.0%} of what reaches it)")
         if r.payments_received:
