@@ -586,3 +586,17 @@ def test_every_command_has_an_example_that_its_options_accept():
             cmd.make_context(" ".join(path), args)  # raises a UsageError on an unknown option or bad value
             seen += 1
     assert seen >= 30
+
+
+def test_identity_commands_say_what_a_workspace_lacks(tmp_path):
+    # a bank-statement case: no calls, no people, no cases.  Each identity command says why its
+    # table is empty, and the hierarchy that call direction plays no part
+    ws = f"embedded:{tmp_path / 'ws.duckdb'}"
+    t = write_csv(tmp_path / "t.csv", "payer_account,payee_account,amount,currency,time\n"
+                                      "6222001,6222002,100.50,CNY,2024-01-01T10:00:00+08:00\n"
+                                      "6222002,6222003,90,CNY,2024-01-02T10:00:00+08:00\n")
+    run("load", "transfers", t, "--raw-ids", "--store", ws)
+    assert "no call records in the workspace" in run("successors", "--store", ws).output
+    assert "no person ids in the holder and arrest records" in run("resolve", "--store", ws).output
+    assert "no case in the workspace's arrest records" in run("link-cases", "--store", ws).output
+    assert "no calls in the network: call direction plays no part" in run("hierarchy", "--store", ws).output

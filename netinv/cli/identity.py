@@ -200,6 +200,9 @@ def register(app: typer.Typer) -> None:
         wanted = [nid.split(":", 1)[1] for nid in net.resolve(phone)] if phone else None
         df = find(calls, phones=wanted, top=top, exclude=[h.split(":", 1)[1] for h in hubs], handover=handover)
         out.print(frame_table(df[["old", "candidate", "rank", "score", "how", "reasons"]], title="successors"))
+        if calls.empty:
+            err.print("note: no call records in the workspace: replacement phones are found in call records "
+                      "(netinv load calls)", markup=False, soft_wrap=True)
         on_arrest = quiet_on_arrest(df[df["rank"] == 1], held) if len(df) else {}
         if on_arrest:
             which = [f"{old} ({p} arrested {pd.Timestamp(d).date()})" for old, (p, d) in on_arrest.items()]
@@ -232,10 +235,15 @@ def register(app: typer.Typer) -> None:
             res = st.resolution()
             net = st.network(level="resolved", resolution=res)
             hubs = an.hub_ids(net)
-            groups = link_cases(st.records("arrests"), st.records("calls"), res.entities,
+            arrests = st.records("arrests")
+            n_cases = arrests["case_id"].nunique() if len(arrests) else 0
+            groups = link_cases(arrests, st.records("calls"), res.entities,
                                 exclude=[h.split(":", 1)[1] for h in hubs], network=net if hops else None,
                                 hops=hops, network_exclude=hubs)
         out.print(frame_table(groups, title=f"{len(groups)} linked case group(s)"))
+        if n_cases < 2:
+            err.print(f"note: {'no case' if n_cases == 0 else 'one case'} in the workspace's arrest records: linking "
+                      "takes two or more (netinv load arrests)", markup=False, soft_wrap=True)
         if out_file is not None:
             links = groups.attrs["links"].rename(columns={"case_a": "id"})
             write_csv(links, out_file)

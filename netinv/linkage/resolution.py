@@ -194,6 +194,9 @@ def resolve(holders: pd.DataFrame, arrests: pd.DataFrame, decisions: pd.DataFram
     prof = profiles(holders, arrests)
     ids = prof["unique_id"].tolist()
     notes = []
+    if len(prof) < 2:
+        notes.append(f"{'no person ids' if len(prof) == 0 else 'one person id'} in the holder and arrest records: "
+                     "resolution compares two or more (netinv load holders, netinv load arrests)")
     pairs = pd.DataFrame(columns=["a", "b", "probability", "match_weight", "reasons"])
     if len(prof) >= 2:
         con = duckdb.connect()
