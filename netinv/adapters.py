@@ -395,6 +395,7 @@ def read_records(
     encoding: str | None = None,
     delimiter: str | None = None,
     constants: dict[str, str] | None = None,
+    sheet: str | None = None,
     quarantine: bool = False,
     keep_invalid: Iterable[str] = (),
     progress: Callable[[str], None] | None = None,
@@ -414,7 +415,7 @@ def read_records(
     prof = profile if isinstance(profile, Profile) else get_profile(profile, kind)
     prof = prof.for_kind(kind).with_options(
         mapping=mapping, region=region, raw_ids=raw_ids, tz=tz, time_format=time_format,
-        encoding=encoding, delimiter=delimiter, constants=constants,
+        encoding=encoding, delimiter=delimiter, constants=constants, sheet=sheet,
     )
     for option, given in (("--map", mapping), ("--constant", constants)):
         for k in (given or {}):

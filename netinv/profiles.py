@@ -85,7 +85,8 @@ class Profile:
     encodings: tuple[str, ...] = ("utf-8-sig",)
     delimiter: str | None = None
     skip_rows: int = 0
-    sheet: str | int | None = 0
+    #: the Excel sheet to read (name, or 0-based position); None: the workbook's only sheet with data
+    sheet: str | int | None = None
     time_format: str | None = None
     date_format: str | None = None
     tz: str | None = None
@@ -123,6 +124,7 @@ class Profile:
         encoding: str | None = None,
         delimiter: str | None = None,
         constants: dict[str, str] | None = None,
+        sheet: str | None = None,
     ) -> "Profile":
         """A copy with command-line options applied on top (given options win)."""
         changes: dict[str, Any] = {}
@@ -145,6 +147,8 @@ class Profile:
             changes["encodings"] = (encoding,)
         if delimiter is not None:
             changes["delimiter"] = delimiter
+        if sheet is not None:
+            changes["sheet"] = sheet
         return replace(self, **changes) if changes else self
 
     @classmethod

@@ -154,11 +154,35 @@ def _finish(path, data, encoding, frame, numbers, problems) -> RawTable:
 
 
 def _read_excel(path: Path, data: bytes, profile: Profile) -> RawTable:
+    """One sheet: the profile's, or the workbook's only sheet with data.  A workbook with several is
+    refused rather than read in part: a load reads one sheet, so that a row number names one row."""
+    def parse(book: pd.ExcelFile, name: str) -> pd.DataFrame:
+        return pd.read_excel(book, sheet_name=name, dtype=str, skiprows=profile.skip_rows, keep_default_na=False,
+                             na_filter=False)
+
+    sheet = profile.sheet
     try:
-        frame = pd.read_excel(
-            io.BytesIO(data), sheet_name=profile.sheet, dtype=str, skiprows=profile.skip_rows,
-            keep_default_na=False, na_filter=False,
-        )
+        book = pd.ExcelFile(io.BytesIO(data))
+        names = [str(n) for n in book.sheet_names]
+        if sheet is None:
+            frames = {n: parse(book, n) for n in names}
+            with_data = [n for n, f in frames.items() if len(f) or len(f.columns)]
+            if len(with_data) > 1:
+                raise SourceError(str(path), f"has {len(with_data)} sheets with data "
+                                             f"({', '.join(map(repr, with_data))}); a load reads one: give it with "
+                                             "--sheet NAME (or a profile's sheet), one load per sheet")
+            frame = frames[with_data[0] if with_data else names[0]]
+        else:
+            if isinstance(sheet, int) and not isinstance(sheet, bool):
+                if not 0 <= sheet < len(names):
+                    raise SourceError(str(path), f"has no sheet {sheet} (its sheets, from 0: "
+                                                 f"{', '.join(map(repr, names))})")
+                sheet = names[sheet]
+            elif str(sheet) not in names:
+                raise SourceError(str(path), f"has no sheet {sheet!r} (its sheets: {', '.join(map(repr, names))})")
+            frame = parse(book, str(sheet))
+    except SourceError:
+        raise
     except Exception as e:  # openpyxl raises many kinds
         raise SourceError(str(path), f"cannot read as Excel: {e}") from e
     frame.columns = [str(c).strip() for c in frame.columns]

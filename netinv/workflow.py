@@ -6,6 +6,7 @@ logic of their own beyond the order of the steps.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -172,6 +173,22 @@ def memo_summary(memos: pd.Series, shown: int = 3) -> str:
     return text + (f" (+{len(counts) - shown} more)" if len(counts) > shown else "")
 
 
+def _sheets_named(store: GraphStore) -> dict[str, str]:
+    """load_id -> the Excel sheet the load was told to read (``--sheet``), for loads that name one:
+    rows of two sheets of one workbook are then told apart (``book.xlsx[二月]:2``)."""
+    out = {}
+    for r in store.loads().itertuples():
+        opts = r.options
+        if isinstance(opts, str):
+            try:
+                opts = json.loads(opts)
+            except ValueError:
+                continue
+        if isinstance(opts, dict) and opts.get("sheet") not in (None, ""):
+            out[r.load_id] = str(opts["sheet"])
+    return out
+
+
 def route_evidence(store: GraphStore, net: Network, hops: pd.DataFrame, window=None, shown: int = 5) -> pd.DataFrame:
     """Add the source records behind each hop of :func:`netinv.analysis.routes` (column ``sources``).
 
@@ -200,9 +217,11 @@ def route_evidence(store: GraphStore, net: Network, hops: pd.DataFrame, window=N
         wanted.update(ids[:shown])
         memos.append(memo_summary(hop.loc[hop["layer"] == "money", "memo"]))
     prov = store.provenance(sorted(wanted)) if wanted else pd.DataFrame(columns=["record_id", "path", "row"])
+    sheet = _sheets_named(store) if len(prov) else {}
     where = {}
     for r in prov.itertuples():
-        where.setdefault(r.record_id, f"{Path(r.path).name}:{r.row}")
+        in_sheet = sheet.get(getattr(r, "load_id", None))
+        where.setdefault(r.record_id, f"{Path(r.path).name}{f'[{in_sheet}]' if in_sheet else ''}:{r.row}")
     out["records"] = [len(ids) for ids in per_hop]
     out["memos"] = memos
     out["sources"] = ["; ".join(where.get(i, i[:12]) for i in ids[:shown]) + (f" (+{len(ids) - shown} more)"

@@ -282,6 +282,32 @@ def test_route_evidence_counts_the_records_of_the_networks_window(store, files):
     assert hops[["transfers", "records", "memos"]].values.tolist() == [[1, 1, ""], [1, 1, "rent, March ×1"]]
 
 
+def test_two_sheets_of_one_workbook_are_loaded_one_at_a_time_and_told_apart(store, tmp_path):
+    # a workbook with a sheet a month: read in part, without a word, it lost the other months.  It is
+    # refused unless a sheet is named; each sheet is then a load of its own, and a hop's evidence
+    # names the sheet, so that "book.xlsx:2" cannot be either month's row 2
+    from netinv import analysis as an
+    from netinv.errors import SourceError
+    from netinv.workflow import route_evidence
+
+    book = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(book) as xw:
+        for sheet, callee, day in (("一月", "B", "2024-01-05"), ("二月", "C", "2024-02-05")):
+            pd.DataFrame({"caller": ["A" if callee == "B" else "B"], "callee": [callee],
+                          "start": [f"{day} 10:00:00"], "duration_s": ["60"]}).to_excel(xw, index=False,
+                                                                                        sheet_name=sheet)
+        pd.DataFrame().to_excel(xw, index=False, sheet_name="Sheet3")  # an empty sheet does not count
+    with pytest.raises(SourceError, match=r"has 2 sheets with data \('一月', '二月'\).*--sheet NAME"):
+        load_files(store, "calls", [book], raw_ids=True, tz="UTC")
+    with pytest.raises(SourceError, match="has no sheet '三月'"):
+        load_files(store, "calls", [book], raw_ids=True, tz="UTC", sheet="三月")
+    for sheet in ("一月", "二月"):
+        load_files(store, "calls", [book], raw_ids=True, tz="UTC", sheet=sheet)
+    net = store.network(layers=("calls",), level="phone")
+    hops = route_evidence(store, net, an.routes(net, ["phone:A"], ["phone:C"], k=1))
+    assert hops["sources"].tolist() == ["book.xlsx[一月]:2", "book.xlsx[二月]:2"]
+
+
 def test_workspace_from_before_number_decisions_reads_read_only(tmp_path, files):
     # opened read-only, a workspace made before number decisions has no such table: asking for
     # them says none, and leaves the connection free for the next query (a half-read count used

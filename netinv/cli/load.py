@@ -55,6 +55,8 @@ def _make(kind: str):
                                                        "or epoch / epoch_ms."),
         encoding: Optional[str] = typer.Option(None, "--encoding", help="Text encoding of CSV files, e.g. utf-8, gbk."),
         delimiter: Optional[str] = typer.Option(None, "--delimiter", help="CSV field separator (default: detected)."),
+        sheet: Optional[str] = typer.Option(None, "--sheet", help="Excel sheet to read (default: the workbook's "
+                                                                  "only sheet with data)."),
         quarantine: Optional[Path] = typer.Option(None, "--quarantine", "-q",
                                                   help="Write rejected rows (file, row, reason, raw values) "
                                                        "to this CSV and load the rest."),
@@ -75,7 +77,7 @@ def _make(kind: str):
                     progress=lambda f: step(Path(f).name),
                     mapping=parse_map(map_), constants=parse_map(constant, "--constant", "VALUE"),
                     region=region, raw_ids=raw_ids, tz=tz, time_format=time_format,
-                    encoding=encoding, delimiter=delimiter, keep_invalid=keep_invalid,
+                    encoding=encoding, delimiter=delimiter, sheet=sheet, keep_invalid=keep_invalid,
                 )
                 uri = st.uri
         files_df = pd.DataFrame([{
