@@ -561,7 +561,7 @@ def test_upstream_counts_a_candidate_as_shared_only_through_different_people():
     by = up.set_index("id")
     assert by["seeds_reaching"].tolist() == pytest.approx([4, 4, 2, 2])
     assert by["reached_through"].tolist() == pytest.approx([2, 1, 2, 2])
-    assert "4.0 of 4 seed(s), through 1.0 people" in by.loc["phone:F", "reasons"]
+    assert "4.0 of 4 seeds, through 1.0 people" in by.loc["phone:F", "reasons"]
     want = by["best_flow"] * np.minimum(by["seeds_reaching"], by["reached_through"]) ** 0.75 * by["hops"] ** 1.5
     assert by["upstream_score"].to_numpy() == pytest.approx(want.to_numpy())
     # counted by the seeds alone, F (one hop further out) would come first
