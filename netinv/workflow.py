@@ -6,7 +6,6 @@ logic of their own beyond the order of the steps.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -16,7 +15,7 @@ import pandas as pd
 from .adapters import Batch, read_records, write_quarantine
 from .network import Network
 from .store import GraphStore, LoadResult, open_store
-from .store.base import call_events
+from .store.base import call_events, load_options
 from .synth import generate, load_manifest
 
 __all__ = ["load_files", "load_generated", "make_report", "run_demo", "DemoResult", "push", "route_evidence",
@@ -176,17 +175,9 @@ def memo_summary(memos: pd.Series, shown: int = 3) -> str:
 def _sheets_named(store: GraphStore) -> dict[str, str]:
     """load_id -> the Excel sheet the load was told to read (``--sheet``), for loads that name one:
     rows of two sheets of one workbook are then told apart (``book.xlsx[二月]:2``)."""
-    out = {}
-    for r in store.loads().itertuples():
-        opts = r.options
-        if isinstance(opts, str):
-            try:
-                opts = json.loads(opts)
-            except ValueError:
-                continue
-        if isinstance(opts, dict) and opts.get("sheet") not in (None, ""):
-            out[r.load_id] = str(opts["sheet"])
-    return out
+    loads = store.loads()
+    return {lid: str(o["sheet"]) for lid, o in zip(loads["load_id"], load_options(loads))
+            if o.get("sheet") not in (None, "")}
 
 
 def route_evidence(store: GraphStore, net: Network, hops: pd.DataFrame, window=None, shown: int = 5) -> pd.DataFrame:

@@ -39,7 +39,21 @@ __all__ = [
     "NUMBER_DECISION_COLUMNS",
     "new_decision_id",
     "number_decision_frame",
+    "load_options",
 ]
+
+def load_options(loads: pd.DataFrame) -> list[dict]:
+    """The options each load of ``loads`` (:meth:`GraphStore.loads`) recorded, as dicts: its time
+    zone, the Excel sheet it read, ... (``{}`` where none can be read)."""
+    out = []
+    for options in loads["options"]:
+        try:
+            d = json.loads(options) if isinstance(options, str) else options
+        except ValueError:
+            d = None
+        out.append(d if isinstance(d, dict) else {})
+    return out
+
 
 DECISION_COLUMNS = ["decision_id", "a", "b", "same", "by", "note", "decided_at", "undone_at"]
 #: analyst decisions on a phone number or account: ``number`` is a typed id (``phone:...``,
@@ -231,11 +245,8 @@ class GraphStore(abc.ABC):
         recorded one agrees (``None`` otherwise).  Times written without an offset in a time window
         (``--since 2024-03-01``) are best read in it: analysts count days in the case's local time."""
         zones, loads = set(), self.loads()
-        for kind, options in zip(loads["kind"], loads["options"]):
-            try:
-                tz = json.loads(options).get("tz") if isinstance(options, str) else None
-            except ValueError:
-                tz = None
+        for kind, options in zip(loads["kind"], load_options(loads)):
+            tz = options.get("tz")
             if kind in ("calls", "transfers") and tz:
                 zones.add(tz)
         return zones.pop() if len(zones) == 1 else None
