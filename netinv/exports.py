@@ -24,13 +24,13 @@ import numpy as np
 import pandas as pd
 
 from .errors import NetinvError
+from .folders import make_folder
 from .network import Network
 
 if TYPE_CHECKING:  # networkx is imported on first use (it takes about 0.2 s)
     import networkx as nx
 
-__all__ = ["FORMATS", "edge_provenance", "export_network", "export_tables", "make_folder", "spreadsheet_safe",
-           "write_csv"]
+__all__ = ["FORMATS", "edge_provenance", "export_network", "export_tables", "spreadsheet_safe", "write_csv"]
 
 FORMATS = ("graphml", "gexf", "csv")
 
@@ -51,18 +51,6 @@ def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
             out[c] = out[c].map(_safe_cell)
     out.columns = [_safe_cell(str(c)) for c in out.columns]
     return out
-
-
-def make_folder(folder: str | Path) -> Path:
-    """``folder`` and the folders above it, made where missing; :class:`NetinvError` naming the
-    file in the way where one is (``out.csv/report.html``: ``out.csv`` is a file, not a folder)."""
-    d = Path(folder)
-    try:
-        d.mkdir(parents=True, exist_ok=True)
-    except (FileExistsError, NotADirectoryError) as e:
-        in_the_way = next((q for q in (d, *d.parents) if q.exists() and not q.is_dir()), d)
-        raise NetinvError(f"cannot make the folder {d}: {in_the_way} is a file, not a folder") from e
-    return d
 
 
 def write_csv(df: pd.DataFrame, path: str | Path) -> Path:

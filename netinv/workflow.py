@@ -13,6 +13,7 @@ from typing import Callable, Sequence
 import pandas as pd
 
 from .adapters import Batch, read_records, write_quarantine
+from .folders import make_folder
 from .network import Network
 from .store import GraphStore, LoadResult, open_store
 from .store.base import call_events, load_options
@@ -90,8 +91,6 @@ def run_demo(out: str | Path, *, seed: int = 7, people: int = 60, store: str | N
              progress: Progress | None = None) -> DemoResult:
     """Generate a case, load it into a fresh workspace, analyse it and write ``out/report.html``."""
     say = progress or (lambda m: None)
-    from .exports import make_folder
-
     out = make_folder(out)
     case_dir = out / "case"
     say(f"generating a synthetic case (seed {seed}, {people} people)")

@@ -35,6 +35,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..errors import StoreError
+from ..folders import make_folder
 from .base import GraphStore, new_load_id
 from .neo4j_write import provenance_entries
 
@@ -120,8 +121,6 @@ def write_import_files(source: GraphStore, folder: str | Path,
     ``netinv push`` gives its push id); provenance entries keep the loads that read them, and every
     load and source file of the workspace comes along in the audit log.
     """
-    from ..exports import make_folder
-
     folder = Path(folder)
     if folder.is_dir() and any(folder.iterdir()):
         raise StoreError(f"{folder} is not empty; import files go into a new or empty folder")

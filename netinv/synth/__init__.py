@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import NetinvError
+from ..folders import make_folder
 from .events import call_events, relationships, transfer_events
 from .people import Cast, make_cast
 from .variants import case_local_ids, unit_b_holders
@@ -239,8 +240,6 @@ def generate(out: str | Path, seed: int = 1, people: int = 50, background: int |
         raise NetinvError(f"lingering is a share between 0 and 1, got {lingering}")
     if target_calls is not None and target_calls < 1:
         raise NetinvError(f"calls must be at least 1, got {target_calls}")
-    from ..exports import make_folder
-
     out = make_folder(out)
     rng = np.random.default_rng(seed)
     if background is None:

@@ -18,6 +18,7 @@ import jinja2
 from markupsafe import Markup
 
 from .. import __version__
+from ..folders import make_folder
 
 __all__ = ["env", "safe_json", "vis_assets", "page", "write_page"]
 
@@ -65,8 +66,6 @@ def page(title: str, body: Markup, subtitle: str = "", lang: str = "en") -> str:
 
 
 def write_page(path: str | Path, html: str) -> Path:
-    from ..exports import make_folder
-
     p = Path(path)
     make_folder(p.parent)
     p.write_text(html, encoding="utf-8")
