@@ -83,19 +83,21 @@ def test_money_totals_as_the_statements_add_up():
     assert d.loc["person:c", "money_in"] == 164883.02 and d.loc["person:c", "money_out"] == 0.3
     assert d.loc["person:c", "net_flow"] == 164882.72
     from netinv.analysis.graphs import money_decimals
-    assert [money_decimals(np.array(a)) for a in ([5.0, 20.0], [0.5, 1.25], [0.1 + 0.2], [0.125], [1e-9])] == \
-        [0, 2, 1, 3, None]
+    assert [money_decimals(np.array(a)) for a in ([5.0, 20.0], [0.5, 1.25], [0.1 + 0.2], [0.125], [1e-9],
+                                                  [999999999.99], [9999999999.99])] == [0, 2, 1, 3, None, 2, 2]
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5), st.integers(1, 10 ** 11)), min_size=1, max_size=30),
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5), st.integers(1, 10 ** 10)), min_size=1, max_size=30),
        st.integers(0, 4))
 def test_money_totals_equal_exact_decimal_sums(rows, decimals):
     from decimal import Decimal
 
     rows = [(u, v, c) for u, v, c in rows if u != v]
     assume(rows)
-    unit = Decimal(1).scaleb(-decimals)  # amounts with `decimals` decimals, up to 10^11 units
+    # amounts with `decimals` decimals, up to 10^10 units: totals of up to 12 significant digits, the
+    # precision money_decimals keeps apart from float noise
+    unit = Decimal(1).scaleb(-decimals)
     amounts = [float(c * unit) for _, _, c in rows]
     net = Network.from_edges(pd.DataFrame({"source": [str(u) for u, _, _ in rows],
                                            "target": [str(v) for _, v, _ in rows], "layer": "money",

@@ -63,14 +63,16 @@ def money_decimals(amounts: np.ndarray, most: int = 8) -> int | None:
 
     Amounts come from statements with a fixed number of decimals, but their sums carry
     floating-point noise (164882.7 + 0.32 is 164883.02000000002).  That noise is relative to the
-    amount and tiny (1e-11 of it allows sums of 10,000s of transfers); it is not counted as one
-    more decimal, while an amount of 1e-9 counts as one with nine.
+    amount and tiny: about sqrt(n) x 1.1e-16 for a sum of n transfers.  Up to 1e-13 of the amount
+    is not counted as one more decimal, while an amount of 1e-9 counts as one with nine.  A real
+    last digit lies above that bound in amounts of up to 12 significant digits (ten billion with
+    cents, 9,999,999,999.99); with a bound of 1e-11, 999,999,999.99 was taken for a whole number.
     """
     a = np.abs(np.asarray(amounts, dtype=np.float64))
     a = a[np.isfinite(a)]
     for d in range(most + 1):
         scaled = a * 10.0 ** d
-        if (np.abs(scaled - np.round(scaled)) <= 1e-11 * np.maximum(scaled, 1.0)).all():
+        if (np.abs(scaled - np.round(scaled)) <= 1e-13 * np.maximum(scaled, 1.0)).all():
             return d
     return None
 
