@@ -74,9 +74,8 @@ def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int
         left = [{"id": i, "label": net.nodes["label"].iat[net.index[i]], "why": "excluded by the caller"}
                 for i in sorted(out_ids) if i in net.index]
         kept = dict(kept_numbers(net, keep=keep))
-    und = adjacency(net, None, "count", False)
-    deg = np.asarray((und > 0).sum(axis=1)).ravel()
     if max_degree is not None:
+        deg = np.diff(adjacency(net, None, "count", False).indptr)  # distinct contacts
         for i in np.flatnonzero(deg > max_degree):
             nid = net.nodes["id"].iat[i]
             if nid in out_ids or nid in seed_ids:
@@ -89,7 +88,12 @@ def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int
                 left.append({"id": nid, "label": net.nodes["label"].iat[i],
                              "why": f"{deg[i]} contacts, above --max-degree {max_degree}"})
     gone = exclude_mask(net, out_ids)
-    a = adjacency(net, None, "count", False, out_ids)
+    # contacts of every kind, undirected; the calls among them are the calls matrix itself when
+    # the network holds nothing else (a phone-level CDR case): one whole-network build fewer
+    calls = adjacency(net, ("calls",), "count", False, out_ids)
+    other_layers = [x for x in net.edges["layer"].unique() if x != "calls"]
+    rest = adjacency(net, other_layers, "count", False, out_ids) if other_layers else None
+    a = calls if rest is None or rest.nnz == 0 else (calls + rest).tocsr()
     n = len(net.nodes)
     # how many seeds reach each node within `hops`, and the nearest distance.  A seed's search does
     # not go on through another seed: what lies beyond seed B is B's evidence, and counting it for
@@ -106,7 +110,6 @@ def expand(net: Network, seeds: Sequence[str], *, hops: int = 2, max_degree: int
         near |= lv <= hops + 1
         dist = np.minimum(dist, np.where(seen, lv, np.inf))
         reach += seen
-    calls = adjacency(net, ("calls",), "count", False, out_ids)
     contact = np.asarray(calls[seed_idx].sum(axis=0)).ravel() if len(seed_idx) else np.zeros(n)
     money = adjacency(net, ("money",), "amount", True, out_ids)
     cents = money_decimals(money.data)  # totals as the statements add up, without float noise

@@ -91,10 +91,19 @@ def adjacency(net: Network, layers: Sequence[str] | None = None, weight: str = "
     m = edge_mask(net, layers, exclude)
     m &= e["s"].to_numpy() != e["t"].to_numpy()  # no self-loops
     s, t, w = e["s"].to_numpy()[m], e["t"].to_numpy()[m], edge_weights(net, weight)[m]
+    a = _summed(s, t, w, n)
     if not directed:
+        # symmetric layers are stored in both directions already: add them once, the others both
+        # ways.  The transpose of a built matrix, not a coo of twice the edges: rows in the order
+        # of the edges' targets are scattered, and that conversion took 3-10 times as long
         sym = e["symmetric"].to_numpy(dtype=bool)[m] if "symmetric" in e else np.zeros(len(s), bool)
-        # symmetric layers are stored in both directions already: add them once, the others both ways
-        s, t, w = np.concatenate([s, t[~sym]]), np.concatenate([t, s[~sym]]), np.concatenate([w, w[~sym]])
+        one_way = a if not sym.any() else _summed(s[~sym], t[~sym], w[~sym], n)
+        a = (a + one_way.T).tocsr()
+        a.eliminate_zeros()
+    return a
+
+
+def _summed(s: np.ndarray, t: np.ndarray, w: np.ndarray, n: int) -> sp.csr_matrix:
     a = sp.csr_matrix((w, (s, t)), shape=(n, n), dtype=np.float64)  # duplicates are summed
     a.sum_duplicates()
     a.eliminate_zeros()
