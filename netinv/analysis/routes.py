@@ -39,9 +39,10 @@ __all__ = ["routes", "route_graph"]
 
 def _corridor(net: Network, m: np.ndarray, src: list[str], tgt: list[str], slack: int) -> np.ndarray:
     """Edges whose both ends lie on some source-target path at most ``slack`` hops longer than the shortest."""
-    e = net.edges.loc[m]
+    # the two index columns, not the frame: taking its text columns took 0.7 s on 1,000,000 edges
+    s, t = net.edges["s"].to_numpy()[m], net.edges["t"].to_numpy()[m]
     n = len(net.nodes)
-    a = sp.csr_matrix((np.ones(len(e)), (e["s"].to_numpy(), e["t"].to_numpy())), shape=(n, n))
+    a = sp.csr_matrix((np.ones(len(s)), (s, t)), shape=(n, n))
     a = ((a + a.T) > 0).astype(np.int8)
     ds = _hops_from_nearest(a, [net.index[x] for x in src])
     dt = _hops_from_nearest(a, [net.index[x] for x in tgt])
@@ -50,7 +51,7 @@ def _corridor(net: Network, m: np.ndarray, src: list[str], tgt: list[str], slack
         return np.zeros(len(m), dtype=bool)
     keep = (ds + dt) <= best + slack
     out = m.copy()
-    out[m] = keep[e["s"].to_numpy()] & keep[e["t"].to_numpy()]
+    out[m] = keep[s] & keep[t]
     return out
 
 
@@ -223,7 +224,8 @@ def routes(
         where = f" among the {tried} cheapest routes tried (more with candidates, --candidates)" \
             if more else ""
         raise NoRouteFound(f"no {what} from {', '.join(src)} to {', '.join(tgt)}{where}")
-    labels = dict(zip(net.nodes["id"], net.nodes["label"]))
+    on_routes = {x for inner, _, _ in found for x in inner}  # labels of these only: a network has many nodes
+    labels = {x: net.nodes["label"].iat[net.index[x]] for x in on_routes if x in net.index}
     summary = []
     for r, (inner, hops, times) in enumerate(found, start=1):
         cost = sum(g[a][b]["cost"] for a, b in hops)
