@@ -42,11 +42,11 @@ def degree(net: Network, layers: Sequence[str] | None = None, exclude: Iterable[
     """
     n = len(net.nodes)
     m = edge_mask(net, layers, exclude)
-    e = net.edges.loc[m]
-    s, t = e["s"].to_numpy(), e["t"].to_numpy()
-    count = e["count"].to_numpy(dtype=float)
-    sym = e["symmetric"].to_numpy(dtype=bool) if "symmetric" in e else np.zeros(len(e), bool)
-    layer = e["layer"].to_numpy()
+    e = net.edges
+    s, t = e["s"].to_numpy()[m], e["t"].to_numpy()[m]  # columns, not rows of the frame: its text is slow to take
+    count = e["count"].to_numpy(dtype=float)[m]
+    sym = e["symmetric"].to_numpy(dtype=bool)[m] if "symmetric" in e else np.zeros(len(s), bool)
+    is_call, is_money = (e["layer"] == "calls").to_numpy(dtype=bool)[m], (e["layer"] == "money").to_numpy(dtype=bool)[m]
     pairs = pd.DataFrame({"a": np.minimum(s, t), "b": np.maximum(s, t)}).drop_duplicates()
     und = np.bincount(pairs["a"], minlength=n) + np.bincount(pairs["b"], minlength=n)
     dpairs = pd.DataFrame({"s": s[~sym], "t": t[~sym]}).drop_duplicates()
@@ -57,15 +57,14 @@ def degree(net: Network, layers: Sequence[str] | None = None, exclude: Iterable[
         return np.bincount(s, weights=np.where(mask, w, 0), minlength=n) + \
             np.bincount(t, weights=np.where(mask & ~sym, w, 0), minlength=n)
 
-    is_call, is_money = layer == "calls", layer == "money"
-    secs = e["duration_s"].astype("Float64").fillna(0).to_numpy(dtype=float)
-    amount = e["amount"].astype("Float64").fillna(0).to_numpy(dtype=float)
+    secs = e["duration_s"].astype("Float64").fillna(0).to_numpy(dtype=float)[m]
+    amount = e["amount"].astype("Float64").fillna(0).to_numpy(dtype=float)[m]
     cents = money_decimals(amount[is_money])  # totals as the statements add up, without float noise
     money_in = round_money(np.bincount(t, weights=np.where(is_money, amount, 0), minlength=n), cents)
     money_out = round_money(np.bincount(s, weights=np.where(is_money, amount, 0), minlength=n), cents)
     df = frame_of(net, {
         "degree": und.astype(np.int64), "in_degree": in_deg.astype(np.int64), "out_degree": out_deg.astype(np.int64),
-        "strength": both(np.ones(len(e), bool), count), "calls": both(is_call, count).astype(np.int64),
+        "strength": both(np.ones(len(s), bool), count), "calls": both(is_call, count).astype(np.int64),
         "call_seconds": both(is_call, secs).astype(np.int64), "transfers": both(is_money, count).astype(np.int64),
         "money_in": money_in, "money_out": money_out, "net_flow": round_money(money_in - money_out, cents),
     })
