@@ -16,7 +16,7 @@ import pandas as pd
 
 from .errors import NetinvError
 from .network import LEVELS, Network
-from .store.base import LAYERS, Window
+from .store.base import LAYERS, Window, sort_once
 
 __all__ = ["build_network"]
 
@@ -280,7 +280,7 @@ def _assemble(edges: pd.DataFrame, persons: pd.DataFrame, owner: dict[str, str],
         nodes["members"] = nodes["id"].map(lambda x: sorted(members.get(x, [])))
     idx = dict(zip(nodes["id"].tolist(), range(len(nodes))))
     if len(edges):
-        edges = edges.sort_values(["layer", "source", "target"]).reset_index(drop=True)
+        edges = sort_once(edges, ["layer", "source", "target"])
         edges["s"] = edges["source"].map(idx).astype("int64")
         edges["t"] = edges["target"].map(idx).astype("int64")
         edges["weight"] = edges["count"].astype("float64")

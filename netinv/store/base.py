@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
 from .. import __version__
@@ -406,4 +407,25 @@ def edge_frame(df: pd.DataFrame) -> pd.DataFrame:
         "first": pd.to_datetime(df["first"], utc=True).astype("datetime64[us, UTC]"),
         "last": pd.to_datetime(df["last"], utc=True).astype("datetime64[us, UTC]"),
     })
-    return out[EDGE_COLUMNS].sort_values(["source", "target"], kind="stable").reset_index(drop=True)
+    return sort_once(out[EDGE_COLUMNS], ["source", "target"])
+
+
+def sort_once(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """``df`` sorted by the columns ``by`` (stable), with a fresh index.  Rows a query already
+    returned in that order are not sorted again: checking takes one comparison of neighbours per
+    column, where sorting 1,118,537 edges by two text columns took about 1.5 s."""
+    if len(df) > 1:
+        ordered = None  # row i <= row i + 1 by the columns from the last one back to this one
+        for col in reversed(by):
+            a = df[col].array
+            x, y = a[:-1], a[1:]
+            lt, eq = _true(x < y), _true(x == y)
+            ordered = lt | eq if ordered is None else lt | (eq & ordered)
+        if not ordered.all():
+            return df.sort_values(by, kind="stable").reset_index(drop=True)
+    return df.reset_index(drop=True)
+
+
+def _true(mask) -> np.ndarray:
+    """A comparison's result as booleans, a missing value as False (the rows are then sorted)."""
+    return np.asarray(pd.Series(mask).fillna(False), dtype=bool)

@@ -219,12 +219,17 @@ class EmbeddedStore(GraphStore):
         """Records of ``kind`` as a query selects them, in record id order, typed.  Through Arrow:
         strings stay Arrow strings, where ``.df()`` would make millions of Python strings only for
         them to be converted back (on 2.5 million calls that and a sort in pandas took about 20 s)."""
+        return typed_records(kind, self._arrow_df(sql + " ORDER BY record_id", params), ordered=True)
+
+    def _arrow_df(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        """A query's result through Arrow, its strings kept as Arrow strings (see :meth:`_records`).
+        A layer's edges took 5.0 s through ``.df()`` on 1,118,537 call edges."""
         try:
-            rel = self.con.sql(sql + " ORDER BY record_id", params=params or None)
+            rel = self.con.sql(sql, params=params or None)
             table = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.fetch_arrow_table()
         except duckdb.Error as e:
             raise StoreError(f"query on {self.path} failed: {e}") from e
-        return typed_records(kind, table.to_pandas(types_mapper=_ARROW_STRINGS.get), ordered=True)
+        return table.to_pandas(types_mapper=_ARROW_STRINGS.get)
 
     def counts(self) -> dict[str, int]:
         q = """
@@ -307,7 +312,7 @@ class EmbeddedStore(GraphStore):
         lo, hi = (window or Window()).bounds
         if layer == "calls":
             sql = """
-            SELECT caller AS source, callee AS target, count(*) AS count, sum(duration_s) AS duration_s,
+            SELECT caller AS source, callee AS target, count(*) AS count, CAST(sum(duration_s) AS BIGINT) AS duration_s,
                    NULL::DOUBLE AS amount, NULL::VARCHAR AS currency, min(start) AS first, max(start) AS last
             FROM calls WHERE start >= ? AND start < ? GROUP BY caller, callee"""
             params = [lo, hi]
@@ -332,8 +337,7 @@ class EmbeddedStore(GraphStore):
             params = [d.isoformat() for d in (window or Window()).date_bounds]
         else:
             raise StoreError(f"unknown layer {layer!r}; layers are calls, money, co_arrest")
-        df = self._df(sql + " ORDER BY source, target", params)
-        return edge_frame(df)
+        return edge_frame(self._arrow_df(sql + " ORDER BY source, target", params))
 
     def record_decision(self, a: str, b: str, same: bool, *, by: str | None = None, note: str | None = None) -> str:
         did = new_decision_id()
