@@ -223,7 +223,7 @@ class EmbeddedStore(GraphStore):
 
     def _arrow_df(self, sql: str, params: list | None = None) -> pd.DataFrame:
         """A query's result through Arrow, its strings kept as Arrow strings (see :meth:`_records`).
-        A layer's edges took 5.0 s through ``.df()`` on 1,118,537 call edges."""
+        Reading 1,118,537 call edges took 5.0 s through ``.df()`` (sort included), 2.6 s so."""
         try:
             rel = self.con.sql(sql, params=params or None)
             table = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.fetch_arrow_table()
