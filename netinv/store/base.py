@@ -41,7 +41,9 @@ __all__ = [
     "new_decision_id",
     "number_decision_frame",
     "load_options",
+    "sort_once",
 ]
+
 
 def load_options(loads: pd.DataFrame) -> list[dict]:
     """The options each load of ``loads`` (:meth:`GraphStore.loads`) recorded, as dicts: its time
