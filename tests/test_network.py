@@ -183,6 +183,8 @@ def test_collapsing_merges_counts_sums_times_and_currencies():
     assert list(out.columns) == ["source", "target", "layer", "count", "duration_s", "amount", "first", "last",
                                  "currency"]
     assert str(out["duration_s"].dtype) == "Int64" and str(out["currency"].dtype) == "string"
+    keys = list(zip(out["layer"], out["source"], out["target"]))
+    assert keys == sorted(set(keys))  # one row per edge, in the network's order (layer, source, target)
     # with nothing to map (no holder on record) every id stays as it was, typed as before
     same, loops = _collapse(e, {})
     assert loops == 0 and len(same) == len(e) and set(same["source"]) == set(e["source"])
