@@ -215,6 +215,43 @@ def test_two_cliques_split_and_stable():
     assert summary["size"].tolist() == [5, 5] and summary["calls_across"].sum() == 2
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7), st.integers(1, 9),
+                          st.sampled_from(["calls", "money", "co_arrest"]), st.floats(0, 1e4)),
+                min_size=1, max_size=30),
+       st.lists(st.integers(0, 3), min_size=8, max_size=8), st.lists(st.integers(0, 3), min_size=8, max_size=8),
+       st.integers(1, 4))
+def test_community_summary_equals_each_community_summed_on_its_own(rows, comms, scores, leaders):
+    from netinv.analysis.graphs import money_decimals, round_money
+
+    rows = [(f"n{a}", f"n{b}", c, layer, amt) for a, b, c, layer, amt in rows if a != b]
+    rows = rows or [("n0", "n1", 1, "calls", 1.0)]
+    net = Network.from_edges(pd.DataFrame(rows, columns=["source", "target", "count", "layer", "amount"]))
+    ids = net.nodes["id"].tolist()
+    split = pd.DataFrame({"id": ids, "community": [comms[int(i[8:])] for i in ids]})  # 0: in no community
+    split = split[split["community"] > 0]
+    score = pd.Series([float(scores[int(i[8:])]) for i in ids], index=ids)  # ties on purpose
+    got = an.community_summary(net, split, scores=score, leaders=leaders)
+    e = net.edges
+    of = split.set_index("id")["community"]
+    cs, ct = e["source"].map(of).fillna(0).to_numpy(), e["target"].map(of).fillna(0).to_numpy()
+    amount = e["amount"].astype("Float64").fillna(0).to_numpy(dtype=float)
+    money, calls = (e["layer"] == "money").to_numpy(), (e["layer"] == "calls").to_numpy()
+    cents = money_decimals(amount[money])
+    want = []
+    for c in sorted(split["community"].unique()):
+        members = [i for i in ids if of.get(i) == c]
+        lead = sorted(members, key=lambda i: (-score[i], ids.index(i)))[:leaders]
+        touch, inside = (cs == c) | (ct == c), cs == ct
+        want.append([c, len(members), len(members), 0, [f"{net.nodes.set_index('id').loc[i, 'label']} ({i})"
+                                                        for i in lead],
+                     int(e["count"].to_numpy()[touch & inside & calls].sum()),
+                     int(e["count"].to_numpy()[touch & ~inside & calls].sum()),
+                     float(round_money(amount[touch & inside & money].sum(), cents)),
+                     float(round_money(amount[touch & ~inside & money].sum(), cents)), members])
+    assert got.values.tolist() == want
+
+
 def two_branches():
     """A supply trio (S, M, C) and two branches: wholesaler W, two distributors D, three dealers R each.
 

@@ -336,6 +336,14 @@ def _stability_of(net: Network, sg: _SplitGraph, runs: int, method: str, resolut
     return pairs.sort_values(["together", "a", "b"]).reset_index(drop=True)
 
 
+def _sums_by(group: np.ndarray, item: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """For each group 0..n-1, the sum of ``values[item]`` over its items, added in item order."""
+    order = np.lexsort((item, group))
+    v, g = values[item[order]], group[order]
+    bounds = np.searchsorted(g, np.arange(n + 1))
+    return np.array([v[bounds[c]:bounds[c + 1]].sum() for c in range(n)], dtype=np.float64)
+
+
 def community_summary(net: Network, split: pd.DataFrame, scores: pd.Series | None = None,
                       leaders: int = 3) -> pd.DataFrame:
     """Per community: size, members, leading members, calls and money inside and across.
@@ -355,24 +363,43 @@ def community_summary(net: Network, split: pd.DataFrame, scores: pd.Series | Non
     if scores is None:
         deg = np.bincount(e["s"], minlength=len(comm)) + np.bincount(e["t"], minlength=len(comm))
         scores = pd.Series(deg, index=net.nodes["id"].to_numpy())
-    rows = []
     labels = net.nodes["label"].to_numpy()
     ids = net.nodes["id"].to_numpy()
-    for c in sorted(set(comm) - {0}):
-        members = np.flatnonzero(comm == c)
-        sc = scores.reindex(ids[members]).fillna(0).to_numpy()
-        lead = members[np.argsort(-sc, kind="stable")[:leaders]]
-        touch = (cs == c) | (ct == c)
+    n_comm = int(comm.max()) + 1 if len(comm) else 1
+
+    # every community's figures in one pass, not one pass over all edges per community
+    def per_comm(at, weights=None):
+        return np.bincount(at, weights, minlength=n_comm)
+
+    def inside_across(mask, w):
+        """Sums of ``w`` over the edges inside each community and across its border (an edge
+        across touches two), each in edge order as ``w[mask].sum()`` adds them: the same to the
+        last bit as summing every community's edges on their own."""
+        i_in, i_out = np.flatnonzero(mask & inside), np.flatnonzero(mask & ~inside)
+        return _sums_by(cs[i_in], i_in, w, n_comm), _sums_by(np.concatenate([cs[i_out], ct[i_out]]),
+                                                             np.concatenate([i_out, i_out]), w, n_comm)
+
+    calls_in, calls_out = inside_across(is_call, count)
+    money_in, money_out = inside_across(is_money, amount)
+    size = per_comm(comm)
+    persons = per_comm(comm, (net.nodes["kind"] == "person").to_numpy(dtype=float))
+    arrested = per_comm(comm, net.nodes["arrested"].to_numpy(dtype=float)) if "arrested" in net.nodes \
+        else np.zeros(n_comm)
+    sc = scores.reindex(ids).fillna(0).to_numpy(dtype=float)
+    order = np.lexsort((np.arange(len(comm)), -sc, comm))  # by community, then score, ties by node order
+    starts = np.searchsorted(comm[order], np.arange(n_comm + 1))
+    rows = []
+    for c in range(1, n_comm):
+        members = order[starts[c]:starts[c + 1]]
+        if not len(members):
+            continue
         rows.append({
-            "community": int(c), "size": len(members),
-            "persons": int((net.nodes["kind"].to_numpy()[members] == "person").sum()),
-            "arrested": int(net.nodes["arrested"].to_numpy()[members].sum()) if "arrested" in net.nodes else 0,
-            "leading": [f"{labels[i]} ({ids[i]})" for i in lead],
-            "calls_inside": int(count[touch & inside & is_call].sum()),
-            "calls_across": int(count[touch & ~inside & is_call].sum()),
-            "money_inside": float(round_money(amount[touch & inside & is_money].sum(), cents)),
-            "money_across": float(round_money(amount[touch & ~inside & is_money].sum(), cents)),
-            "members": [ids[i] for i in members],
+            "community": c, "size": int(size[c]), "persons": int(persons[c]), "arrested": int(arrested[c]),
+            "leading": [f"{labels[i]} ({ids[i]})" for i in members[:leaders]],
+            "calls_inside": int(calls_in[c]), "calls_across": int(calls_out[c]),
+            "money_inside": float(round_money(money_in[c], cents)),
+            "money_across": float(round_money(money_out[c], cents)),
+            "members": [ids[i] for i in np.sort(members)],
         })
     return pd.DataFrame(rows, columns=["community", "size", "persons", "arrested", "leading", "calls_inside",
                                        "calls_across", "money_inside", "money_across", "members"])
