@@ -85,8 +85,10 @@ def case_links(arrests: pd.DataFrame, calls: pd.DataFrame | None = None, entitie
 
 def link_cases(arrests: pd.DataFrame, calls: pd.DataFrame | None = None, entities: pd.Series | None = None,
                **kwargs) -> pd.DataFrame:
-    # pairs linked only through the network keep the shortest path as their evidence
-    """Linked case groups: group, cases, and the links that join them (by kind), largest group first."""
+    """Linked case groups: group, cases, and the links that join them (by kind), largest group first.
+
+    ``kwargs`` go to :func:`case_links`; pairs linked only through the network keep the shortest
+    path as their evidence."""
     links = case_links(arrests, calls, entities, **kwargs)
     cases = sorted(set(arrests["case_id"]))
     parent = {c: c for c in cases}
