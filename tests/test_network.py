@@ -5,6 +5,7 @@ from __future__ import annotations
 import networkx as nx
 import pandas as pd
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from netinv.errors import NetinvError, NodeNotFound
 from netinv.projection import build_network
@@ -193,3 +194,54 @@ def test_collapsing_merges_counts_sums_times_and_currencies():
     e["target"] = e["target"].astype("string[pyarrow]")
     assert _collapse(e, {})[0]["target"].dtype == e["target"].dtype
     assert len(_collapse(e, owner)[0]) == len(out)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5), st.sampled_from(["calls", "money"]),
+                          st.integers(1, 9), st.one_of(st.none(), st.integers(0, 600)),
+                          st.one_of(st.none(), st.integers(0, 10**6)), st.sampled_from([None, "CNY", "USD"]),
+                          st.integers(0, 30), st.integers(0, 30)), min_size=1, max_size=25),
+       st.dictionaries(st.integers(0, 5), st.integers(0, 2), max_size=6))
+def test_collapsing_equals_grouping_by_hand(rows, holders):
+    """Whatever the edges and holders, each merged edge adds up the edges it stands for, as a
+    plain loop adds them, and no edge joins a person to himself."""
+    from netinv.projection import _collapse
+
+    day = pd.Timestamp("2024-01-01", tz="UTC")
+    rows = list({(r[0], r[1], r[2]): r for r in rows}.values())  # a store holds one edge per pair and layer
+    e = pd.DataFrame({
+        "source": pd.array([f"phone:{a}" for a, *_ in rows], dtype="string"),
+        "target": pd.array([f"phone:{b}" for _, b, *_ in rows], dtype="string"),
+        "layer": [r[2] for r in rows],
+        "count": [r[3] for r in rows],
+        "duration_s": pd.array([r[4] for r in rows], dtype="Int64"),
+        "amount": pd.array([None if r[5] is None else r[5] / 100 for r in rows], dtype="Float64"),
+        "currency": pd.array([r[6] for r in rows], dtype="string"),
+        "first": [day + pd.Timedelta(days=min(r[7], r[8])) for r in rows],
+        "last": [day + pd.Timedelta(days=max(r[7], r[8])) for r in rows],
+    })
+    owner = {f"phone:{k}": f"person:P{v}" for k, v in holders.items()}
+    got, loops = _collapse(e, owner)
+    want: dict = {}
+    n_loops = 0
+    for r in e.itertuples(index=False):
+        s, t = owner.get(r.source, r.source), owner.get(r.target, r.target)
+        if s == t:
+            n_loops += 1
+            continue
+        w = want.setdefault((r.layer, s, t), {"count": 0, "duration_s": [], "amount": [], "currency": set(),
+                                              "first": r.first, "last": r.last})
+        w["count"] += r.count
+        w["duration_s"] += [] if pd.isna(r.duration_s) else [r.duration_s]
+        w["amount"] += [] if pd.isna(r.amount) else [r.amount]
+        w["currency"] |= set() if pd.isna(r.currency) else {r.currency}
+        w["first"], w["last"] = min(w["first"], r.first), max(w["last"], r.last)
+    assert loops == n_loops
+    assert list(zip(got["layer"], got["source"], got["target"])) == sorted(want)  # the network's order
+    for g in got.itertuples(index=False):
+        w = want[(g.layer, g.source, g.target)]
+        assert g.count == w["count"] and g.first == w["first"] and g.last == w["last"]
+        assert (pd.isna(g.duration_s) if not w["duration_s"] else g.duration_s == sum(w["duration_s"]))
+        assert (pd.isna(g.amount) if not w["amount"] else g.amount == pytest.approx(sum(w["amount"])))
+        cur = w["currency"]
+        assert (pd.isna(g.currency) if not cur else g.currency == (cur.pop() if len(cur) == 1 else "MIXED"))
