@@ -351,7 +351,9 @@ def community_summary(net: Network, split: pd.DataFrame, scores: pd.Series | Non
     ``scores`` (indexed by node id, for example PageRank) chooses the leading members; by default
     the members with most contacts lead.
     """
-    comm = split.set_index("id")["community"].reindex(net.nodes["id"]).fillna(0).to_numpy(dtype=np.int64)
+    raw = split.set_index("id")["community"].reindex(net.nodes["id"]).fillna(0).to_numpy(dtype=np.int64)
+    named = np.unique(raw[raw != 0])  # the split's own community ids (any integers; 0: in none)
+    comm = np.where(raw == 0, 0, np.searchsorted(named, raw) + 1)  # as 1..k, in the same order
     e = net.edges
     cs, ct = comm[e["s"].to_numpy()], comm[e["t"].to_numpy()]
     inside = cs == ct
@@ -365,7 +367,7 @@ def community_summary(net: Network, split: pd.DataFrame, scores: pd.Series | Non
         scores = pd.Series(deg, index=net.nodes["id"].to_numpy())
     labels = net.nodes["label"].to_numpy()
     ids = net.nodes["id"].to_numpy()
-    n_comm = int(comm.max()) + 1 if len(comm) else 1
+    n_comm = len(named) + 1
 
     # every community's figures in one pass, not one pass over all edges per community
     def per_comm(at, weights=None):
@@ -391,10 +393,9 @@ def community_summary(net: Network, split: pd.DataFrame, scores: pd.Series | Non
     rows = []
     for c in range(1, n_comm):
         members = order[starts[c]:starts[c + 1]]
-        if not len(members):
-            continue
         rows.append({
-            "community": c, "size": int(size[c]), "persons": int(persons[c]), "arrested": int(arrested[c]),
+            "community": int(named[c - 1]), "size": int(size[c]), "persons": int(persons[c]),
+            "arrested": int(arrested[c]),
             "leading": [f"{labels[i]} ({ids[i]})" for i in members[:leaders]],
             "calls_inside": int(calls_in[c]), "calls_across": int(calls_out[c]),
             "money_inside": float(round_money(money_in[c], cents)),
