@@ -36,7 +36,7 @@ def _collapse(edges: pd.DataFrame, mapping: dict[str, str]) -> tuple[pd.DataFram
     """
     n, dtype = len(edges), edges["source"].dtype
     codes, ids = pd.factorize(pd.concat([edges["source"], edges["target"]], ignore_index=True))
-    mapped = pd.Series([mapping.get(x, x) for x in pd.Series(ids, dtype=dtype).tolist()], dtype=dtype)
+    mapped = pd.Series([mapping.get(x, x) for x in ids.tolist()], dtype=dtype)
     merged, ids = pd.factorize(mapped, sort=True)
     s, t = merged[codes[:n]], merged[codes[n:]]
     keep = s != t
