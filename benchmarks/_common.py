@@ -14,7 +14,9 @@ from pathlib import Path
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results"
+#: where results are written and generated cases kept; the test of the benchmarks
+#: (tests/test_benchmarks.py) points both at a temporary folder
+RESULTS = Path(os.environ.get("NETINV_BENCH_RESULTS", HERE / "results"))
 CACHE = Path(os.environ.get("NETINV_BENCH_CACHE", HERE / ".cache"))
 
 
@@ -44,25 +46,34 @@ PEAK = "import resource as _r; _peak = lambda: round(_r.getrusage(_r.RUSAGE_SELF
 
 
 def analysis_case_parser(doc: str | None) -> argparse.ArgumentParser:
-    """The command line of a benchmark on :func:`analysis_case`: ``--calls`` and ``--seed`` (2,500,000 and 5)."""
+    """The command line of a benchmark on :func:`analysis_case`: ``--calls``, ``--seed``, ``--people``
+    and ``--background`` (2,500,000, 5, 5,000 and 160,000)."""
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--calls", type=int, default=2_500_000)
     ap.add_argument("--seed", type=int, default=5)
+    ap.add_argument("--people", type=int, default=PEOPLE, help="people in the trafficking case")
+    ap.add_argument("--background", type=int, default=BACKGROUND, help="ordinary callers around them")
     return ap
 
 
-def analysis_case(calls: int, seed: int) -> Path:
-    """The benchmark case of ``calls`` call records (5,000 people, 160,000 ordinary callers), generated
-    and loaded into ``CACHE`` on first use; returns its folder (workspace: ``ws.duckdb`` in it)."""
+#: the benchmark case's people and ordinary callers
+PEOPLE, BACKGROUND = 5000, 160_000
+
+
+def analysis_case(calls: int, seed: int, people: int = PEOPLE, background: int = BACKGROUND) -> Path:
+    """The benchmark case of ``calls`` call records (``people`` in the case, ``background`` ordinary
+    callers), generated and loaded into ``CACHE`` on first use; returns its folder (workspace:
+    ``ws.duckdb`` in it)."""
     from netinv.store import EmbeddedStore
     from netinv.synth import generate
     from netinv.workflow import load_generated
 
-    case = CACHE / f"analysis-{calls}-seed{seed}"
+    size = "" if (people, background) == (PEOPLE, BACKGROUND) else f"-people{people}-background{background}"
+    case = CACHE / f"analysis-{calls}-seed{seed}{size}"
     ws = case / "ws.duckdb"
     if not ws.exists():
         print("generating and loading the case (first run only) ...", file=sys.stderr)
-        generate(case, seed=seed, people=5000, background=160_000, target_calls=calls)
+        generate(case, seed=seed, people=people, background=background, target_calls=calls)
         with EmbeddedStore(ws) as st:
             load_generated(case, st)
     return case

@@ -56,7 +56,7 @@ def main() -> None:
     from netinv.analysis.graphs import adjacency
     from netinv.store import EmbeddedStore
 
-    case = analysis_case(args.calls, args.seed)
+    case = analysis_case(args.calls, args.seed, args.people, args.background)
     ws = case / "ws.duckdb"
     truth = json.loads((case / "ground_truth.json").read_text(encoding="utf-8"))
     with EmbeddedStore(ws, read_only=True) as st:

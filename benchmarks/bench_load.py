@@ -56,13 +56,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--calls", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--people", type=int, default=2000, help="people in the generated case")
     args = ap.parse_args()
     from netinv.synth import generate
 
-    case = CACHE / f"calls-{args.calls}-seed{args.seed}"
+    case = CACHE / (f"calls-{args.calls}-seed{args.seed}" + ("" if args.people == 2000 else f"-people{args.people}"))
     if not (case / "manifest.json").exists():
         print(f"generating {args.calls:,} call records into {case} ...", file=sys.stderr)
-        generate(case, seed=args.seed, people=2000, target_calls=args.calls)
+        generate(case, seed=args.seed, people=args.people, target_calls=args.calls)
     files = ",".join(str(case / "cdr" / n) for n in ("carrier_a.csv", "carrier_b.csv"))
     ws = CACHE / "bench-load.duckdb"
     base_ws = CACHE / "bench-baseline.duckdb"

@@ -79,6 +79,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--calls", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--people", type=int, default=2000, help="people in the generated case")
     ap.add_argument("--batch", type=int, default=20_000)
     ap.add_argument("--writers", type=int, help="Concurrent write transactions over Bolt (default: Neo4jStore's).")
     ap.add_argument("--skip-bulk", action="store_true", help="Only the Bolt route.")
@@ -93,9 +94,9 @@ def main() -> None:
     from netinv.store.neo4j import Neo4jStore
     from netinv.synth import generate
 
-    case = CACHE / f"calls-{args.calls}-seed{args.seed}"
+    case = CACHE / (f"calls-{args.calls}-seed{args.seed}" + ("" if args.people == 2000 else f"-people{args.people}"))
     if not (case / "manifest.json").exists():
-        generate(case, seed=args.seed, people=2000, target_calls=args.calls)
+        generate(case, seed=args.seed, people=args.people, target_calls=args.calls)
     files = [case / "cdr" / n for n in ("carrier_a.csv", "carrier_b.csv")]
     t = time.perf_counter()
     batch = read_records("calls", files, "cdr-cn")

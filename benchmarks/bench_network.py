@@ -33,7 +33,7 @@ def main() -> None:
     args = ap.parse_args()
     from netinv.store import EmbeddedStore
 
-    ws = analysis_case(args.calls, args.seed) / "ws.duckdb"
+    ws = analysis_case(args.calls, args.seed, args.people, args.background) / "ws.duckdb"
     rows = []
     with EmbeddedStore(ws, read_only=True) as st:
         t0 = time.perf_counter()

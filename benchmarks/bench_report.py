@@ -26,7 +26,7 @@ def main() -> None:
     from netinv.store import EmbeddedStore
     from netinv.workflow import make_report
 
-    ws = analysis_case(args.calls, args.seed) / "ws.duckdb"
+    ws = analysis_case(args.calls, args.seed, args.people, args.background) / "ws.duckdb"
     steps: list[list] = []
 
     def step(message: str) -> None:
