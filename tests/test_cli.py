@@ -399,6 +399,38 @@ def test_locked_workspace_is_a_clear_error(tmp_path):
     del duckdb
 
 
+def test_status_sums_up_many_files_per_folder_and_lists_each_on_request(tmp_path, small_case):
+    from netinv.cli import STATUS_FILES
+    from netinv.store import EmbeddedStore
+
+    ws = f"embedded:{tmp_path / 'w.duckdb'}"
+    run("load-case", small_case.path, "--store", ws)
+    files = sorted(p for p in small_case.path.rglob("*") if p.is_file() and p.name not in
+                   ("manifest.json", "ground_truth.json"))
+    statements = [p for p in files if p.parent.name == "bank"]
+    assert len(files) > STATUS_FILES and len(statements) > 1
+    with EmbeddedStore(tmp_path / "w.duckdb", read_only=True) as st:
+        sources, folders = st.sources(), st.sources_by_folder()
+    assert len(sources) == len(files)
+    # one row per folder, kind, profile and authority; nothing lost in the sums
+    bank = folders[folders["kind"] == "transfers"].iloc[0]
+    assert bank["folder"] == str(statements[0].parent) and bank["files"] == len(statements)
+    assert folders["files"].sum() == len(files) and folders["rows"].sum() == sources["rows"].sum()
+    assert (folders["first_loaded"] <= folders["last_loaded"]).all()
+
+    r = run("status", "--store", ws)
+    assert f"files loaded: {len(files)} in {len(folders)} group(s)" in r.output
+    assert statements[0].name not in r.output and "netinv status --files" in r.output
+    r = run("status", "--store", ws, "--files", "--out", tmp_path / "files.csv")
+    assert f"wrote {len(files)} files to" in r.output
+    listed = pd.read_csv(tmp_path / "files.csv")
+    assert list(listed.columns[:2]) == ["path", "file_sha256"]
+    assert sorted(listed["path"]) == sorted(str(p) for p in files)
+    assert listed["file_sha256"].str.fullmatch(r"[0-9a-f]{64}").all()
+    # --files: a row for each file (its SHA-256 prefix; rich folds long paths across lines)
+    assert all(sha[:12] in r.output for sha in listed["file_sha256"])
+
+
 def test_analysis_commands_write_ranked_csv(tmp_path, small_case):
     import pandas as pd
 

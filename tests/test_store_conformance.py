@@ -187,6 +187,13 @@ def test_generated_case_loads_consistently(store, small_case):
     edges = store.layer_edges("calls")
     seen = set(edges["source"]) | set(edges["target"])
     assert seen - set(small_case.truth["hubs"]) <= truth_phones
+    # what was loaded, per folder: every file once, in the folder it came from
+    folders = store.sources_by_folder()
+    assert folders["files"].sum() == len(store.sources()) == c["files"]
+    assert set(folders["folder"]) == {str(small_case.path / d) for d in ("bank", "case", "cdr")}
+    accepted = folders.groupby("kind")["accepted"].sum()
+    assert [accepted[k] for k in ("calls", "arrests", "holders")] == [c["calls"], c["arrests"], c["holders"]]
+    assert accepted["transfers"] >= c["transfers"]  # a transfer in both banks' statements is one transfer
 
 
 def test_windows_count_days_in_the_case_time_zone(store, tmp_path):

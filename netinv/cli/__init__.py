@@ -13,7 +13,9 @@ import typer
 
 from .. import __version__
 from ..profiles import BUILTIN_PROFILES
+from ..exports import write_csv
 from ..store import open_store
+from ..store.base import files_by_folder
 from . import analyse, identity
 from . import load as load_cmd
 from .common import (ARRESTED, INCLUDE_HUBS, KEEP, LEVEL, STORE, case_window, case_zone, frame_table, handle_errors,
@@ -45,14 +47,25 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
     """Investigate drug-trafficking networks from call records, money transfers and case files."""
 
 
+#: ``netinv status`` lists each file up to this many; more are summed up per folder (--files: each)
+STATUS_FILES = 20
+
+
 @app.command()
 @handle_errors
-def status(store: Optional[str] = STORE):
+def status(store: Optional[str] = STORE,
+           files: bool = typer.Option(False, "--files", help=f"List every file loaded. Without it, more than "
+                                      f"{STATUS_FILES} files are summed up per folder, kind, profile and authority."),
+           out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Also write every file loaded to this "
+                                                   "CSV file: path first, full SHA-256, size, encoding, kind, profile, "
+                                                   "rows, accepted, rejected, loaded_at (UTC), authority, load_id.")):
     """Show what the workspace holds and which files it came from.
 
     Example:
 
     netinv status --store bolt://127.0.0.1:7687
+
+    netinv status --files --out files.csv
     """
     with open_case(store) as st:
         counts = st.counts()
@@ -67,17 +80,28 @@ def status(store: Optional[str] = STORE):
     if tz:
         out.print(f"times without an offset were read in {tz}; --since/--until days are days there", markup=False)
     out.print(frame_table(pd.DataFrame([counts]).T.reset_index().set_axis(["what", "count"], axis=1), title="counts"))
-    if len(sources):
+    if len(sources) and (files or len(sources) <= STATUS_FILES):
         src = sources.copy()
         src["sha256"] = src["file_sha256"].str.slice(0, 12)
         src["loaded_at"] = pd.to_datetime(src["loaded_at"], utc=True).dt.strftime("%Y-%m-%d %H:%M")
         out.print(frame_table(src[["path", "kind", "profile", "rows", "accepted", "rejected", "sha256", "loaded_at",
                                    "authority"]], title="files loaded"))
+    elif len(sources):
+        folders = files_by_folder(sources)
+        for c in ("first_loaded", "last_loaded"):
+            folders[c] = folders[c].dt.strftime("%Y-%m-%d %H:%M")
+        out.print(frame_table(folders, title=f"files loaded: {len(sources):,} in {len(folders):,} group(s)"))
+        out.print("each file with its SHA-256: netinv status --files, or --out FILE.csv", markup=False)
     else:
         out.print("no files loaded yet (netinv load --help)", markup=False)
     if any(decided):
         out.print(f"analysts' decisions in force: {decided[0]:,} on identity, {decided[1]:,} on numbers "
                   "(netinv decisions)", markup=False)
+    if out_file is not None:
+        cols = ["path", "file_sha256", "size", "encoding", "kind", "profile", "rows", "accepted", "rejected",
+                "loaded_at", "authority", "load_id"]
+        write_csv(sources[[c for c in cols if c in sources.columns]], out_file)
+        out.print(f"wrote {len(sources):,} files to {out_file}", markup=False)
 
 
 @app.command()

@@ -13,6 +13,7 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
+from pathlib import PurePath
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -27,6 +28,7 @@ _YEAR_FIRST = re.compile(r"\d{4}(?:$|[-/.T ]|\d{4})")
 
 __all__ = [
     "GraphStore",
+    "files_by_folder",
     "LoadResult",
     "Window",
     "LAYERS",
@@ -239,6 +241,13 @@ class GraphStore(abc.ABC):
         """Every file loaded: path, sha256, size, encoding, kind, profile, rows, accepted, rejected, loaded_at and
         authority."""
 
+    def sources_by_folder(self) -> pd.DataFrame:
+        """:meth:`sources` summed up per folder, kind, profile and authority (a case with one bank
+        statement per account loads a thousand files from one folder): ``folder, kind, profile,
+        authority, files, rows, accepted, rejected, first_loaded, last_loaded``, in the order of
+        the first load."""
+        return files_by_folder(self.sources())
+
     @abc.abstractmethod
     def loads(self) -> pd.DataFrame:
         """The audit log of loads: load_id, kind, started_at, finished_at, profile, authority, counts."""
@@ -431,3 +440,22 @@ def sort_once(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 def _true(mask) -> np.ndarray:
     """A comparison's result as booleans, a missing value as False (the rows are then sorted)."""
     return np.asarray(pd.Series(mask).fillna(False), dtype=bool)
+
+
+def files_by_folder(sources: pd.DataFrame) -> pd.DataFrame:
+    """The rows of :meth:`GraphStore.sources` summed up per folder, kind, profile and authority."""
+    cols = ["folder", "kind", "profile", "authority", "files", "rows", "accepted", "rejected", "first_loaded",
+            "last_loaded"]
+    if sources.empty:
+        return pd.DataFrame(columns=cols)
+    src = sources.assign(folder=[str(PurePath(str(p)).parent) for p in sources["path"]],
+                         loaded_at=pd.to_datetime(sources["loaded_at"], utc=True))
+    keys = ["folder", "kind", "profile", "authority"]
+    out = (src.groupby(keys, dropna=False, sort=False)
+           .agg(files=("path", "size"), rows=("rows", "sum"), accepted=("accepted", "sum"),
+                rejected=("rejected", "sum"), first_loaded=("loaded_at", "min"), last_loaded=("loaded_at", "max"))
+           .reset_index())
+    for c in ("files", "rows", "accepted", "rejected"):
+        out[c] = out[c].astype(np.int64)
+    return out.sort_values(["first_loaded", "folder"], kind="stable").reset_index(drop=True)[cols]
+
