@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import igraph as ig
 import networkx as nx
 import numpy as np
@@ -660,6 +662,13 @@ def test_seed_walks_are_the_columns_of_a_joint_pagerank():
     assert mean == pytest.approx(cols.mean(axis=1), abs=1e-9) and best == pytest.approx(cols.max(axis=1), abs=1e-9)
     both = an.pagerank(walk, personalization=np.eye(len(net))[:, idx], normalize=False)
     assert both == pytest.approx(cols, abs=1e-9) and both.sum(axis=0) == pytest.approx(np.ones(len(idx)))
+    # progress hears each chunk from the worker threads, and the walks do not depend on it
+    heard = []
+    again = an.seed_walks(walk, idx, chunk=2, progress=heard.append)
+    assert np.array_equal(again[0], mean) and np.array_equal(again[1], best)
+    n = len(idx)  # chunks finish in either order: the counts rise to n, one message a chunk
+    counts = [int(re.fullmatch(rf"upward walks: (\d+) of {n} seeds", m).group(1)) for m in heard]
+    assert len(counts) == -(-n // 2) and counts == sorted(set(counts)) and counts[-1] == n
 
 
 def test_small_payment_out_of_a_large_income_does_not_carry_the_walk_up():

@@ -27,8 +27,9 @@ minimise the springs' energy (a sparse linear solve).  The evidence, per edge of
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -336,20 +337,27 @@ def _effective_feeders(walk: sp.csr_matrix, flow: np.ndarray) -> np.ndarray:
 
 
 def seed_walks(walk: sp.csr_matrix, seed_idx: np.ndarray, damping: float = 0.85,
-               chunk: int = 32, workers: int = 2) -> tuple[np.ndarray, np.ndarray]:
+               chunk: int = 32, workers: int = 2,
+               progress: Callable[[str], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """One upward walk per seed (each restarting from its own seed): the mean and the largest share per node.
 
     The walks run ``chunk`` seeds at a time, so memory stays at ``n x chunk`` per worker whatever
     the number of seeds.  The chunks run in ``workers`` threads: scipy's sparse products and numpy
     release the GIL (327 seeds on a 169,000-person network: 74 s in two threads, 93-104 s in one,
-    on this project's 2-core machine); the result does not depend on their number.
+    on this project's 2-core machine); the result does not depend on their number.  ``progress``
+    hears how many seeds' walks are done after each chunk (from the worker threads).
     """
     n = walk.shape[0]
+    done, lock = [0], threading.Lock()
 
     def walks(part: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         pers = np.zeros((n, len(part)))
         pers[part, np.arange(len(part))] = 1.0
         f = pagerank(walk, damping=damping, personalization=pers, normalize=False)
+        if progress is not None:
+            with lock:
+                done[0] += len(part)
+                progress(f"upward walks: {done[0]:,} of {len(seed_idx):,} seeds")
         return f.sum(axis=1), f.max(axis=1)
 
     parts = [seed_idx[start:start + chunk] for start in range(0, len(seed_idx), chunk)]
@@ -367,7 +375,8 @@ def seed_walks(walk: sp.csr_matrix, seed_idx: np.ndarray, damping: float = 0.85,
 
 def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20, exclude: Iterable[str] | None = None,
              damping: float = 0.85, money_share: float = MONEY_SHARE, depth_power: float = 1.5,
-             coverage_power: float = 0.75, call_direction: str = "auto") -> pd.DataFrame:
+             coverage_power: float = 0.75, call_direction: str = "auto",
+             progress: Callable[[str], None] | None = None) -> pd.DataFrame:
     """The people above ``seeds`` (for example arrested retail dealers), best candidates first.
 
     Candidates are nodes within ``hops`` of a seed that stand above the seeds in the hierarchy
@@ -393,7 +402,8 @@ def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20
     ``upward_flow`` is the mean share over the seeds' walks.  Each row says why.  Detected
     high-volume numbers are left out (``attrs["excluded"]``), their contacts with the seeds not
     counted (:func:`~netinv.analysis.hubs.detect_hubs`).  ``call_direction`` is read as in
-    :func:`hierarchy`; ``attrs["call_direction"]`` says which way and why.
+    :func:`hierarchy`; ``attrs["call_direction"]`` says which way and why.  ``progress`` hears
+    the walks' progress (:func:`seed_walks`).
     """
     hops, top = check_count("hops", hops), check_count("top", top)
     seed_ids = net.seeds(seeds)
@@ -406,7 +416,7 @@ def upstream(net: Network, seeds: Sequence[str], *, hops: int = 4, top: int = 20
     score = h["score"].to_numpy(dtype=float)
     steps = _walk_steps(net, exclude, money_share, direction.direction)
     walk = _walk_of(steps)
-    flow, best = seed_walks(walk, seed_idx, damping)
+    flow, best = seed_walks(walk, seed_idx, damping, progress=progress)
     reaching = np.where(best > 0, flow * len(seed_idx) / np.where(best > 0, best, 1.0), 0.0)
     through = _effective_feeders(walk, flow)
     dist = _hops_from(net, seed_idx, exclude, hops)

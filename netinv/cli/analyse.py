@@ -262,8 +262,10 @@ def register(app: typer.Typer) -> None:
         net = _network(store, level, layer, since, until)
         from_ = _seed_refs(net, from_, arrested, "--from")
         _say_resolved(net, from_)
-        df = an.upstream(net, from_, hops=hops, top=max(top, 50), call_direction=call_direction,
-                         exclude=high_volume(net, include_hubs, keep, seeds=from_))
+        exclude = high_volume(net, include_hubs, keep, seeds=from_)
+        with progress("upstream") as step:
+            df = an.upstream(net, from_, hops=hops, top=max(top, 50), call_direction=call_direction,
+                             exclude=exclude, progress=step)
         _emit(df, out_file, ["rank", "id", "label", "upstream_score", "seeds_reaching", "reached_through", "hops",
                              "levels_above_seeds", "reasons"], "upstream candidates", top)
         _notes(df.attrs["note"], df.attrs["call_direction"], _left_out(df.attrs["excluded"]))
