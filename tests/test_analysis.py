@@ -376,7 +376,10 @@ def test_stability_is_read_against_the_split_communities_gives():
        st.sampled_from([None, 1, 3]), st.integers(1, 4))
 def test_split_and_stability_equal_the_two_calls(net, seed, method, ties, tries, runs):
     how = dict(seed=seed, method=method, ties=ties, tries=tries)
-    split, stab = an.split_and_stability(net, runs=runs, **how)
+    heard = []
+    split, stab = an.split_and_stability(net, runs=runs, progress=heard.append, **how)
+    assert heard[0] == "weighing the ties" and heard[1].startswith("the split")
+    assert heard[2:] == [f"stability: rerun {r} of {runs}" for r in range(1, runs + 1)]
     alone = an.communities(net, **how)
     pd.testing.assert_frame_equal(split, alone)
     assert split.attrs == alone.attrs

@@ -50,7 +50,7 @@ split and 10 reruns took 43.5 s so, 52-55 s as two calls).
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import igraph as ig
 import numpy as np
@@ -279,18 +279,22 @@ def stability(net: Network, *, runs: int = 20, method: str = "leiden", resolutio
 
 def split_and_stability(net: Network, *, runs: int = 20, method: str = "leiden", resolution: float | None = None,
                         seed: int = 0, layers: Sequence[str] | None = None, exclude: Iterable[str] | None = None,
-                        tries: int | None = None, iterations: int | None = None,
-                        ties: str = "cohesive") -> tuple[pd.DataFrame, pd.DataFrame]:
+                        tries: int | None = None, iterations: int | None = None, ties: str = "cohesive",
+                        progress: Callable[[str], None] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`communities` and :func:`stability` with the same arguments, equal to what each gives alone.
 
     The two share the graph they split (weighing cohesive ties takes seconds on a large network)
-    and the runs they have in common (the split's first run is the first rerun).
+    and the runs they have in common (the split's first run is the first rerun).  ``progress``
+    hears each step: weighing the ties, the split, each rerun.
     """
     runs = check_count("runs", runs)
+    say = progress or (lambda message: None)
+    say("weighing the ties")
     sg = _SplitGraph(net, layers, exclude, ties)
     tries, iterations = sg.defaults(tries, iterations)
-    return (_split_of(net, sg, exclude, method, resolution, seed, tries, iterations),
-            _stability_of(net, sg, runs, method, resolution, seed, tries, iterations))
+    say("the split" + (f" (best of {tries} runs)" if tries > 1 else ""))
+    split = _split_of(net, sg, exclude, method, resolution, seed, tries, iterations)
+    return split, _stability_of(net, sg, runs, method, resolution, seed, tries, iterations, say)
 
 
 def _split_of(net: Network, sg: _SplitGraph, exclude: Iterable[str] | None, method: str, resolution: float | None,
@@ -311,11 +315,13 @@ def _split_of(net: Network, sg: _SplitGraph, exclude: Iterable[str] | None, meth
 
 
 def _stability_of(net: Network, sg: _SplitGraph, runs: int, method: str, resolution: float | None, seed: int,
-                  tries: int, iterations: int) -> pd.DataFrame:
-    """:func:`stability` on the split graph ``sg``."""
+                  tries: int, iterations: int, say: Callable[[str], None] | None = None) -> pd.DataFrame:
+    """:func:`stability` on the split graph ``sg``; ``say`` hears each rerun."""
     el = sg.edges.reshape(-1, 2)
     together = np.zeros(len(el))
     for r in range(runs):
+        if say is not None:
+            say(f"stability: rerun {r + 1} of {runs}")
         memb = sg.membership(method, resolution, seed + r, 1, iterations)
         together += memb[el[:, 0]] == memb[el[:, 1]]
     together /= max(runs, 1)

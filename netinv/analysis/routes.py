@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from itertools import islice
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -147,6 +147,7 @@ def routes(
     max_gap: str | pd.Timedelta = "14D",
     candidates: int = 200,
     slack: int | None = 2,
+    progress: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """The ``k`` best routes from ``sources`` to ``targets``: one row per hop, with its evidence.
 
@@ -155,6 +156,7 @@ def routes(
     (``None``: all paths; slower on large networks).  Columns: ``route``, ``cost``, ``hop``,
     ``from``/``to`` (ids and labels), ``calls``, ``transfers``, ``amount``, ``first``, ``last``
     and, when time-respecting, ``at`` (a time that fits the chain).  ``attrs["routes"]`` has one row per route.
+    ``progress`` hears the upward walks that find the targets when none are given.
     """
     import networkx as nx
 
@@ -168,7 +170,7 @@ def routes(
     if targets is None:
         from .hierarchy import upstream
 
-        up = upstream(net, src, top=upstream_top, exclude=list(exclude))
+        up = upstream(net, src, top=upstream_top, exclude=list(exclude), progress=progress)
         targets = up["id"].tolist()
         if not targets:
             why = up.attrs["note"].removeprefix("no candidates: ")

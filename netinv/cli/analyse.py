@@ -166,10 +166,10 @@ def register(app: typer.Typer) -> None:
         """
         net = _network(store, level, layer, since, until)
         hubs = high_volume(net, include_hubs, keep)
-        with progress("communities"):
+        with progress("communities") as step:
             how = dict(method=method, resolution=resolution, seed=seed, exclude=hubs, ties=ties, tries=tries)
             if runs:
-                split, stab = an.split_and_stability(net, runs=runs, **how)
+                split, stab = an.split_and_stability(net, runs=runs, progress=step, **how)
             else:
                 split = an.communities(net, **how)
             pr = an.centrality(net, measures=("pagerank",), exclude=hubs).set_index("id")["pagerank"]
@@ -299,7 +299,7 @@ def register(app: typer.Typer) -> None:
         """
         from ..workflow import route_evidence
 
-        with progress("routes"), open_case(store) as st:
+        with progress("routes") as step, open_case(store) as st:
             window = case_window(st, since, until)
             net = st.network(layers=("calls", "money"), window=window, level=level)
             from_ = _seed_refs(net, from_, arrested, "--from")
@@ -309,7 +309,7 @@ def register(app: typer.Typer) -> None:
                 events = pd.concat([st.events("calls", window).assign(layer="calls"),
                                     st.events("money", window).assign(layer="money")], ignore_index=True)
             df = an.routes(net, from_, to or None, k=k, events=events, max_gap=max_gap, candidates=candidates,
-                           exclude=high_volume(net, include_hubs, keep, seeds=from_))
+                           exclude=high_volume(net, include_hubs, keep, seeds=from_), progress=step)
             df = route_evidence(st, net, df)
         summary = df.attrs["routes"]
         out.print(frame_table(summary, title=f"{len(summary)} route(s)"))
