@@ -68,21 +68,47 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
 
 
 def edge_provenance(store, net: Network) -> pd.DataFrame:
-    """Per (source, target, layer) edge: ``records`` and ``files`` (file names with sha256 prefixes)."""
+    """Per (source, target, layer) edge: ``records`` and ``files`` (file names with sha256 prefixes).
+
+    ``files`` lists, in sorted order and once each, the files of every record behind the edge
+    (``""`` where none is recorded).  The edges come in the order of their first record.  The
+    records are joined to their provenance and summed up per edge by DuckDB over the frames
+    (2,500,000 calls: seconds, where a pass in Python per record and per edge took over a minute).
+    """
+    import duckdb
+
     ev = pd.concat([store.events("calls", net.window).assign(layer="calls"),
                     store.events("money", net.window).assign(layer="money")], ignore_index=True)
     if ev.empty:
         return pd.DataFrame(columns=["source", "target", "layer", "records", "files"])
-    ev["source"] = net.node_of(ev["source"])
-    ev["target"] = net.node_of(ev["target"])
-    prov = store.provenance()[["record_id", "path", "file_sha256"]]
-    prov["file"] = prov["path"].map(lambda p: Path(str(p)).name) + " (" + prov["file_sha256"].str.slice(0, 12) + ")"
-    files = prov.groupby("record_id")["file"].apply(lambda s: sorted(set(s)))
-    ev["files"] = ev["record_id"].map(files)
-    g = ev.groupby(["source", "target", "layer"], sort=False)
-    out = g.agg(records=("record_id", "size"),
-                files=("files", lambda s: "; ".join(sorted({f for fs in s if isinstance(fs, list) for f in fs}))))
-    return out.reset_index()
+    ev = pd.DataFrame({"record_id": ev["record_id"], "source": net.node_of(ev["source"]),
+                       "target": net.node_of(ev["target"]), "layer": ev["layer"], "i": np.arange(len(ev))})
+    prov = store.record_files()
+    src = store.sources().drop_duplicates("file_sha256")  # a file's name: where its content was first loaded from
+    names = pd.DataFrame({"file_sha256": src["file_sha256"],
+                          "file": [f"{Path(str(p)).name} ({str(h)[:12]})"
+                                   for p, h in zip(src["path"], src["file_sha256"])]})
+    con = duckdb.connect()
+    try:
+        for name, frame in (("ev", ev), ("prov", prov), ("names", names)):
+            con.register(name, frame)
+        out = con.execute("""
+            WITH per_edge AS (
+                SELECT source, target, layer, min(i) AS first, count(*) AS records FROM ev GROUP BY ALL),
+            record_files AS (
+                SELECT DISTINCT prov.record_id, names.file FROM prov JOIN names USING (file_sha256)),
+            edge_files AS (
+                SELECT ev.source, ev.target, ev.layer,
+                       array_to_string(list_sort(list_distinct(list(record_files.file))), '; ') AS files
+                FROM ev JOIN record_files USING (record_id) GROUP BY ALL)
+            SELECT per_edge.source, per_edge.target, per_edge.layer, per_edge.records,
+                   coalesce(edge_files.files, '') AS files
+            FROM per_edge LEFT JOIN edge_files USING (source, target, layer)
+            ORDER BY per_edge.first""").df()
+    finally:
+        con.close()
+    out["records"] = out["records"].astype(np.int64)
+    return out
 
 
 def _scalar(v):

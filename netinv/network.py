@@ -230,7 +230,8 @@ class Network:
         """The node standing for each typed identifier: itself, or the person it was collapsed onto."""
         if self.level not in ("person", "resolved") or not self.owner:
             return identifiers
-        return identifiers.map(lambda x: self.owner.get(x, x))
+        owner = identifiers.map(self.owner)  # a dict lookup in C: 2,500,000 ids in a fraction of a second
+        return owner.where(owner.notna(), identifiers)
 
     def members_of(self, node: str) -> list[str]:
         """The identifiers a node stands for (a person's phones and accounts; else the node itself)."""

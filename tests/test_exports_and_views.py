@@ -41,6 +41,37 @@ def test_graph_exports_read_back(loaded, tmp_path, fmt):
         assert n[row.id]["identifier"] == row.key
 
 
+def test_edge_provenance_names_every_file_behind_each_edge(store, small_case):
+    # against a plain reading of the provenance: for each edge, its records and the sorted set of
+    # the files they were read from, edges in the order of their first record (both stores)
+    from pathlib import Path
+
+    from netinv.exports import edge_provenance
+
+    load_generated(small_case.path, store)
+    for level in ("person", "phone"):
+        net = store.network(level=level)
+        got = edge_provenance(store, net)
+        ev = pd.concat([store.events("calls").assign(layer="calls"), store.events("money").assign(layer="money")],
+                       ignore_index=True)
+        prov = store.provenance()
+        files: dict[str, set] = {}
+        for rid, path, sha in zip(prov["record_id"], prov["path"], prov["file_sha256"]):
+            files.setdefault(rid, set()).add(f"{Path(path).name} ({sha[:12]})")
+        want: dict[tuple, list] = {}
+        for rid, a, b, layer in zip(ev["record_id"], net.node_of(ev["source"]), net.node_of(ev["target"]),
+                                    ev["layer"]):
+            entry = want.setdefault((a, b, layer), [0, set()])
+            entry[0] += 1
+            entry[1] |= files.get(rid, set())
+        assert [tuple(r) for r in got[["source", "target", "layer"]].itertuples(index=False)] == list(want)
+        assert got["records"].tolist() == [n for n, _ in want.values()]
+        assert got["files"].tolist() == ["; ".join(sorted(f)) for _, f in want.values()]
+        assert (got["records"] > 0).all() and got["files"].str.len().gt(0).all()
+    pairs = store.record_files()
+    assert len(pairs) == len(prov[["record_id", "file_sha256"]].drop_duplicates())
+
+
 def test_csv_tables(loaded, tmp_path):
     net = loaded.network(level="person")
     d = export_network(loaded, net, tmp_path / "tables", "csv")

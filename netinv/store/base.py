@@ -271,6 +271,11 @@ class GraphStore(abc.ABC):
     def provenance(self, record_ids: Iterable[str] | None = None) -> pd.DataFrame:
         """Where records came from: record_id, kind, path, file_sha256, row, row_sha256, loaded_at, authority."""
 
+    def record_files(self) -> pd.DataFrame:
+        """``record_id, file_sha256``: the file contents each record was read from, each pair once
+        (what :meth:`provenance` says, without its rows and loads: the exports need no more)."""
+        return self.provenance()[["record_id", "file_sha256"]].drop_duplicates().reset_index(drop=True)
+
     @abc.abstractmethod
     def layer_edges(self, layer: str, window: Window | None = None) -> pd.DataFrame:
         """Edges of one layer aggregated per (source, target) at identifier level (:data:`EDGE_COLUMNS`)."""

@@ -291,6 +291,9 @@ class EmbeddedStore(GraphStore):
         finally:
             self.con.unregister("_want_numbers")
 
+    def record_files(self) -> pd.DataFrame:
+        return self._df("SELECT DISTINCT record_id, file_sha256 FROM provenance")
+
     def provenance(self, record_ids: Iterable[str] | None = None) -> pd.DataFrame:
         sql = (
             "SELECT p.record_id, p.kind, s.path, p.file_sha256, p.row, p.row_sha256, l.finished_at AS loaded_at, "
