@@ -107,7 +107,7 @@ def edge_provenance(store, net: Network) -> pd.DataFrame:
             ORDER BY per_edge.first""").df()
     finally:
         con.close()
-    out["records"] = out["records"].astype(np.int64)
+    out["records"] = out["records"].astype("Int64")  # as before: an edge without records stays empty when merged
     return out
 
 
@@ -125,21 +125,40 @@ def _scalar(v):
     return v
 
 
+def _column(values: pd.Series) -> list:
+    """The cells of one column as :func:`_scalar` writes them; whole columns of plain numbers or
+    text in one step (None for a missing cell), anything else cell by cell."""
+    if pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_integer_dtype(values.dtype) \
+            or pd.api.types.is_float_dtype(values.dtype):
+        filled = values.notna().to_numpy()
+        out = values.astype(object).tolist() if not filled.all() else values.to_numpy().tolist()
+        return [v if ok else None for v, ok in zip(out, filled)] if not filled.all() else out
+    if pd.api.types.is_string_dtype(values.dtype) and not isinstance(values.dtype, pd.CategoricalDtype) \
+            and values.map(type).isin([str]).where(values.notna(), True).all():
+        return values.astype(object).where(values.notna(), None).tolist()
+    return [_scalar(v) for v in values.tolist()]
+
+
+def _rows(frame: pd.DataFrame, names: list[str]) -> list[dict]:
+    """One attribute dict per row: the columns under ``names``, missing cells left out."""
+    cols = [_column(frame[c]) for c in frame.columns]
+    return [{k: v for k, v in zip(names, vals) if v is not None} for vals in zip(*cols)]
+
+
 def _graph(net: Network, prov: pd.DataFrame | None) -> nx.MultiDiGraph:
     import networkx as nx
 
     g = nx.MultiDiGraph()
-    ncols = [c for c in net.nodes.columns if c != "id"]
-    for row in net.nodes.to_dict("records"):
-        # 'key' is reserved by GEXF readers: the identifier travels as 'identifier'
-        attrs = {("identifier" if c == "key" else c): _scalar(row[c]) for c in ncols}
-        g.add_node(row["id"], **{k: v for k, v in attrs.items() if v is not None})
+    nodes = net.nodes.drop(columns="id")
+    # 'key' is reserved by GEXF readers: the identifier travels as 'identifier'
+    names = ["identifier" if c == "key" else c for c in nodes.columns]
+    g.add_nodes_from(zip(net.nodes["id"].tolist(), _rows(nodes, names)))
     e = net.edges.drop(columns=["s", "t", "weight"], errors="ignore")
     if prov is not None and len(prov):
         e = e.merge(prov, on=["source", "target", "layer"], how="left")
-    for row in e.to_dict("records"):
-        attrs = {c: _scalar(row[c]) for c in e.columns if c not in ("source", "target")}
-        g.add_edge(row["source"], row["target"], key=row["layer"], **{k: v for k, v in attrs.items() if v is not None})
+    attrs = e.drop(columns=["source", "target"])
+    g.add_edges_from(zip(e["source"].tolist(), e["target"].tolist(), e["layer"].tolist(),
+                         _rows(attrs, list(attrs.columns))))
     return g
 
 
