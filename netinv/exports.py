@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import pandas as pd
@@ -162,19 +162,30 @@ def _graph(net: Network, prov: pd.DataFrame | None) -> nx.MultiDiGraph:
     return g
 
 
-def export_network(store, net: Network, path: str | Path, fmt: str | None = None) -> Path:
-    """Write ``net`` (with edge provenance from ``store``) as GraphML, GEXF, or CSV tables."""
+def export_network(store, net: Network, path: str | Path, fmt: str | None = None,
+                   progress: Callable[[str], None] | None = None) -> Path:
+    """Write ``net`` (with edge provenance from ``store``) as GraphML, GEXF, or CSV tables.
+
+    ``progress`` hears each step (gathering the records and files, building the graph, writing).
+    """
     p = Path(path)
     fmt = (fmt or p.suffix.lstrip(".")).lower()
     if fmt not in FORMATS:
         raise NetinvError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
-    prov = edge_provenance(store, net) if store is not None else None
+    say = progress or (lambda message: None)
+    prov = None
+    if store is not None:
+        say("gathering each edge's records and files")
+        prov = edge_provenance(store, net)
     if fmt == "csv":
+        say("writing nodes.csv and edges.csv")
         return export_tables(net, p, prov)
     import networkx as nx
 
+    say("building the graph")
     g = _graph(net, prov)
     make_folder(p.parent)
+    say(f"writing {'GraphML' if fmt == 'graphml' else 'GEXF'}")
     if fmt == "graphml":
         nx.write_graphml(g, p)
     else:

@@ -25,7 +25,10 @@ def loaded(embedded, small_case):
 @pytest.mark.parametrize("fmt", ["graphml", "gexf"])
 def test_graph_exports_read_back(loaded, tmp_path, fmt):
     net = loaded.network(level="person")
-    path = export_network(loaded, net, tmp_path / f"case.{fmt}")
+    heard = []
+    path = export_network(loaded, net, tmp_path / f"case.{fmt}", progress=heard.append)
+    assert heard == ["gathering each edge's records and files", "building the graph",
+                     f"writing {'GraphML' if fmt == 'graphml' else 'GEXF'}"]
     g = nx.read_graphml(path) if fmt == "graphml" else nx.read_gexf(path)
     assert set(g.nodes) == set(net.nodes["id"])
     assert g.number_of_edges() == len(net.edges)
@@ -74,7 +77,9 @@ def test_edge_provenance_names_every_file_behind_each_edge(store, small_case):
 
 def test_csv_tables(loaded, tmp_path):
     net = loaded.network(level="person")
-    d = export_network(loaded, net, tmp_path / "tables", "csv")
+    heard = []
+    d = export_network(loaded, net, tmp_path / "tables", "csv", progress=heard.append)
+    assert heard == ["gathering each edge's records and files", "writing nodes.csv and edges.csv"]
     nodes, edges = pd.read_csv(d / "nodes.csv"), pd.read_csv(d / "edges.csv")
     assert len(nodes) == len(net.nodes) and len(edges) == len(net.edges)
     assert {"records", "files"} <= set(edges.columns)

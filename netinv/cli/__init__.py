@@ -299,10 +299,11 @@ def export(
     """
     from ..exports import export_network
 
-    with progress("exporting"), open_case(store) as st:
+    with progress("exporting") as step, open_case(store) as st:
         window = case_window(st, since, until)
+        step("building the network")
         net = st.network(layers=tuple(layer) or ("calls", "money", "co_arrest"), window=window, level=level)
-        path = export_network(st, net, out_file, fmt)
+        path = export_network(st, net, out_file, fmt, progress=step)
     out.print(f"wrote {len(net.nodes):,} nodes and {net.n_edges:,} edges to {path}", markup=False)
 
 
