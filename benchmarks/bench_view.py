@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import time
@@ -46,7 +47,7 @@ def main() -> None:
     t = time.perf_counter()
     html = network_view(net, CACHE / "view.html", exclude=hubs)
     build_s = time.perf_counter() - t
-    exe = shutil.which("chromium")
+    exe = os.environ.get("NETINV_CHROMIUM") or shutil.which("chromium")  # as the test suite finds it
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=exe, args=["--no-sandbox", "--disable-gpu"])
         page = b.new_page(viewport={"width": 1400, "height": 900})

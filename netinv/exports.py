@@ -128,14 +128,13 @@ def _scalar(v):
 def _column(values: pd.Series) -> list:
     """The cells of one column as :func:`_scalar` writes them; whole columns of plain numbers or
     text in one step (None for a missing cell), anything else cell by cell."""
-    if pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_integer_dtype(values.dtype) \
-            or pd.api.types.is_float_dtype(values.dtype):
+    numbers = pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_integer_dtype(values.dtype) \
+        or pd.api.types.is_float_dtype(values.dtype)
+    if numbers or isinstance(values.dtype, pd.StringDtype):
         filled = values.notna().to_numpy()
-        out = values.astype(object).tolist() if not filled.all() else values.to_numpy().tolist()
-        return [v if ok else None for v, ok in zip(out, filled)] if not filled.all() else out
-    if pd.api.types.is_string_dtype(values.dtype) and not isinstance(values.dtype, pd.CategoricalDtype) \
-            and values.map(type).isin([str]).where(values.notna(), True).all():
-        return values.astype(object).where(values.notna(), None).tolist()
+        if filled.all():
+            return values.to_numpy().tolist()
+        return [v if ok else None for v, ok in zip(values.astype(object).tolist(), filled)]
     return [_scalar(v) for v in values.tolist()]
 
 

@@ -43,6 +43,16 @@ def _neo4j_uri() -> str | None:
     return os.environ.get("NETINV_TEST_NEO4J_URI")
 
 
+def neo4j_test_uri() -> str:
+    """The test server's URI; without one the test is skipped (failed under NETINV_REQUIRE_NEO4J=1)."""
+    uri = _neo4j_uri()
+    if not uri:
+        if os.environ.get("NETINV_REQUIRE_NEO4J") == "1":
+            pytest.fail("NETINV_REQUIRE_NEO4J=1 but NETINV_TEST_NEO4J_URI is not set (start scripts/neo4j-local)")
+        pytest.skip("no Neo4j server (set NETINV_TEST_NEO4J_URI, see scripts/neo4j-local)")
+    return uri
+
+
 STORE_KINDS = ["embedded", "neo4j"]
 
 
@@ -52,11 +62,7 @@ def open_test_store(kind: str, tmp_path: Path):
 
     if kind == "embedded":
         return EmbeddedStore(tmp_path / "workspace.duckdb")
-    uri = _neo4j_uri()
-    if not uri:
-        if os.environ.get("NETINV_REQUIRE_NEO4J") == "1":
-            pytest.fail("NETINV_REQUIRE_NEO4J=1 but NETINV_TEST_NEO4J_URI is not set (start scripts/neo4j-local)")
-        pytest.skip("no Neo4j server (set NETINV_TEST_NEO4J_URI, see scripts/neo4j-local)")
+    uri = neo4j_test_uri()
     from netinv.store.neo4j import Neo4jStore
 
     st = Neo4jStore(uri)
@@ -133,18 +139,27 @@ def _chromium() -> str | None:
     return os.environ.get("NETINV_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """Headless Chromium (Debian's package) driven by Playwright; no network for the pages."""
+def chromium_or_skip() -> str:
+    """Chromium's executable, with Playwright to drive it; without them the test is skipped (failed
+    under NETINV_REQUIRE_BROWSER=1)."""
     exe = _chromium()
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401
     except ImportError:
         exe = None
     if not exe:
         if os.environ.get("NETINV_REQUIRE_BROWSER") == "1":
             pytest.fail("NETINV_REQUIRE_BROWSER=1 but no chromium/playwright found")
         pytest.skip("headless Chromium not available")
+    return exe
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (Debian's package) driven by Playwright; no network for the pages."""
+    exe = chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=exe, args=[
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

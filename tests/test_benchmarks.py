@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from .conftest import ROOT, _chromium, _neo4j_uri, dataset
+from .conftest import ROOT, chromium_or_skip, dataset, neo4j_test_uri
 
 pytestmark = pytest.mark.slow
 
@@ -101,22 +101,14 @@ def test_bench_successor_accuracy(bench):
 
 @pytest.mark.browser
 def test_bench_view(bench):
-    if not _chromium():  # the benchmark itself runs the chromium on PATH, as the README's command does
-        if os.environ.get("NETINV_REQUIRE_BROWSER") == "1":
-            pytest.fail("NETINV_REQUIRE_BROWSER=1 but no Chromium was found")
-        pytest.skip("no Chromium (set NETINV_CHROMIUM)")
+    chromium_or_skip()  # the benchmark finds it as the suite does (NETINV_CHROMIUM, else on PATH)
     out = bench("bench_view.py", "--people", "200", result="view")
     assert out["nodes_drawn"] > 0 and not out["errors"] and out["browser_stable_ms"] > 0
 
 
 @pytest.fixture
 def neo4j_uri() -> str:
-    uri = _neo4j_uri()
-    if not uri:
-        if os.environ.get("NETINV_REQUIRE_NEO4J") == "1":
-            pytest.fail("NETINV_REQUIRE_NEO4J=1 but NETINV_TEST_NEO4J_URI is not set")
-        pytest.skip("no Neo4j server (set NETINV_TEST_NEO4J_URI, see scripts/neo4j-local)")
-    return uri
+    return neo4j_test_uri()
 
 
 @pytest.mark.neo4j
