@@ -7,8 +7,11 @@
 A bad row never disappears: without ``quarantine=True`` any bad row raises
 :class:`~netinv.errors.InvalidRecords` naming every failing file and row; with it, the rejected
 rows come back in ``batch.problems`` (to be written with :func:`write_quarantine`) and the good
-rows are loaded.  A file that cannot be used at all (missing column, wrong encoding, naive times
-without a zone) raises :class:`~netinv.errors.SourceError` either way.
+rows are loaded.  Rows that a profile's ``where`` (``--where COLUMN=VALUE``) does not select are
+not records of the kind at all (a failed transaction, a victim in a case file): they are left out,
+counted per file and value in ``batch.notes`` and in each file's ``left_out``, and never rejected.
+A file that cannot be used at all (missing column, wrong encoding, naive times without a zone)
+raises :class:`~netinv.errors.SourceError` either way.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import csv
 import hashlib
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -51,6 +54,8 @@ class SourceFile:
     accepted: int
     rejected: int
     blank_rows: int
+    #: rows that the profile's ``where`` did not select (``rows = accepted + rejected + left_out``)
+    left_out: int = 0
 
 
 @dataclass
@@ -67,6 +72,8 @@ class Batch:
     cleared: list[RowProblem] = field(default_factory=list)
     #: the time zone that times written without an offset were read in (the profile's or ``tz``)
     tz: str | None = None
+    #: rows of all files that the profile's ``where`` did not select
+    left_out: int = 0
 
     @property
     def reasons(self) -> Counter:
@@ -338,6 +345,44 @@ def _validate(typed: pd.DataFrame, kind: str, errs: _Errors, ok: np.ndarray) -> 
             errs.reasons[typed.index.get_loc(idx)].append((str(r["column"]), f"{check} (value {value!r})"))
 
 
+def _select(raw: RawTable, where: dict[str, tuple[str, ...]]) -> tuple[RawTable, dict[str, Counter]]:
+    """The rows of ``raw`` that ``where`` selects, and for each column how many of the other rows
+    held each value (a row counts under the first column that leaves it out)."""
+    if not where:
+        return raw, {}
+    frame = raw.frame
+    keep = np.ones(len(frame), dtype=bool)
+    left: dict[str, Counter] = {}
+    for col, allowed in where.items():
+        if col not in frame.columns:
+            raise SourceError(str(raw.path), f"--where {col}=...: the file has no column {col!r}; it has "
+                                             + ", ".join(repr(h) for h in frame.columns))
+        values = frame[col].astype("string").str.strip()
+        ok = values.isin(allowed).to_numpy(dtype=bool, na_value=False)
+        out = values[keep & ~ok].fillna("").replace("", "(empty)")
+        left[col] = Counter(out.value_counts(sort=True).to_dict())
+        keep &= ok
+    return replace(raw, frame=frame.loc[keep].reset_index(drop=True), rows=raw.rows[keep]), left
+
+
+def _where_note(path, where: dict[str, tuple[str, ...]], left: dict[str, Counter], kept: int,
+                shown: int = 8) -> str | None:
+    n = sum(sum(c.values()) for c in left.values())
+    if not n:
+        return None
+    spec = " ".join(f"{col}={'|'.join(vals)}" for col, vals in where.items())
+    parts = []
+    for col, counts in left.items():
+        top = counts.most_common(shown)
+        more = len(counts) - len(top)
+        if top:
+            parts.append(f"{col} " + ", ".join(f"{v} ×{c:,}" for v, c in top)
+                         + (f" and {more:,} other value(s)" if more else ""))
+    head = (f"{path}: {n:,} row(s) left out by --where {spec}" if kept else
+            f"{path}: no row selected by --where {spec}; all {n:,} left out")
+    return f"{head} ({'; '.join(parts)})"
+
+
 def _adapt_file(raw: RawTable, kind: str, profile: Profile, keep_invalid: set[str]):
     rk = record_kind(kind)
     typed, errs = _adapt(raw, rk, profile)
@@ -396,6 +441,7 @@ def read_records(
     delimiter: str | None = None,
     constants: dict[str, str] | None = None,
     sheet: str | None = None,
+    where: dict[str, tuple[str, ...]] | None = None,
     quarantine: bool = False,
     keep_invalid: Iterable[str] = (),
     progress: Callable[[str], None] | None = None,
@@ -410,12 +456,16 @@ def read_records(
     ``keep_invalid`` names fields (never the ones that define a record, such as caller or
     amount) whose invalid values are cleared, keeping the row: each such row is listed in
     ``batch.cleared`` (and written to the quarantine file), so nothing changes unreported.
+
+    ``where`` (column header: the values to keep) adds to the profile's: only rows holding one of
+    those values in each such column are read; the others are counted and named in
+    ``batch.notes`` (per file and value) and in each file's ``left_out``.
     """
     rk = record_kind(kind)
     prof = profile if isinstance(profile, Profile) else get_profile(profile, kind)
     prof = prof.for_kind(kind).with_options(
         mapping=mapping, region=region, raw_ids=raw_ids, tz=tz, time_format=time_format,
-        encoding=encoding, delimiter=delimiter, constants=constants, sheet=sheet,
+        encoding=encoding, delimiter=delimiter, constants=constants, sheet=sheet, where=where,
     )
     for option, given in (("--map", mapping), ("--constant", constants)):
         for k in (given or {}):
@@ -438,6 +488,11 @@ def read_records(
         if progress:
             progress(str(path))
         raw = read_table(path, prof)
+        raw, left = _select(raw, prof.where)
+        left_out = sum(sum(c.values()) for c in left.values())
+        note = _where_note(path, prof.where, left, len(raw.frame))
+        if note:
+            notes.append(note)
         typed, errs, kept = _adapt_file(raw, kind, prof, keep)
         bad = errs.bad()
         ok = ~bad
@@ -474,8 +529,8 @@ def read_records(
             notes.append(f"{path}: {raw.blank_rows} blank line(s) skipped")
         sources.append(SourceFile(
             path=str(Path(path).resolve()), sha256=raw.sha256, size=raw.size, encoding=raw.encoding, kind=kind,
-            profile=prof.name, rows=len(raw.frame) + len(raw.problems), accepted=int(ok.sum()),
-            rejected=int(bad.sum()) + len(raw.problems), blank_rows=raw.blank_rows,
+            profile=prof.name, rows=len(raw.frame) + len(raw.problems) + left_out, accepted=int(ok.sum()),
+            rejected=int(bad.sum()) + len(raw.problems), blank_rows=raw.blank_rows, left_out=left_out,
         ))
     problems.sort(key=lambda p: (p.file, p.row))
     if problems and not quarantine:
@@ -485,7 +540,8 @@ def read_records(
     records["record_id"] = records["record_id"].astype("string")
     provenance = pd.concat(provs, ignore_index=True).drop_duplicates(["record_id", "file_sha256", "row"])
     return Batch(kind, records, provenance.reset_index(drop=True), sources, problems, notes, cleared,
-                 tz=prof.tz if kind in ("calls", "transfers") else None)
+                 tz=prof.tz if kind in ("calls", "transfers") else None,
+                 left_out=sum(s.left_out for s in sources))
 
 
 def write_quarantine(problems: Sequence[RowProblem], path: str | Path) -> Path:

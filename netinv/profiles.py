@@ -42,7 +42,8 @@ from typing import Any, Iterable
 from .errors import ProfileError
 from .schema import KIND_NAMES, record_kind
 
-__all__ = ["Profile", "Statement", "BUILTIN_PROFILES", "get_profile", "load_profile", "parse_map"]
+__all__ = ["Profile", "Statement", "BUILTIN_PROFILES", "get_profile", "load_profile", "parse_map",
+           "parse_where"]
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,10 @@ class Profile:
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     statement: Statement | None = None
     description: str = ""
+    #: the rows to read: column header -> the values it must hold (any of them).  Rows that hold
+    #: another value are left out, counted per value and reported, never rejected: a bank
+    #: statement's failed transactions, a case file's victims and witnesses
+    where: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def candidates(self, field_name: str) -> tuple[str, ...]:
         """Headers that may hold ``field_name``; the canonical name itself is always one."""
@@ -125,6 +130,7 @@ class Profile:
         delimiter: str | None = None,
         constants: dict[str, str] | None = None,
         sheet: str | None = None,
+        where: dict[str, tuple[str, ...]] | None = None,
     ) -> "Profile":
         """A copy with command-line options applied on top (given options win)."""
         changes: dict[str, Any] = {}
@@ -149,6 +155,8 @@ class Profile:
             changes["delimiter"] = delimiter
         if sheet is not None:
             changes["sheet"] = sheet
+        if where:  # a column given on the command line takes the values given there
+            changes["where"] = {**self.where, **where}
         return replace(self, **changes) if changes else self
 
     @classmethod
@@ -176,6 +184,10 @@ class Profile:
                     f"(fields: {', '.join(record_kind(kind).field_names)})"
                 )
         d["columns"] = cols
+        d["where"] = {str(k): _alts(v) for k, v in (d.get("where") or {}).items()}
+        empty = [k for k, v in d["where"].items() if not v]
+        if empty:
+            raise ProfileError(f"{origin}: [where] {empty[0]} lists no value to keep")
         if d.get("statement") is not None:
             d["statement"] = Statement.from_dict(d["statement"])
         d.setdefault("name", origin)
@@ -195,6 +207,18 @@ def parse_map(items: Iterable[str], option: str = "--map", value_name: str = "Co
         if not eq or not key or not value:
             raise ProfileError(f"{option} expects field={value_name}, got {item!r}")
         out[key] = value
+    return out
+
+
+def parse_where(items: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Parse ``--where COLUMN=VALUE`` options: the values given for one column are alternatives."""
+    out: dict[str, tuple[str, ...]] = {}
+    for item in items:
+        key, eq, value = item.partition("=")
+        key, value = key.strip(), value.strip()
+        if not eq or not key or not value:
+            raise ProfileError(f"--where expects COLUMN=VALUE, got {item!r}")
+        out[key] = out.get(key, ()) + (value,)
     return out
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from netinv.adapters import read_records, record_ids, write_quarantine
 from netinv.errors import InvalidRecords, ProfileError, SourceError
-from netinv.profiles import Profile, get_profile, load_profile, parse_map
+from netinv.profiles import Profile, get_profile, load_profile, parse_map, parse_where
 
 from .conftest import write_csv
 
@@ -183,6 +183,55 @@ def test_bank_statement_memos_are_read_and_never_split_a_transfer(tmp_path):
         assert len(r) == 2 and r["memo"].iloc[0] == memo and pd.isna(r["memo"].iloc[1])
         assert set(r["record_id"]) == set(plain.records["record_id"])  # memos leave the identity alone
     assert plain.records["memo"].isna().all()
+
+
+def test_where_reads_only_the_selected_rows_and_counts_the_rest(tmp_path):
+    # a statement lists failed and reversed transactions beside the ones that went through: they
+    # are not transfers.  --where 交易状态=成功 reads the rest; the others are left out, counted by
+    # value, never rejected, even where their values would not parse (the failed row's amount)
+    text = STATEMENT_A.replace("余额\n", "余额,交易状态\n", 1).replace(",100\n", ",100,成功\n").replace(
+        ",300\n", ",300, 成功 \n")
+    text += ("6222000011112222,张三,2024-03-07 09:00:00,???,借,6222000077778888,赵六,人民币,网银转账,300,失败\n"
+             "6222000011112222,张三,2024-03-07 09:05:00,80.00,借,6222000077778888,赵六,人民币,网银转账,220,冲正\n"
+             "6222000011112222,张三,2024-03-07 09:09:00,60.00,借,6222000077778888,赵六,人民币,网银转账,160,\n")
+    f = write_csv(tmp_path / "a.csv", text, encoding="gbk")
+    with pytest.raises(InvalidRecords, match="row 4"):  # read whole, the failed row's amount stops the load
+        read_records("transfers", [f], "bank-cn")
+    b = read_records("transfers", [f], "bank-cn", where={"交易状态": ("成功",)})
+    plain = read_records("transfers", [write_csv(tmp_path / "p.csv", STATEMENT_A, encoding="gbk")], "bank-cn")
+    assert set(b.records["record_id"]) == set(plain.records["record_id"]) and not b.problems
+    assert sorted(b.provenance["row"]) == [2, 3]  # rows numbered as in the file, not as selected
+    src = b.sources[0]
+    assert (src.rows, src.accepted, src.rejected, src.left_out, b.left_out) == (5, 2, 0, 3, 3)
+    assert b.notes == [f"{f}: 3 row(s) left out by --where 交易状态=成功 (交易状态 失败 ×1, 冲正 ×1, (empty) ×1)"]
+    # two values for one column are alternatives; two columns must both hold
+    b = read_records("transfers", [f], "bank-cn", where={"交易状态": ("成功", "冲正"), "交易渠道": ("网银转账",)},
+                     quarantine=True)
+    assert len(b.records) == 2 and b.left_out == 3 and not b.problems
+    assert "(交易状态 失败 ×1, (empty) ×1; 交易渠道 手机银行 ×1)" in b.notes[0]
+    # a value that nothing holds leaves the whole file out, and the note names what it holds
+    b = read_records("transfers", [f], "bank-cn", where={"交易状态": ("SUCCESS",)})
+    assert b.records.empty
+    assert b.notes[0].startswith(f"{f}: no row selected by --where 交易状态=SUCCESS; all 5 left out")
+    with pytest.raises(SourceError, match="--where 状态=...: the file has no column '状态'; it has '交易卡号'"):
+        read_records("transfers", [f], "bank-cn", where={"状态": ("成功",)})
+
+
+def test_where_in_a_profile_and_on_the_command_line(tmp_path):
+    prof = tmp_path / "p.toml"
+    prof.write_text('name = "bank-ok"\nkind = "transfers"\n[where]\n"交易状态" = ["成功", "交易成功"]\n',
+                    encoding="utf-8")
+    p = load_profile(prof)
+    assert p.where == {"交易状态": ("成功", "交易成功")}
+    assert p.with_options(where={"交易状态": ("失败",)}).where == {"交易状态": ("失败",)}
+    assert p.with_options(where={"渠道": ("网银",)}).where == {"交易状态": ("成功", "交易成功"), "渠道": ("网银",)}
+    prof.write_text('name = "x"\n[where]\n"交易状态" = []\n', encoding="utf-8")
+    with pytest.raises(ProfileError, match="lists no value to keep"):
+        load_profile(prof)
+    assert parse_where(["交易状态=成功", "交易状态 = 交易成功", "渠道=网银"]) == {
+        "交易状态": ("成功", "交易成功"), "渠道": ("网银",)}
+    with pytest.raises(ProfileError, match="--where expects COLUMN=VALUE"):
+        parse_where(["交易状态"])
 
 
 def test_bank_statement_unknown_flag(tmp_path):

@@ -399,6 +399,25 @@ def test_locked_workspace_is_a_clear_error(tmp_path):
     del duckdb
 
 
+def test_load_where_names_what_it_left_out(tmp_path):
+    f = dataset("amlsim_small_export", "transactions.csv")
+    ws = f"embedded:{tmp_path / 'w.duckdb'}"
+    r = run("load", "transfers", f, "--profile", "examples/profiles/amlsim_export.toml", "--where", "tx_type=WIRE",
+            "--where", "tx_type=TRANSFER", "--store", ws)
+    assert "2,480 new transfers record(s)" in r.output and "7,853 row(s) left out by --where" in r.output
+    assert "7,853 row(s) left out by --where tx_type=WIRE|TRANSFER (tx_type CREDIT ×4,055, DEPOSIT ×3,798)" \
+        in " ".join(r.output.split())
+    r = run("status", "--store", ws, "--out", tmp_path / "files.csv")
+    assert "left_out" in r.output and "7,853" in r.output
+    assert pd.read_csv(tmp_path / "files.csv")["left_out"].tolist() == [7_853]
+    run("report", "--out", tmp_path / "r.html", "--store", ws)
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<th>left out</th>" in html and '<td class="num">7853</td>' in html
+    r = run("load", "transfers", f, "--profile", "examples/profiles/amlsim_export.toml", "--where", "tx_type",
+            "--store", ws, ok=False)
+    assert r.exit_code == 1 and "--where expects COLUMN=VALUE, got 'tx_type'" in r.output
+
+
 def test_status_sums_up_many_files_per_folder_and_lists_each_on_request(tmp_path, small_case):
     from netinv.cli import STATUS_FILES
     from netinv.store import EmbeddedStore

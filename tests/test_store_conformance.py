@@ -14,7 +14,7 @@ from netinv.errors import InvalidRecords, StoreError
 from netinv.store import Window
 from netinv.workflow import load_files, load_generated
 
-from .conftest import write_csv
+from .conftest import dataset, write_csv
 
 CALLS = ("caller,callee,start,duration_s,kind,cell_id,imei\n"
          "A,B,2024-01-01T10:00:00Z,60,voice,c1,i1\n"
@@ -194,6 +194,21 @@ def test_generated_case_loads_consistently(store, small_case):
     accepted = folders.groupby("kind")["accepted"].sum()
     assert [accepted[k] for k in ("calls", "arrests", "holders")] == [c["calls"], c["arrests"], c["holders"]]
     assert accepted["transfers"] >= c["transfers"]  # a transfer in both banks' statements is one transfer
+
+
+def test_rows_left_out_by_where_are_counted_and_the_selection_kept(store):
+    # the AMLSim export: 10,333 rows, of which 2,128 wires and 352 transfers; read only those
+    from netinv.store.base import load_options
+
+    f = dataset("amlsim_small_export", "transactions.csv")
+    result, batch = load_files(store, "transfers", [f], profile="examples/profiles/amlsim_export.toml",
+                               where={"tx_type": ("WIRE", "TRANSFER")})
+    assert result.records_new == store.counts()["transfers"] == 2_480 and batch.left_out == 7_853
+    src = store.sources().iloc[0]
+    assert (src["rows"], src["accepted"], src["rejected"], src["left_out"]) == (10_333, 2_480, 0, 7_853)
+    assert store.sources_by_folder()["left_out"].tolist() == [7_853]
+    assert load_options(store.loads())[0]["where"] == {"tx_type": ["WIRE", "TRANSFER"]}
+    assert set(store.records("transfers")["channel"]) == {"WIRE", "TRANSFER"}
 
 
 def test_windows_count_days_in_the_case_time_zone(store, tmp_path):

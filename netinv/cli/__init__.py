@@ -58,7 +58,8 @@ def status(store: Optional[str] = STORE,
                                       f"{STATUS_FILES} files are summed up per folder, kind, profile and authority."),
            out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Also write every file loaded to this "
                                                    "CSV file: path first, full SHA-256, size, encoding, kind, profile, "
-                                                   "rows, accepted, rejected, loaded_at (UTC), authority, load_id.")):
+                                                   "rows, accepted, rejected, left_out, loaded_at (UTC), authority, "
+                                                   "load_id.")):
     """Show what the workspace holds and which files it came from.
 
     Example:
@@ -84,10 +85,13 @@ def status(store: Optional[str] = STORE,
         src = sources.copy()
         src["sha256"] = src["file_sha256"].str.slice(0, 12)
         src["loaded_at"] = pd.to_datetime(src["loaded_at"], utc=True).dt.strftime("%Y-%m-%d %H:%M")
-        out.print(frame_table(src[["path", "kind", "profile", "rows", "accepted", "rejected", "sha256", "loaded_at",
-                                   "authority"]], title="files loaded"))
+        cols = ["path", "kind", "profile", "rows", "accepted", "rejected", "left_out", "sha256", "loaded_at",
+                "authority"]
+        out.print(frame_table(src[[c for c in cols if c != "left_out" or src[c].any()]], title="files loaded"))
     elif len(sources):
         folders = files_by_folder(sources)
+        if not folders["left_out"].any():
+            folders = folders.drop(columns="left_out")
         for c in ("first_loaded", "last_loaded"):
             folders[c] = folders[c].dt.strftime("%Y-%m-%d %H:%M")
         out.print(frame_table(folders, title=f"files loaded: {len(sources):,} in {len(folders):,} group(s)"))
@@ -99,7 +103,7 @@ def status(store: Optional[str] = STORE,
                   "(netinv decisions)", markup=False)
     if out_file is not None:
         cols = ["path", "file_sha256", "size", "encoding", "kind", "profile", "rows", "accepted", "rejected",
-                "loaded_at", "authority", "load_id"]
+                "left_out", "loaded_at", "authority", "load_id"]
         write_csv(sources[[c for c in cols if c in sources.columns]], out_file)
         out.print(f"wrote {len(sources):,} files to {out_file}", markup=False)
 

@@ -8,7 +8,7 @@ from typing import List, Optional
 import pandas as pd
 import typer
 
-from ..profiles import parse_map
+from ..profiles import parse_map, parse_where
 from ..schema import RECORD_KINDS
 from ..store import open_store
 from ..workflow import load_files
@@ -20,9 +20,11 @@ _EXAMPLES = {
     "calls": "netinv load calls cdr.csv --profile cdr-cn\n\n"
              "netinv load calls cdr.csv --map caller=From --map callee=To --map start=Datetime "
              "--map duration_s='Duration(seconds)' --time-format '%Y%m%d %H%M' --tz UTC --raw-ids",
-    "transfers": "netinv load transfers statements/*.csv --profile bank-cn --authority 'Order 2024-17'",
+    "transfers": "netinv load transfers statements/*.csv --profile bank-cn --authority 'Order 2024-17'\n\n"
+                 "netinv load transfers statements/*.csv --profile bank-cn --where 交易状态=成功",
     "holders": "netinv load holders subscribers.xlsx --profile holders-cn",
-    "arrests": "netinv load arrests arrests.csv --profile case-cn",
+    "arrests": "netinv load arrests arrests.csv --profile case-cn\n\n"
+               "netinv load arrests persons.csv --profile case-cn --where 人员类别=犯罪嫌疑人",
 }
 
 
@@ -55,6 +57,11 @@ def _make(kind: str):
                                                        "or epoch / epoch_ms."),
         encoding: Optional[str] = typer.Option(None, "--encoding", help="Text encoding of CSV files, e.g. utf-8, gbk."),
         delimiter: Optional[str] = typer.Option(None, "--delimiter", help="CSV field separator (default: detected)."),
+        where: List[str] = typer.Option([], "--where",
+                                        help="COLUMN=VALUE: read only the rows holding VALUE in COLUMN (a header of "
+                                             "the file), e.g. a statement's 交易状态=成功; repeat a column for "
+                                             "more values. The other rows are left out, counted and named by value, "
+                                             "never rejected."),
         sheet: Optional[str] = typer.Option(None, "--sheet", help="Excel sheet to read (default: the workbook's "
                                                                   "only sheet with data)."),
         quarantine: Optional[Path] = typer.Option(None, "--quarantine", "-q",
@@ -78,10 +85,12 @@ def _make(kind: str):
                     mapping=parse_map(map_), constants=parse_map(constant, "--constant", "VALUE"),
                     region=region, raw_ids=raw_ids, tz=tz, time_format=time_format,
                     encoding=encoding, delimiter=delimiter, sheet=sheet, keep_invalid=keep_invalid,
+                    where=parse_where(where) or None,
                 )
                 uri = st.uri
         files_df = pd.DataFrame([{
             "file": s.path, "encoding": s.encoding, "rows": s.rows, "accepted": s.accepted, "rejected": s.rejected,
+            **({"left out": s.left_out} if batch.left_out else {}),
         } for s in batch.sources])
         out.print(frame_table(files_df, title=f"{kind}: {len(batch.sources)} file(s) read"))
         out.print(f"{result.records_new:,} new {kind} record(s), {result.records_existing:,} already in the workspace, "
@@ -89,6 +98,9 @@ def _make(kind: str):
         if result.rejected:
             reasons = ", ".join(f"{n} {r}" for r, n in sorted(result.reasons.items(), key=lambda x: -x[1]))
             out.print(f"{result.rejected:,} row(s) rejected ({reasons}); written to {quarantine}", markup=False)
+        if batch.left_out:
+            out.print(f"{batch.left_out:,} row(s) left out by --where (each file's values in the notes below)",
+                      markup=False)
         for note in batch.notes:
             err.print(f"note: {note}", markup=False, soft_wrap=True)
 

@@ -238,13 +238,13 @@ class GraphStore(abc.ABC):
 
     @abc.abstractmethod
     def sources(self) -> pd.DataFrame:
-        """Every file loaded: path, sha256, size, encoding, kind, profile, rows, accepted, rejected, loaded_at and
-        authority."""
+        """Every file loaded: path, sha256, size, encoding, kind, profile, rows, accepted, rejected, left_out
+        (rows a ``--where`` did not select: ``rows - accepted - rejected``), loaded_at and authority."""
 
     def sources_by_folder(self) -> pd.DataFrame:
         """:meth:`sources` summed up per folder, kind, profile and authority (a case with one bank
         statement per account loads a thousand files from one folder): ``folder, kind, profile,
-        authority, files, rows, accepted, rejected, first_loaded, last_loaded``, in the order of
+        authority, files, rows, accepted, rejected, left_out, first_loaded, last_loaded``, in the order of
         the first load."""
         return files_by_folder(self.sources())
 
@@ -449,8 +449,8 @@ def _true(mask) -> np.ndarray:
 
 def files_by_folder(sources: pd.DataFrame) -> pd.DataFrame:
     """The rows of :meth:`GraphStore.sources` summed up per folder, kind, profile and authority."""
-    cols = ["folder", "kind", "profile", "authority", "files", "rows", "accepted", "rejected", "first_loaded",
-            "last_loaded"]
+    cols = ["folder", "kind", "profile", "authority", "files", "rows", "accepted", "rejected", "left_out",
+            "first_loaded", "last_loaded"]
     if sources.empty:
         return pd.DataFrame(columns=cols)
     src = sources.assign(folder=[str(PurePath(str(p)).parent) for p in sources["path"]],
@@ -458,9 +458,10 @@ def files_by_folder(sources: pd.DataFrame) -> pd.DataFrame:
     keys = ["folder", "kind", "profile", "authority"]
     out = (src.groupby(keys, dropna=False, sort=False)
            .agg(files=("path", "size"), rows=("rows", "sum"), accepted=("accepted", "sum"),
-                rejected=("rejected", "sum"), first_loaded=("loaded_at", "min"), last_loaded=("loaded_at", "max"))
+                rejected=("rejected", "sum"), left_out=("left_out", "sum"), first_loaded=("loaded_at", "min"),
+                last_loaded=("loaded_at", "max"))
            .reset_index())
-    for c in ("files", "rows", "accepted", "rejected"):
+    for c in ("files", "rows", "accepted", "rejected", "left_out"):
         out[c] = out[c].astype(np.int64)
     return out.sort_values(["first_loaded", "folder"], kind="stable").reset_index(drop=True)[cols]
 

@@ -258,7 +258,8 @@ class EmbeddedStore(GraphStore):
     def sources(self) -> pd.DataFrame:
         return self._df(
             "SELECT s.path, s.file_sha256, s.size, s.encoding, s.kind, s.profile, s.rows, s.accepted, s.rejected, "
-            "l.finished_at AS loaded_at, l.authority, s.load_id FROM sources s LEFT JOIN loads l USING (load_id) "
+            "s.rows - s.accepted - s.rejected AS left_out, l.finished_at AS loaded_at, l.authority, s.load_id "
+            "FROM sources s LEFT JOIN loads l USING (load_id) "
             "ORDER BY loaded_at, s.path"
         )
 

@@ -89,9 +89,10 @@ def render_report(
     src = sources.copy()
     if "loaded_at" in src:
         src["loaded_at"] = pd.to_datetime(src["loaded_at"], utc=True).dt.strftime("%Y-%m-%d %H:%M UTC")
+    left_out = bool("left_out" in src and (src["left_out"] > 0).any())  # rows a --where did not select
     src = src.astype(object).where(src.notna(), "")
     body = Markup(env().get_template("report.html").render(
-        cards=cards, sources=src.to_dict("records"), sections=list(sections),
+        cards=cards, sources=src.to_dict("records"), sections=list(sections), left_out=left_out,
         manifest=json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
     ))
     html = page(title, body, subtitle=subtitle)
