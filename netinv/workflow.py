@@ -13,6 +13,8 @@ from typing import Callable, Sequence
 import pandas as pd
 
 from .adapters import Batch, read_records, write_quarantine
+from .callmatch import DETECT_WITHIN_S, match_calls
+from .errors import ProfileError
 from .folders import make_folder
 from .network import Network
 from .store import GraphStore, LoadResult, open_store
@@ -34,13 +36,20 @@ def load_files(
     quarantine: str | Path | None = None,
     authority: str | None = None,
     progress: Progress | None = None,
+    same_call_within: float | None = None,
     **options,
 ) -> tuple[LoadResult, Batch]:
     """Read ``files`` as ``kind`` records and write them to ``store`` in one transaction.
 
     With ``quarantine`` set, rejected rows (and rows kept with a cleared value) are appended to
     that CSV file and the rest is loaded; without it any bad row stops the load before a write.
+
+    Calls: a row of one file within ``same_call_within`` seconds (start and duration) of a call
+    between the same phones in another file, or in the workspace, is loaded as that call
+    (:mod:`netinv.callmatch`); without it such rows within 2 s are only named in the notes.
     """
+    if same_call_within is not None and (kind != "calls" or same_call_within < 0):
+        raise ProfileError("--same-call-within takes a number of seconds >= 0, and only for calls")
     batch = read_records(kind, files, profile, quarantine=quarantine is not None, progress=progress, **options)
     if quarantine is not None and (batch.problems or batch.cleared):
         write_quarantine([*batch.problems, *batch.cleared], quarantine)
@@ -48,6 +57,12 @@ def load_files(
               "files": [str(f) for f in files], **{k: v for k, v in options.items() if v not in (None, (), [], {})}}
     if batch.tz:  # the zone naive times were read in, also where it came from the profile
         params["tz"] = batch.tz
+    if kind == "calls":
+        merge = same_call_within is not None
+        matched = match_calls(store, batch, same_call_within if merge else DETECT_WITHIN_S, merge=merge)
+        batch.notes.extend(matched.notes)
+        if merge:
+            params["same_call_within"] = same_call_within
     result = store.write(batch, authority=authority, options=params)
     return result, batch
 

@@ -125,6 +125,21 @@ def small_case(tmp_path_factory):
     return generate(out, seed=11, people=50)
 
 
+# one call between two investigated phones, as the caller's carrier and as the callee's print it:
+# another cell, a second later, a second longer.  15:00:00 and 15:00:01 in A's records are two
+# calls (one file never prints a call twice); B's 15:00:01 of 10 s is the first of them (the same
+# duration), and its 18:00 call is in B's records only
+CARRIER_A = ("caller,callee,start,duration_s,cell_id\n"
+             "13800138000,13900139000,2024-03-05 14:03:22,75,A1\n"
+             "13800138000,13900139000,2024-03-05 15:00:00,10,A1\n"
+             "13800138000,13900139000,2024-03-05 15:00:01,12,A1\n"
+             "13800138000,13700137000,2024-03-05 16:00:00,30,A2\n")
+CARRIER_B = ("caller,callee,start,duration_s,cell_id\n"
+             "13800138000,13900139000,2024-03-05 14:03:23,76,B7\n"
+             "13800138000,13900139000,2024-03-05 15:00:01,10,B7\n"
+             "13800138000,13900139000,2024-03-05 18:00:00,5,B7\n")
+
+
 def write_csv(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.write_bytes(text.encode(encoding))
     return path

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from netinv.cli import app
 
-from .conftest import dataset, write_csv
+from .conftest import CARRIER_A, CARRIER_B, dataset, write_csv
 
 runner = CliRunner()
 
@@ -416,6 +416,18 @@ def test_load_where_names_what_it_left_out(tmp_path):
     r = run("load", "transfers", f, "--profile", "examples/profiles/amlsim_export.toml", "--where", "tx_type",
             "--store", ws, ok=False)
     assert r.exit_code == 1 and "--where expects COLUMN=VALUE, got 'tx_type'" in r.output
+
+
+def test_load_same_call_within(tmp_path):
+    a, b = write_csv(tmp_path / "a.csv", CARRIER_A), write_csv(tmp_path / "b.csv", CARRIER_B)
+    ws = f"embedded:{tmp_path / 'w.duckdb'}"
+    r = run("load", "calls", a, b, "--region", "CN", "--tz", "Asia/Shanghai", "--same-call-within", "2",
+            "--store", ws)
+    assert "5 new calls record(s), 0 already in the workspace, 7 new provenance entries" in r.output
+    assert "2 call(s) are calls of a.csv (the same caller and callee, start and duration within 2 s)" \
+        in " ".join(r.output.split())
+    r = run("load", "holders", a, "--same-call-within", "2", "--store", ws, ok=False)
+    assert r.exit_code == 1 and "only for calls" in r.output
 
 
 def test_status_sums_up_many_files_per_folder_and_lists_each_on_request(tmp_path, small_case):

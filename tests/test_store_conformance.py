@@ -6,15 +6,18 @@ same expected answers, on each store.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
 from netinv.adapters import read_records
-from netinv.errors import InvalidRecords, StoreError
-from netinv.store import Window
+from netinv.errors import InvalidRecords, ProfileError, StoreError
+from netinv.store import EmbeddedStore, Window
+from netinv.store.base import load_options
 from netinv.workflow import load_files, load_generated
 
-from .conftest import dataset, write_csv
+from .conftest import CARRIER_A, CARRIER_B, dataset, write_csv
 
 CALLS = ("caller,callee,start,duration_s,kind,cell_id,imei\n"
          "A,B,2024-01-01T10:00:00Z,60,voice,c1,i1\n"
@@ -198,8 +201,6 @@ def test_generated_case_loads_consistently(store, small_case):
 
 def test_rows_left_out_by_where_are_counted_and_the_selection_kept(store):
     # the AMLSim export: 10,333 rows, of which 2,128 wires and 352 transfers; read only those
-    from netinv.store.base import load_options
-
     f = dataset("amlsim_small_export", "transactions.csv")
     result, batch = load_files(store, "transfers", [f], profile="examples/profiles/amlsim_export.toml",
                                where={"tx_type": ("WIRE", "TRANSFER")})
@@ -209,6 +210,51 @@ def test_rows_left_out_by_where_are_counted_and_the_selection_kept(store):
     assert store.sources_by_folder()["left_out"].tolist() == [7_853]
     assert load_options(store.loads())[0]["where"] == {"tx_type": ["WIRE", "TRANSFER"]}
     assert set(store.records("transfers")["channel"]) == {"WIRE", "TRANSFER"}
+
+
+def test_the_same_call_in_both_phones_records_is_one_call(store, tmp_path):
+    a, b = write_csv(tmp_path / "a.csv", CARRIER_A), write_csv(tmp_path / "b.csv", CARRIER_B)
+    opts = {"region": "CN", "tz": "Asia/Shanghai"}
+    load_files(store, "calls", [a], **opts)
+    result, batch = load_files(store, "calls", [b], same_call_within=2, **opts)
+    assert (result.records_new, result.records_existing, result.provenance_new) == (1, 2, 3)
+    assert batch.notes == [f"{b}: 2 call(s) are calls of a.csv, in the workspace (the same caller and callee, "
+                           "start and duration within 2 s): each is kept as that one call, with both rows in its "
+                           "provenance"]
+    calls = store.records("calls").sort_values("start")
+    assert store.counts()["calls"] == 5 and calls["cell_id"].tolist() == ["A1", "A1", "A1", "A2", "B7"]
+    prov = store.provenance().merge(calls[["record_id", "start", "duration_s"]], on="record_id")
+    rows = {(Path(p).name, r): (t.strftime("%H:%M:%S"), d) for p, r, t, d in
+            zip(prov["path"], prov["row"], prov["start"].dt.tz_convert("Asia/Shanghai"), prov["duration_s"])}
+    # B's rows point at A's calls, which keep A's times: 14:03:22 for 75 s, and 15:00:00 for 10 s
+    assert rows[("b.csv", 2)] == rows[("a.csv", 2)] == ("14:03:22", 75)
+    assert rows[("b.csv", 3)] == rows[("a.csv", 3)] == ("15:00:00", 10)
+    assert rows[("b.csv", 4)] == ("18:00:00", 5)
+    assert store.network(level="phone").edges["count"].sum() == 5
+    assert load_options(store.loads())[1]["same_call_within"] == 2
+    # loading B again changes nothing
+    again, _ = load_files(store, "calls", [b], same_call_within=2, **opts)
+    assert (again.records_new, again.provenance_new, store.counts()["calls"]) == (0, 0, 5)
+
+
+def test_calls_in_two_files_are_named_and_kept_without_the_option(embedded, tmp_path):
+    a, b = write_csv(tmp_path / "a.csv", CARRIER_A), write_csv(tmp_path / "b.csv", CARRIER_B)
+    result, batch = load_files(embedded, "calls", [a, b], region="CN", tz="Asia/Shanghai")
+    assert result.records_new == 7
+    assert batch.notes == [f"{b}: 2 call(s) lie within 2 s (start and duration) of a call of a.csv between the same "
+                           "phones: probably one call in both phones' records, now counted twice; "
+                           "--same-call-within 2 loads each as one call"]
+    # in one load, a later file's rows are taken for an earlier file's calls: the same five calls
+    fresh = EmbeddedStore(tmp_path / "one.duckdb")
+    result, _ = load_files(fresh, "calls", [a, b], region="CN", tz="Asia/Shanghai", same_call_within=2)
+    assert (result.records_new, result.provenance_new) == (5, 7)
+    # within 0 s nothing here is one call: every pair differs in start or duration
+    zero = EmbeddedStore(tmp_path / "zero.duckdb")
+    assert load_files(zero, "calls", [a, b], region="CN", tz="Asia/Shanghai", same_call_within=0)[0].records_new == 7
+    with pytest.raises(ProfileError, match="only for calls"):
+        load_files(fresh, "transfers", [a], same_call_within=2)
+    for st in (fresh, zero):
+        st.close()
 
 
 def test_windows_count_days_in_the_case_time_zone(store, tmp_path):

@@ -18,6 +18,7 @@ app = typer.Typer(help="Load records into the workspace (one transaction per com
 
 _EXAMPLES = {
     "calls": "netinv load calls cdr.csv --profile cdr-cn\n\n"
+             "netinv load calls carrier_a.csv carrier_b.csv --profile cdr-cn --same-call-within 2\n\n"
              "netinv load calls cdr.csv --map caller=From --map callee=To --map start=Datetime "
              "--map duration_s='Duration(seconds)' --time-format '%Y%m%d %H%M' --tz UTC --raw-ids",
     "transfers": "netinv load transfers statements/*.csv --profile bank-cn --authority 'Order 2024-17'\n\n"
@@ -71,6 +72,12 @@ def _make(kind: str):
                                                help="Keep rows whose only problem is this field, with the value "
                                                     "cleared and reported (repeatable; one of: "
                                                     f"{', '.join(rk.clearable)})."),
+        same_call_within: Optional[float] = typer.Option(
+            None, "--same-call-within", metavar="SECONDS",
+            help="Calls only: a row within this many seconds (start and duration) of a call between the same "
+                 "phones in another file or in the workspace is that call as the other phone's records show it: "
+                 "load it as that call, its row added to the call's provenance. Without it, such rows within "
+                 "2 s are named in the notes."),
         authority: Optional[str] = typer.Option(None, "--authority",
                                                 help="The warrant or order under which the records were obtained "
                                                      "(kept with their provenance)."),
@@ -85,7 +92,7 @@ def _make(kind: str):
                     mapping=parse_map(map_), constants=parse_map(constant, "--constant", "VALUE"),
                     region=region, raw_ids=raw_ids, tz=tz, time_format=time_format,
                     encoding=encoding, delimiter=delimiter, sheet=sheet, keep_invalid=keep_invalid,
-                    where=parse_where(where) or None,
+                    where=parse_where(where) or None, same_call_within=same_call_within,
                 )
                 uri = st.uri
         files_df = pd.DataFrame([{

@@ -1,0 +1,179 @@
+"""The same call in two files: the caller's and the callee's records of one call.
+
+A call between two investigated phones is in both phones' call records: the caller's carrier
+prints it as he saw it (his cell, his handset), the callee's carrier as she did, and their
+switches' clocks and billing may differ by a second or two.  The two rows then differ in their
+cell, handset, start or duration, so they make two call records, and every count between the
+two phones doubles.
+
+:func:`match_calls` finds such pairs: the same caller and callee, start and duration each within
+``within`` seconds, rows of different files (two rows of one file are never taken for one call;
+a carrier does not print a call twice).  A call takes at most one row of each file; rows are
+matched greedily in time order, each to the call it fits best (the least difference in start
+plus duration).  With ``merge``, each new row
+so matched becomes a provenance entry of the call read first (from the workspace, else from the
+earlier file of the load), which keeps its own fields: the other row's cell, handset and times stay
+in that row of its file, which the provenance names.  Without ``merge`` the pairs are only counted
+and named in the load's notes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .adapters import Batch
+from .store import GraphStore, Window
+
+__all__ = ["match_calls", "CallMatches", "DETECT_WITHIN_S"]
+
+#: without --same-call-within, loads of calls still look for pairs this close and name them
+DETECT_WITHIN_S = 2
+
+
+@dataclass
+class CallMatches:
+    """The pairs found: ``pairs`` has one row per new call row taken for an earlier call
+    (``record_id``: the new record; ``same_as``: the earlier one; ``file``: the new row's file;
+    ``other_file``: the earlier call's), and the notes that describe them."""
+
+    pairs: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def _near(new: pd.DataFrame, old: pd.DataFrame, within: float) -> pd.DataFrame:
+    """The calls that have another between the same phones within ``within`` seconds (only these
+    can be one call with another), sorted by caller and callee, then time; ``stored``: from the
+    workspace.  Works on whole columns: a load of millions of calls has few such rows."""
+    if len(old):  # a record read again is the same record (object arrays: a hash table, not a scan per id)
+        again = pd.Index(new["record_id"].to_numpy(dtype=object)).get_indexer(old["record_id"].to_numpy(dtype=object))
+        old = old[again < 0]
+    cols = ["record_id", "caller", "callee", "start", "duration_s"]
+    both = pd.concat([old[cols].assign(stored=True), new[cols].assign(stored=False)], ignore_index=True)
+    t = both["start"].astype("datetime64[us, UTC]").astype("int64").to_numpy() / 1e6
+    caller = pd.factorize(both["caller"])[0].astype("int64")
+    callee = pd.factorize(both["callee"])[0].astype("int64")
+    pair = caller * (int(callee.max(initial=0)) + 1) + callee
+    ix = np.lexsort((t, pair))
+    close = np.zeros(len(ix), dtype=bool)  # within reach of the call before, between the same phones
+    close[1:] = (pair[ix][1:] == pair[ix][:-1]) & (np.diff(t[ix]) <= within)
+    near = ix[close | np.append(close[1:], False)]
+    out = both.iloc[near].reset_index(drop=True)
+    out["t"], out["pair"] = t[near], pair[near]
+    out["d"] = out["duration_s"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    return out
+
+
+def _with_files(near: pd.DataFrame, batch: Batch, store: GraphStore) -> pd.DataFrame:
+    """``near`` with the file each call was first read from and the order in which they count:
+    the workspace's calls first, then the load's by file."""
+    order = {s.sha256: i + 1 for i, s in enumerate(batch.sources)}
+    new_ids = set(near.loc[~near["stored"], "record_id"])
+    prov = batch.provenance[batch.provenance["record_id"].isin(new_ids)]  # in the order the files were read
+    files = dict(zip(prov["record_id"][::-1], prov["file_sha256"][::-1]))  # each record's first file
+    stored = near.loc[near["stored"], "record_id"]
+    if len(stored):
+        sp = store.provenance(stored)
+        files.update(zip(sp["record_id"][::-1], sp["file_sha256"][::-1]))
+    near = near.assign(file_sha256=near["record_id"].map(files))
+    near["order"] = np.where(near["stored"], 0, near["file_sha256"].map(order).fillna(len(order) + 1)).astype("int64")
+    ix = np.lexsort((near["order"].to_numpy(), near["t"].to_numpy(), near["pair"].to_numpy()))
+    return near.iloc[ix].reset_index(drop=True)
+
+
+def _match(both: pd.DataFrame, within: float) -> list[tuple[int, int]]:
+    """(row, the row of the call it is taken for) for every new row taken for another call."""
+    pair, t = both["pair"].to_numpy(), both["t"].to_numpy()
+    close = np.zeros(len(both), dtype=bool)  # within reach of the row before, between the same phones
+    close[1:] = (pair[1:] == pair[:-1]) & (t[1:] - t[:-1] <= within)
+    if not close.any():
+        return []
+    d, files = both["d"].to_numpy(), both["file_sha256"].to_numpy()
+    order, stored = both["order"].to_numpy(), both["stored"].to_numpy()
+    out = []
+    starts = np.flatnonzero(close & ~np.append(False, close[:-1]))  # each run's second row
+    for s in starts:
+        e = s
+        while e + 1 < len(close) and close[e + 1]:
+            e += 1
+        calls: list[list] = []  # [t, d, files, rows], in order of their first row
+        for i in range(s - 1, e + 1):
+            fits = [c for c in calls if t[i] - c[0] <= within and files[i] not in c[2]
+                    and (np.isnan(d[i]) or np.isnan(c[1]) or abs(d[i] - c[1]) <= within)]
+            if fits:  # the call it fits best
+                best = min(fits, key=lambda c: t[i] - c[0] + (0 if np.isnan(d[i]) or np.isnan(c[1])
+                                                                   else abs(d[i] - c[1])))
+                best[2].add(files[i])
+                best[3].append(i)
+            else:
+                calls.append([t[i], d[i], {files[i]}, [i]])
+        for c in calls:
+            if len(c[3]) > 1:
+                rows = sorted(c[3], key=lambda r: (order[r], t[r]))
+                out.extend((r, rows[0]) for r in rows[1:] if not stored[r])
+    return out
+
+
+def match_calls(store: GraphStore, batch: Batch, within: float, *, merge: bool) -> CallMatches:
+    """The rows of ``batch`` (calls) that are calls of the workspace or of an earlier file of the
+    load (see the module notes); with ``merge``, ``batch`` is changed so that each becomes a
+    provenance entry of that call."""
+    recs = batch.records
+    empty = CallMatches(pd.DataFrame(columns=["record_id", "same_as", "file", "other_file"]))
+    if batch.kind != "calls" or recs.empty:
+        return empty
+    existing = recs.iloc[:0]
+    if store.counts()["calls"]:
+        lo, hi = recs["start"].min(), recs["start"].max()
+        pad = pd.Timedelta(seconds=within + 1)
+        existing = store.calls_of(pd.concat([recs["caller"], recs["callee"]]).unique(),
+                                  Window(since=lo - pad, until=hi + pad))
+    near = _near(recs, existing, within)
+    if near.empty:
+        return empty
+    both = _with_files(near, batch, store)
+    found = _match(both, within)
+    if not found:
+        return empty
+    rows, reps = (np.array(x) for x in zip(*found))
+    pairs = pd.DataFrame({"record_id": both["record_id"].to_numpy()[rows],
+                          "same_as": both["record_id"].to_numpy()[reps],
+                          "file": both["file_sha256"].to_numpy()[rows],
+                          "other_file": both["file_sha256"].to_numpy()[reps],
+                          "stored": both["stored"].to_numpy()[reps]})
+    paths = {s.sha256: s.path for s in batch.sources}
+    if pairs["stored"].any():
+        src = store.sources()
+        paths = {**dict(zip(src["file_sha256"], src["path"])), **paths}
+    notes = []
+    for (f, other), g in pairs.groupby(["file", "other_file"], sort=False):
+        where = Path(paths.get(other, other)).name + (", in the workspace" if g["stored"].iloc[0] else "")
+        if merge:
+            notes.append(f"{paths.get(f, f)}: {len(g):,} call(s) are calls of {where} (the same caller and callee, "
+                         f"start and duration within {within:g} s): each is kept as that one call, with both rows "
+                         "in its provenance")
+        else:
+            notes.append(f"{paths.get(f, f)}: {len(g):,} call(s) lie within {within:g} s (start and duration) of a "
+                         f"call of {where} between the same phones: probably one call in both phones' records, "
+                         f"now counted twice; --same-call-within {within:g} loads each as one call")
+    if merge:
+        _merge(batch, pairs, existing)
+    return CallMatches(pairs.drop(columns="stored"), notes)
+
+
+def _merge(batch: Batch, pairs: pd.DataFrame, existing: pd.DataFrame) -> None:
+    """Make each paired new record a provenance entry of the call it was taken for."""
+    to = dict(zip(pairs["record_id"], pairs["same_as"]))
+    prov = batch.provenance.copy()
+    prov["record_id"] = prov["record_id"].map(lambda r: to.get(r, r)).astype("string")
+    batch.provenance = prov.drop_duplicates(["record_id", "file_sha256", "row"]).reset_index(drop=True)
+    recs = batch.records[~batch.records["record_id"].isin(set(to))]
+    stored = existing[existing["record_id"].isin(set(pairs["same_as"])) & ~existing["record_id"].isin(
+        set(recs["record_id"]))]
+    if len(stored):  # the workspace's call comes along, so that every store appends the new rows to it
+        stored = stored[[c for c in recs.columns if c in stored.columns]].astype(recs.dtypes.to_dict())
+        recs = pd.concat([recs, stored], ignore_index=True)
+    batch.records = recs.reset_index(drop=True)
