@@ -78,7 +78,7 @@ def load_generated(case_dir: str | Path, store: GraphStore, *, authority: str | 
         if not files:
             continue
         result, _ = load_files(store, step["kind"], files, profile=step["profile"], authority=authority,
-                               progress=progress)
+                               progress=progress, **step.get("options", {}))
         results.append(result)
     return results
 

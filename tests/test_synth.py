@@ -117,6 +117,36 @@ def test_lingering_old_phones_stay_in_use_and_change_nothing_else(tmp_path):
         generate(tmp_path / "x", people=20, lingering=1.5)
 
 
+def test_both_sides_calls_load_as_the_one_sided_case(tmp_path):
+    # both phones' records: a call to the other carrier's phone is in both files, as each side saw
+    # it.  Loaded with --same-call-within 2 (the manifest says so), the case has the calls and the
+    # phone network of the one-sided case to the last count; without it, every such call twice
+    from netinv.store import EmbeddedStore
+    from netinv.workflow import load_files, load_generated
+
+    one = generate(tmp_path / "one", seed=4, people=50)
+    two = generate(tmp_path / "two", seed=4, people=50, both_sides=True)
+    second = two.truth["callee_side_rows"]
+    assert second > 1000 and two.n_calls == one.n_calls
+    for f in ("case/arrests.csv", *two.manifest["loads"][3]["files"]):
+        assert (one.path / f).read_bytes() == (two.path / f).read_bytes(), f
+    rows = sum(len(pd.read_csv(two.path / f, dtype=str, encoding="gbk" if "_a" in f else "utf-8-sig"))
+               for f in two.manifest["loads"][2]["files"])
+    assert rows == one.n_calls + second
+    nets = []
+    for case in (one, two):
+        with EmbeddedStore(tmp_path / f"{case.path.name}.duckdb") as st:
+            load_generated(case.path, st)
+            assert st.counts()["calls"] == one.n_calls
+            nets.append(st.network(level="phone").edges.set_index(["source", "target", "layer"])["count"].sort_index())
+    pd.testing.assert_series_equal(nets[0], nets[1])
+    with EmbeddedStore(tmp_path / "twice.duckdb") as st:
+        _, batch = load_files(st, "calls", [two.path / f for f in two.manifest["loads"][2]["files"]],
+                              profile="cdr-cn")
+        assert st.counts()["calls"] == one.n_calls + second
+    assert f"{second:,} call(s) lie within 2 s" in " ".join(batch.notes)
+
+
 def test_rejects_tiny_cases_and_impossible_parameters(tmp_path):
     with pytest.raises(NetinvError, match="at least 20"):
         generate(tmp_path / "x", people=5)

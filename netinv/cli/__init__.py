@@ -143,6 +143,10 @@ def synth(
     lingering: float = typer.Option(0.0, "--lingering", min=0.0, max=1.0,
                                     help="Share of phone replacements whose old phone stays in use now and then "
                                          "(a handover rather than a clean switch)."),
+    both_sides: bool = typer.Option(False, "--both-sides",
+                                    help="A call to a phone of the other carrier is also in that carrier's file, "
+                                         "as the callee's side saw it (0-1 s later, 1 s longer or shorter); "
+                                         "load-case then loads the calls with --same-call-within 2."),
 ):
     """Generate a synthetic case with a known ground truth (carrier, bank and case-file formats).
 
@@ -154,7 +158,7 @@ def synth(
 
     with progress("generating") as step:
         case = generate(out_dir, seed=seed, people=people, background=background, days=days,
-                        target_calls=calls, lingering=lingering, progress=step)
+                        target_calls=calls, lingering=lingering, both_sides=both_sides, progress=step)
     statements = len(case.manifest['loads'][3]['files'])
     out.print(f"wrote {case.n_calls:,} call records and the bank statements of {statements} "
               f"accounts to {out_dir}; ground truth in {out_dir / 'ground_truth.json'}", markup=False)

@@ -73,8 +73,8 @@ def _make(kind: str):
                                                     "cleared and reported (repeatable; one of: "
                                                     f"{', '.join(rk.clearable)})."),
         same_call_within: Optional[float] = typer.Option(
-            None, "--same-call-within", metavar="SECONDS",
-            help="Calls only: a row within this many seconds (start and duration) of a call between the same "
+            None, "--same-call-within", metavar="SECONDS", hidden=kind != "calls",
+            help="A row within this many seconds (start and duration) of a call between the same "
                  "phones in another file or in the workspace is that call as the other phone's records show it: "
                  "load it as that call, its row added to the call's provenance. Without it, such rows within "
                  "2 s are named in the notes."),

@@ -216,7 +216,7 @@ MIN_DAYS = 7
 
 def generate(out: str | Path, seed: int = 1, people: int = 50, background: int | None = None,
              days: int = 90, target_calls: int | None = None, variants: bool = False,
-             lingering: float = 0.0, progress=None) -> GeneratedCase:
+             lingering: float = 0.0, both_sides: bool = False, progress=None) -> GeneratedCase:
     """Generate a case into folder ``out`` (created; existing generated files are replaced).
 
     ``people`` is the size of the trafficking network with its customers; ``background`` the
@@ -228,6 +228,11 @@ def generate(out: str | Path, seed: int = 1, people: int = 50, background: int |
     ``lingering``: the share of phone replacements after which the old phone stays in use now and
     then (a tenth of its user's calls to the end of the records: a handover, as the VAST 2008 crew
     made, rather than a clean switch); ``replacements`` in the truth say which (``old_lingers``).
+    With ``both_sides`` a call to a phone of the other carrier is also in that carrier's file, as
+    the callee's side saw it (her cell and handset, 0-1 s later, 1 s longer or shorter), as when
+    both phones' records are obtained; the manifest then loads the calls with
+    ``same_call_within=2`` and the truth counts those rows (``callee_side_rows``).  The rest of
+    the case is the same as without it.
     """
     if people < 20:
         raise NetinvError("people must be at least 20 (a source, two branches and their dealers)")
@@ -272,22 +277,28 @@ def generate(out: str | Path, seed: int = 1, people: int = 50, background: int |
     say("transfers")
     transfers = transfer_events(cast, rng, days, arrest_day)
     say("writing files")
-    call_files = write_calls(out, cast, calls, CASE_START)
+    call_files, second = write_calls(out, cast, calls, CASE_START,
+                                     both_sides=np.random.default_rng(seed + 104729) if both_sides else None)
     bank_files = write_statements(out, cast, transfers, CASE_START)
     case_files = write_case_files(out, arrests, holders, holders_b)
     params = {"seed": seed, "people": people, "background": background, "days": days, "target_calls": target_calls,
               "variants": variants, "lingering": lingering}
+    if both_sides:  # only where asked: the manifests of cases generated before stay as they were
+        params["both_sides"] = True
     manifest = {
         "generator": "netinv.synth",
         "params": params,
         "loads": [
             {"kind": "holders", "profile": "holders-cn", "files": case_files["holders"]},
             {"kind": "arrests", "profile": "case-cn", "files": case_files["arrests"]},
-            {"kind": "calls", "profile": "cdr-cn", "files": call_files},
+            {"kind": "calls", "profile": "cdr-cn", "files": call_files,
+             **({"options": {"same_call_within": 2}} if both_sides else {})},
             {"kind": "transfers", "profile": "bank-cn", "files": bank_files},
         ],
     }
     truth = _truth(cast, arrests, params, id_truth, lingering_phones)
+    if both_sides:
+        truth["callee_side_rows"] = second
     write_json(out / "manifest.json", manifest)
     write_json(out / "ground_truth.json", truth)
     return GeneratedCase(out, manifest, truth, len(calls), len(transfers))

@@ -40,41 +40,64 @@ def _local(start: pd.Timestamp, t: np.ndarray) -> pd.Series:
     return pd.Series((start + pd.to_timedelta(t, unit="s")).tz_convert(TZ).tz_localize(None))
 
 
-def write_calls(out: Path, cast: Cast, ev: pd.DataFrame, start: pd.Timestamp) -> list[str]:
+def write_calls(out: Path, cast: Cast, ev: pd.DataFrame, start: pd.Timestamp,
+                both_sides: np.random.Generator | None = None) -> tuple[list[str], int]:
+    """Each carrier's file: the calls of its subscribers, once each.  With ``both_sides`` (the
+    random numbers to draw from) a call to a phone of the other carrier is also in that carrier's
+    file, as the callee's side saw it: her cell and handset, the start 0-1 s later, the duration
+    1 s shorter or longer or the same.  Returns the files and how many such second rows."""
     ph = cast.phones.set_index("phone")
     caller_num = ph["number"].reindex(ev["caller"]).to_numpy()
     callee_num = ph["number"].reindex(ev["callee"]).to_numpy()
-    imei = ph["imei"].reindex(ev["caller"]).to_numpy()
-    tower = ph["tower"].reindex(ev["caller"]).to_numpy()
     carrier = ph["carrier"].reindex(ev["caller"]).to_numpy()
-    local = _local(start, ev["t"].to_numpy())
+    rows = pd.DataFrame({
+        "caller": caller_num, "callee": callee_num, "t": ev["t"].to_numpy(), "duration_s": ev["duration_s"].to_numpy(),
+        "sms": ev["sms"].to_numpy(), "tower": ph["tower"].reindex(ev["caller"]).to_numpy(),
+        "imei": ph["imei"].reindex(ev["caller"]).to_numpy(), "file_b": carrier == "B",
+    })
+    second = 0
+    if both_sides is not None:
+        callee_carrier = ph["carrier"].reindex(ev["callee"]).to_numpy()
+        other = (callee_carrier != "L") & ((callee_carrier == "B") != (carrier == "B"))
+        n = int(other.sum())
+        seen = pd.DataFrame({
+            "caller": caller_num[other], "callee": callee_num[other],
+            "t": ev["t"].to_numpy()[other] + both_sides.integers(0, 2, n),
+            "duration_s": np.where(ev["sms"].to_numpy()[other], 0, np.maximum(
+                ev["duration_s"].to_numpy()[other] + both_sides.integers(-1, 2, n), 0)),
+            "sms": ev["sms"].to_numpy()[other], "tower": ph["tower"].reindex(ev["callee"]).to_numpy()[other],
+            "imei": ph["imei"].reindex(ev["callee"]).to_numpy()[other], "file_b": callee_carrier[other] == "B",
+        })
+        rows = pd.concat([rows, seen], ignore_index=True).sort_values("t", kind="stable").reset_index(drop=True)
+        second = n
+    local = _local(start, rows["t"].to_numpy())
     d = out / "cdr"
     d.mkdir(parents=True, exist_ok=True)
     files = []
-    is_a = carrier != "B"
+    is_a = ~rows["file_b"].to_numpy()
     a = pd.DataFrame({
-        "主叫号码": caller_num[is_a], "被叫号码": callee_num[is_a],
+        "主叫号码": rows["caller"].to_numpy()[is_a], "被叫号码": rows["callee"].to_numpy()[is_a],
         "通话开始时间": local[is_a].dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy(),
-        "通话时长": ev["duration_s"].to_numpy()[is_a],
-        "通话类型": np.where(ev["sms"].to_numpy()[is_a], "短信", "语音"),
-        "基站号": tower[is_a], "IMEI": imei[is_a],
+        "通话时长": rows["duration_s"].to_numpy()[is_a],
+        "通话类型": np.where(rows["sms"].to_numpy()[is_a], "短信", "语音"),
+        "基站号": rows["tower"].to_numpy()[is_a], "IMEI": rows["imei"].to_numpy()[is_a],
     })
     a.to_csv(d / "carrier_a.csv", index=False, encoding="gbk")
     files.append("cdr/carrier_a.csv")
     b_mask = ~is_a
-    dur = ev["duration_s"].to_numpy()[b_mask]
+    dur = rows["duration_s"].to_numpy()[b_mask]
     b = pd.DataFrame({
-        "主叫": ["+86" + x for x in caller_num[b_mask]],
+        "主叫": ["+86" + x for x in rows["caller"].to_numpy()[b_mask]],
         "被叫": [("+86" + x[1:] if x.startswith("0") else ("+86" + x if len(x) > 8 else x))
-               for x in callee_num[b_mask]],
+               for x in rows["callee"].to_numpy()[b_mask]],
         "开始时间": local[b_mask].dt.strftime("%Y/%m/%d %H:%M:%S").to_numpy(),
         "时长": [f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" for s in dur.tolist()],
-        "业务类型": np.where(ev["sms"].to_numpy()[b_mask], "短信", "语音"),
-        "基站": tower[b_mask], "串号": imei[b_mask],
+        "业务类型": np.where(rows["sms"].to_numpy()[b_mask], "短信", "语音"),
+        "基站": rows["tower"].to_numpy()[b_mask], "串号": rows["imei"].to_numpy()[b_mask],
     })
     b.to_csv(d / "carrier_b.csv", index=False, encoding="utf-8-sig")
     files.append("cdr/carrier_b.csv")
-    return files
+    return files, second
 
 
 def write_statements(out: Path, cast: Cast, ev: pd.DataFrame, start: pd.Timestamp) -> list[str]:
