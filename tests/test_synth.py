@@ -147,6 +147,34 @@ def test_both_sides_calls_load_as_the_one_sided_case(tmp_path):
     assert f"{second:,} call(s) lie within 2 s" in " ".join(batch.notes)
 
 
+def test_failed_attempts_are_left_out_by_the_status_column(tmp_path):
+    # statements with a status column: failed attempts (失败) before some payments.  Read with
+    # --where 交易状态=成功 (the manifest says so), the money is that of the case without them
+    from netinv.store import EmbeddedStore
+    from netinv.workflow import load_files, load_generated
+
+    clean = generate(tmp_path / "clean", seed=4, people=50)
+    noisy = generate(tmp_path / "noisy", seed=4, people=50, failed=True)
+    n = noisy.truth["failed_rows"]
+    assert n >= 5 and noisy.n_transfers == clean.n_transfers
+    for f in ("case/arrests.csv", *noisy.manifest["loads"][2]["files"]):
+        assert (clean.path / f).read_bytes() == (noisy.path / f).read_bytes(), f
+    money, loaded = [], []
+    for case in (clean, noisy):
+        with EmbeddedStore(tmp_path / f"{case.path.name}.duckdb") as st:
+            load_generated(case.path, st)
+            loaded.append(st.counts()["transfers"])
+            money.append(st.network(level="phone").edges.query("layer == 'money'")
+                         .set_index(["source", "target"])[["count", "amount"]].sort_index())
+            if case is noisy:
+                assert st.sources()["left_out"].sum() == n
+    pd.testing.assert_frame_equal(money[0], money[1])
+    assert loaded[0] == loaded[1]
+    with EmbeddedStore(tmp_path / "all.duckdb") as st:  # read whole, the failed attempts pass for payments
+        load_files(st, "transfers", [noisy.path / f for f in noisy.manifest["loads"][3]["files"]], profile="bank-cn")
+        assert st.counts()["transfers"] == loaded[0] + n
+
+
 def test_rejects_tiny_cases_and_impossible_parameters(tmp_path):
     with pytest.raises(NetinvError, match="at least 20"):
         generate(tmp_path / "x", people=5)

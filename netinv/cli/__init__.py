@@ -147,6 +147,9 @@ def synth(
                                     help="A call to a phone of the other carrier is also in that carrier's file, "
                                          "as the callee's side saw it (0-1 s later, 1 s longer or shorter); "
                                          "load-case then loads the calls with --same-call-within 2."),
+    failed: bool = typer.Option(False, "--failed",
+                                help="Statements gain a status column (交易状态) with failed attempts (失败) before "
+                                     "about one payment in twenty; load-case reads them with --where 交易状态=成功."),
 ):
     """Generate a synthetic case with a known ground truth (carrier, bank and case-file formats).
 
@@ -158,7 +161,8 @@ def synth(
 
     with progress("generating") as step:
         case = generate(out_dir, seed=seed, people=people, background=background, days=days,
-                        target_calls=calls, lingering=lingering, both_sides=both_sides, progress=step)
+                        target_calls=calls, lingering=lingering, both_sides=both_sides, failed=failed,
+                        progress=step)
     statements = len(case.manifest['loads'][3]['files'])
     out.print(f"wrote {case.n_calls:,} call records and the bank statements of {statements} "
               f"accounts to {out_dir}; ground truth in {out_dir / 'ground_truth.json'}", markup=False)

@@ -216,7 +216,8 @@ MIN_DAYS = 7
 
 def generate(out: str | Path, seed: int = 1, people: int = 50, background: int | None = None,
              days: int = 90, target_calls: int | None = None, variants: bool = False,
-             lingering: float = 0.0, both_sides: bool = False, progress=None) -> GeneratedCase:
+             lingering: float = 0.0, both_sides: bool = False, failed: bool = False,
+             progress=None) -> GeneratedCase:
     """Generate a case into folder ``out`` (created; existing generated files are replaced).
 
     ``people`` is the size of the trafficking network with its customers; ``background`` the
@@ -232,7 +233,10 @@ def generate(out: str | Path, seed: int = 1, people: int = 50, background: int |
     the callee's side saw it (her cell and handset, 0-1 s later, 1 s longer or shorter), as when
     both phones' records are obtained; the manifest then loads the calls with
     ``same_call_within=2`` and the truth counts those rows (``callee_side_rows``).  The rest of
-    the case is the same as without it.
+    the case is the same as without it.  With ``failed`` the statements gain a status column
+    (交易状态), 成功 for every transfer, and failed attempts (失败) before about one in twenty
+    payments; the manifest loads them with ``where={"交易状态": ["成功"]}`` and the truth counts
+    the failed rows (``failed_rows``).
     """
     if people < 20:
         raise NetinvError("people must be at least 20 (a source, two branches and their dealers)")
@@ -279,12 +283,14 @@ def generate(out: str | Path, seed: int = 1, people: int = 50, background: int |
     say("writing files")
     call_files, second = write_calls(out, cast, calls, CASE_START,
                                      both_sides=np.random.default_rng(seed + 104729) if both_sides else None)
-    bank_files = write_statements(out, cast, transfers, CASE_START)
+    bank_files, n_failed = write_statements(out, cast, transfers, CASE_START,
+                                            failed=np.random.default_rng(seed + 130399) if failed else None)
     case_files = write_case_files(out, arrests, holders, holders_b)
     params = {"seed": seed, "people": people, "background": background, "days": days, "target_calls": target_calls,
               "variants": variants, "lingering": lingering}
-    if both_sides:  # only where asked: the manifests of cases generated before stay as they were
-        params["both_sides"] = True
+    for flag, on in (("both_sides", both_sides), ("failed", failed)):
+        if on:  # only where asked: the manifests of cases generated before stay as they were
+            params[flag] = True
     manifest = {
         "generator": "netinv.synth",
         "params": params,
@@ -293,12 +299,15 @@ def generate(out: str | Path, seed: int = 1, people: int = 50, background: int |
             {"kind": "arrests", "profile": "case-cn", "files": case_files["arrests"]},
             {"kind": "calls", "profile": "cdr-cn", "files": call_files,
              **({"options": {"same_call_within": 2}} if both_sides else {})},
-            {"kind": "transfers", "profile": "bank-cn", "files": bank_files},
+            {"kind": "transfers", "profile": "bank-cn", "files": bank_files,
+             **({"options": {"where": {"交易状态": ["成功"]}}} if failed else {})},
         ],
     }
     truth = _truth(cast, arrests, params, id_truth, lingering_phones)
     if both_sides:
         truth["callee_side_rows"] = second
+    if failed:
+        truth["failed_rows"] = n_failed
     write_json(out / "manifest.json", manifest)
     write_json(out / "ground_truth.json", truth)
     return GeneratedCase(out, manifest, truth, len(calls), len(transfers))

@@ -100,7 +100,13 @@ def write_calls(out: Path, cast: Cast, ev: pd.DataFrame, start: pd.Timestamp,
     return files, second
 
 
-def write_statements(out: Path, cast: Cast, ev: pd.DataFrame, start: pd.Timestamp) -> list[str]:
+def write_statements(out: Path, cast: Cast, ev: pd.DataFrame, start: pd.Timestamp,
+                     failed: np.random.Generator | None = None) -> tuple[list[str], int]:
+    """One statement per investigated account.  With ``failed`` (the random numbers to draw from)
+    the statements gain a status column (交易状态): every transfer 成功, and before about one in
+    twenty of an account's payments a failed attempt (失败) of the same amount to the same
+    account 1-10 minutes earlier, on the payer's statement only, the balance untouched.  Returns
+    the files and how many failed rows."""
     p = cast.parties
     acc = cast.accounts.set_index("account")
     investigated_parties = set(p.index[p["role"].isin(
@@ -111,6 +117,7 @@ def write_statements(out: Path, cast: Cast, ev: pd.DataFrame, start: pd.Timestam
     local = _local(start, ev["t"].to_numpy()).dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy()
     names = p["name"]
     files = []
+    n_failed = 0
     for a in investigated:
         debit = ev["payer"].to_numpy() == a
         credit = ev["payee"].to_numpy() == a
@@ -137,10 +144,21 @@ def write_statements(out: Path, cast: Cast, ev: pd.DataFrame, start: pd.Timestam
             "余额": [f"{x:.2f}" for x in balance],
             "摘要": np.where(sub["purpose"].to_numpy() == "wages", "代发工资", "转账"),
         })
+        if failed is not None:
+            st["交易状态"] = "成功"
+            tried = np.flatnonzero(is_debit & (failed.random(len(rows)) < 0.05))
+            if len(tried):
+                early = sub["t"].to_numpy()[tried] - failed.integers(60, 601, len(tried))
+                attempt = st.iloc[tried].assign(
+                    交易时间=_local(start, early).dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy(),
+                    余额=[f"{x:.2f}" for x in balance[tried] - signed[tried]], 交易状态="失败")
+                order = np.argsort(np.concatenate([sub["t"].to_numpy(), early]), kind="stable")
+                st = pd.concat([st, attempt], ignore_index=True).iloc[order].reset_index(drop=True)
+                n_failed += len(tried)
         name = f"bank/{acc.at[a, 'bank']}_{acc.at[a, 'number']}.csv"
         st.to_csv(out / name, index=False, encoding="gbk")
         files.append(name)
-    return files
+    return files, n_failed
 
 
 def write_case_files(out: Path, arrests: pd.DataFrame, holders: pd.DataFrame,
