@@ -68,8 +68,11 @@ def load_files(
 
 
 def load_generated(case_dir: str | Path, store: GraphStore, *, authority: str | None = None,
-                   progress: Progress | None = None) -> list[LoadResult]:
-    """Load every file of a case written by :func:`netinv.synth.generate`, as its manifest says."""
+                   progress: Progress | None = None, step_options: bool = True) -> list[LoadResult]:
+    """Load every file of a case written by :func:`netinv.synth.generate`, as its manifest says.
+
+    ``step_options=False`` leaves out the options the manifest gives a load (``same_call_within``,
+    ``where``), to see what reading the files plainly does."""
     case_dir = Path(case_dir)
     manifest = load_manifest(case_dir)
     results = []
@@ -78,7 +81,7 @@ def load_generated(case_dir: str | Path, store: GraphStore, *, authority: str | 
         if not files:
             continue
         result, _ = load_files(store, step["kind"], files, profile=step["profile"], authority=authority,
-                               progress=progress, **step.get("options", {}))
+                               progress=progress, **(step.get("options", {}) if step_options else {}))
         results.append(result)
     return results
 

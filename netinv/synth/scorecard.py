@@ -20,7 +20,9 @@ those pairs are truly one person's numbers.
 
 ``--markdown FILE`` also writes the per-seed table (:func:`per_seed_table`: the source's rank, the
 wholesalers in the top 10 and the NMI, each miss in bold); ``--table A.json B.json`` prints that
-table from rows written earlier with ``--json``, scoring nothing.
+table from rows written earlier with ``--json``, scoring nothing.  ``--both-sides merged|twice``
+generates cases with both phones' records of the calls between the two carriers and loads them
+as one call each or twice, to measure what counting them twice does.
 """
 
 from __future__ import annotations
@@ -50,16 +52,21 @@ TARGETS = {"source_top": 5, "wholesalers_top": 10, "nmi_groups": 0.8}
 SEEDS_FROM = ("dealers", "arrests")
 
 
+BOTH_SIDES = ("merged", "twice")
+
+
 def score_case(case_dir: Path, seed: int, people: int, level: str = "person", seeds_from: str = "dealers",
-               lingering: float = 0.0) -> dict:
+               lingering: float = 0.0, both_sides: str | None = None) -> dict:
     from ..workflow import calls_end, load_generated, replacement_pairs
 
     if seeds_from not in SEEDS_FROM:
         raise ValueError(f"seeds_from is one of {', '.join(SEEDS_FROM)}, not {seeds_from!r}")
-    case = generate(case_dir / "case", seed=seed, people=people, lingering=lingering)
+    if both_sides not in (None, *BOTH_SIDES):
+        raise ValueError(f"both_sides is one of {', '.join(BOTH_SIDES)}, not {both_sides!r}")
+    case = generate(case_dir / "case", seed=seed, people=people, lingering=lingering, both_sides=both_sides is not None)
     truth = case.truth
     with EmbeddedStore(case_dir / "ws.duckdb") as st:
-        load_generated(case.path, st)
+        load_generated(case.path, st, step_options=both_sides != "twice")
         net = st.network(level=level)
         if seeds_from == "dealers":
             seeds = ["person:" + p for p in truth["arrested_retailers"]]
@@ -76,6 +83,7 @@ def score_case(case_dir: Path, seed: int, people: int, level: str = "person", se
     crews = communities(net, seed=0, exclude=hubs, ties="contacts")
     return {
         "people": people, "seed": seed, "level": level, "seeds_from": seeds_from, "lingering": lingering,
+        "both_sides": both_sides,
         "seeds": len(seeds),
         "hubs_left_out": len(hubs),
         "source_rank": hits["source_rank"], "source_in_top5": hits["source_in_top5"],
@@ -92,13 +100,14 @@ def score_case(case_dir: Path, seed: int, people: int, level: str = "person", se
     }
 
 
-def scorecard(seeds, sizes, level: str = "person", seeds_from: str = "dealers", lingering: float = 0.0) -> pd.DataFrame:
+def scorecard(seeds, sizes, level: str = "person", seeds_from: str = "dealers", lingering: float = 0.0,
+              both_sides: str | None = None) -> pd.DataFrame:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for people in sizes:
             for seed in seeds:
                 d = Path(tmp) / f"{people}-{seed}"
-                rows.append(score_case(d, seed, people, level, seeds_from, lingering))
+                rows.append(score_case(d, seed, people, level, seeds_from, lingering, both_sides))
     return pd.DataFrame(rows)
 
 
@@ -161,6 +170,10 @@ def main() -> None:
     ap.add_argument("--lingering", type=float, default=0.0,
                     help="Generate with this share of replaced phones still in use now and then (a handover); "
                          "the resolved level merges only phones that went quiet.")
+    ap.add_argument("--both-sides", choices=BOTH_SIDES,
+                    help="Generate with both phones' records of calls between the two carriers (netinv synth "
+                         "--both-sides) and load them merged (--same-call-within 2, as load-case does) or twice "
+                         "(each such call counted twice, as a plain load does).")
     ap.add_argument("--json", type=Path, help="Also write the rows to this JSON file.")
     ap.add_argument("--markdown", type=Path,
                     help="Also write the per-seed table (source rank, wholesalers in the top 10, NMI) to this file.")
@@ -172,7 +185,7 @@ def main() -> None:
         rows = pd.concat([pd.DataFrame(json.loads(f.read_text(encoding="utf-8"))) for f in args.table])
         print(per_seed_table(rows), end="")
         return
-    df = scorecard(args.seeds, args.people, args.level, args.seeds_from, args.lingering)
+    df = scorecard(args.seeds, args.people, args.level, args.seeds_from, args.lingering, args.both_sides)
     print(df.to_string(index=False))
     print(f"\nsource in top 5: {df['source_in_top5'].sum()}/{len(df)}; all wholesalers in top 10: "
           f"{(df['wholesalers_in_top10'] == df['wholesalers']).sum()}/{len(df)}; NMI >= 0.8: groups "
