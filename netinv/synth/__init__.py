@@ -233,7 +233,9 @@ def generate(out: str | Path, seed: int = 1, people: int = 50, background: int |
     the callee's side saw it (her cell and handset, 0-1 s later, 1 s longer or shorter), as when
     both phones' records are obtained; the manifest then loads the calls with
     ``same_call_within=2`` and the truth counts those rows (``callee_side_rows``).  The rest of
-    the case is the same as without it.  With ``failed`` the statements gain a status column
+    the case is the same as without it.  netinv reads a call's cell and handset as the caller's,
+    so such a row lends the callee's to the caller: these cases test the counting, not the handset
+    evidence.  With ``failed`` the statements gain a status column
     (交易状态), 成功 for every transfer, and failed attempts (失败) before about one in twenty
     payments; the manifest loads them with ``where={"交易状态": ["成功"]}`` and the truth counts
     the failed rows (``failed_rows``).
