@@ -345,6 +345,14 @@ def _validate(typed: pd.DataFrame, kind: str, errs: _Errors, ok: np.ndarray) -> 
             errs.reasons[typed.index.get_loc(idx)].append((str(r["column"]), f"{check} (value {value!r})"))
 
 
+def _column_values(raw: RawTable, col: str, option: str) -> pd.Series:
+    """Column ``col`` of the file, stripped, for a ``--where``-like option; a clear error without it."""
+    if col not in raw.frame.columns:
+        raise SourceError(str(raw.path), f"{option} {col}=...: the file has no column {col!r}; it has "
+                                         + ", ".join(repr(h) for h in raw.frame.columns))
+    return raw.frame[col].astype("string").str.strip()
+
+
 def _select(raw: RawTable, where: dict[str, tuple[str, ...]]) -> tuple[RawTable, dict[str, Counter]]:
     """The rows of ``raw`` that ``where`` selects, and for each column how many of the other rows
     held each value (a row counts under the first column that leaves it out)."""
@@ -354,10 +362,7 @@ def _select(raw: RawTable, where: dict[str, tuple[str, ...]]) -> tuple[RawTable,
     keep = np.ones(len(frame), dtype=bool)
     left: dict[str, Counter] = {}
     for col, allowed in where.items():
-        if col not in frame.columns:
-            raise SourceError(str(raw.path), f"--where {col}=...: the file has no column {col!r}; it has "
-                                             + ", ".join(repr(h) for h in frame.columns))
-        values = frame[col].astype("string").str.strip()
+        values = _column_values(raw, col, "--where")
         ok = values.isin(allowed).to_numpy(dtype=bool, na_value=False)
         out = values[keep & ~ok].fillna("").replace("", "(empty)")
         left[col] = Counter(out.value_counts(sort=True).to_dict())
@@ -383,9 +388,23 @@ def _where_note(path, where: dict[str, tuple[str, ...]], left: dict[str, Counter
     return f"{head} ({'; '.join(parts)})"
 
 
+def _incoming(raw: RawTable, typed: pd.DataFrame, incoming: dict[str, tuple[str, ...]]) -> int:
+    """Clear the cell and handset of the rows that ``incoming`` names (the callee's record of a
+    call: they are hers, and a call keeps the caller's); returns how many rows had one."""
+    if not incoming:
+        return 0
+    rows = np.zeros(len(typed), dtype=bool)
+    for col, values in incoming.items():
+        rows |= _column_values(raw, col, "--incoming").isin(values).to_numpy(dtype=bool, na_value=False)
+    had = rows & (typed["cell_id"].notna() | typed["imei"].notna()).to_numpy()
+    typed.loc[rows, ["cell_id", "imei"]] = pd.NA
+    return int(had.sum())
+
+
 def _adapt_file(raw: RawTable, kind: str, profile: Profile, keep_invalid: set[str]):
     rk = record_kind(kind)
     typed, errs = _adapt(raw, rk, profile)
+    n_incoming = _incoming(raw, typed, profile.incoming)
     cleared = _clear(typed, errs, keep_invalid)
     ok = ~errs.bad()
     typed["record_id"] = pd.Series(pd.NA, index=typed.index, dtype="string")
@@ -406,7 +425,7 @@ def _adapt_file(raw: RawTable, kind: str, profile: Profile, keep_invalid: set[st
         first_row = dict(zip(ids[ok][firsts].tolist(), raw.rows[ok][firsts]))
         for pos in np.flatnonzero(dup):
             errs.reasons[pos].append((None, f"duplicate of row {first_row[ids.iloc[pos]]}"))
-    return typed, errs, cleared
+    return typed, errs, cleared, n_incoming
 
 
 def _clear(typed: pd.DataFrame, errs: _Errors, keep_invalid: set[str]) -> dict[int, str]:
@@ -442,6 +461,7 @@ def read_records(
     constants: dict[str, str] | None = None,
     sheet: str | None = None,
     where: dict[str, tuple[str, ...]] | None = None,
+    incoming: dict[str, tuple[str, ...]] | None = None,
     quarantine: bool = False,
     keep_invalid: Iterable[str] = (),
     progress: Callable[[str], None] | None = None,
@@ -460,13 +480,20 @@ def read_records(
     ``where`` (column header: the values to keep) adds to the profile's: only rows holding one of
     those values in each such column are read; the others are counted and named in
     ``batch.notes`` (per file and value) and in each file's ``left_out``.
+
+    ``incoming`` (calls; column header: values) names the rows that are the callee's carrier's
+    record of a call: a call's cell and handset are the caller's, so theirs (the callee's) are
+    cleared and counted in the notes; the row, in the provenance, keeps them.
     """
     rk = record_kind(kind)
     prof = profile if isinstance(profile, Profile) else get_profile(profile, kind)
     prof = prof.for_kind(kind).with_options(
         mapping=mapping, region=region, raw_ids=raw_ids, tz=tz, time_format=time_format,
         encoding=encoding, delimiter=delimiter, constants=constants, sheet=sheet, where=where,
+        incoming=incoming,
     )
+    if prof.incoming and kind != "calls":
+        raise ProfileError(f"--incoming names the callee's rows of calls; it does not apply to {kind}")
     for option, given in (("--map", mapping), ("--constant", constants)):
         for k in (given or {}):
             if k not in rk.field_names:
@@ -493,7 +520,11 @@ def read_records(
         note = _where_note(path, prof.where, left, len(raw.frame))
         if note:
             notes.append(note)
-        typed, errs, kept = _adapt_file(raw, kind, prof, keep)
+        typed, errs, kept, n_incoming = _adapt_file(raw, kind, prof, keep)
+        if n_incoming:
+            spec = " ".join(f"{col}={'|'.join(vals)}" for col, vals in prof.incoming.items())
+            notes.append(f"{path}: {n_incoming:,} row(s) of incoming calls (--incoming {spec}): their cell and "
+                         "handset are the callee's, so the calls keep none (the rows of the file keep them)")
         bad = errs.bad()
         ok = ~bad
 

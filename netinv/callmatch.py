@@ -11,10 +11,11 @@ two phones doubles.
 a carrier does not print a call twice).  A call takes at most one row of each file; rows are
 matched greedily in time order, each to the call it fits best (the least difference in start
 plus duration).  With ``merge``, each new row
-so matched becomes a provenance entry of the call read first (from the workspace, else from the
-earlier file of the load), which keeps its own fields: the other row's cell, handset and times stay
-in that row of its file, which the provenance names.  Without ``merge`` the pairs are only counted
-and named in the load's notes.
+so matched becomes a provenance entry of the call read first (from the workspace; else the row
+with a cell or handset, the caller's, before one whose were cleared as the callee's by
+``--incoming``; else the row of the earlier file), which keeps its own fields: the other row's
+cell, handset and times stay in that row of its file, which the provenance names.  Without
+``merge`` the pairs are only counted and named in the load's notes.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def _near(new: pd.DataFrame, old: pd.DataFrame, within: float) -> pd.DataFrame:
     if len(old):  # a record read again is the same record (object arrays: a hash table, not a scan per id)
         again = pd.Index(new["record_id"].to_numpy(dtype=object)).get_indexer(old["record_id"].to_numpy(dtype=object))
         old = old[again < 0]
-    cols = ["record_id", "caller", "callee", "start", "duration_s"]
+    cols = ["record_id", "caller", "callee", "start", "duration_s", "cell_id", "imei"]
     both = pd.concat([old[cols].assign(stored=True), new[cols].assign(stored=False)], ignore_index=True)
     t = both["start"].astype("datetime64[us, UTC]").astype("int64").to_numpy() / 1e6
     caller = pd.factorize(both["caller"])[0].astype("int64")
@@ -64,6 +65,7 @@ def _near(new: pd.DataFrame, old: pd.DataFrame, within: float) -> pd.DataFrame:
     out = both.iloc[near].reset_index(drop=True)
     out["t"], out["pair"] = t[near], pair[near]
     out["d"] = out["duration_s"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    out["end"] = (out["cell_id"].notna() | out["imei"].notna()).to_numpy()  # a cell or handset: the caller's
     return out
 
 
@@ -92,7 +94,7 @@ def _match(both: pd.DataFrame, within: float) -> list[tuple[int, int]]:
     if not close.any():
         return []
     d, files = both["d"].to_numpy(), both["file_sha256"].to_numpy()
-    order, stored = both["order"].to_numpy(), both["stored"].to_numpy()
+    order, stored, end = both["order"].to_numpy(), both["stored"].to_numpy(), both["end"].to_numpy()
     out = []
     starts = np.flatnonzero(close & ~np.append(False, close[:-1]))  # each run's second row
     for s in starts:
@@ -112,7 +114,9 @@ def _match(both: pd.DataFrame, within: float) -> list[tuple[int, int]]:
                 calls.append([t[i], d[i], {files[i]}, [i]])
         for c in calls:
             if len(c[3]) > 1:
-                rows = sorted(c[3], key=lambda r: (order[r], t[r]))
+                # the workspace's call stays; else the row with the caller's cell or handset (an
+                # incoming row has none: --incoming), then the file read first
+                rows = sorted(c[3], key=lambda r: (not stored[r], not end[r], order[r], t[r]))
                 out.extend((r, rows[0]) for r in rows[1:] if not stored[r])
     return out
 

@@ -103,6 +103,9 @@ class Profile:
     #: another value are left out, counted per value and reported, never rejected: a bank
     #: statement's failed transactions, a case file's victims and witnesses
     where: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: calls: the rows that are the callee's carrier's record of a call (column header -> values,
+    #: e.g. 呼叫类型 = 被叫): their cell and handset are the callee's, and a call keeps the caller's
+    incoming: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def candidates(self, field_name: str) -> tuple[str, ...]:
         """Headers that may hold ``field_name``; the canonical name itself is always one."""
@@ -114,6 +117,9 @@ class Profile:
         record_kind(kind)
         if self.kind is not None and self.kind != kind:
             raise ProfileError(f"profile {self.name!r} reads {self.kind}, not {kind}")
+        if self.incoming and kind != "calls":
+            raise ProfileError(f"profile {self.name!r}: incoming names the callee's rows of calls; it does not "
+                               f"apply to {kind}")
         if self.statement is not None and kind != "transfers":
             raise ProfileError(f"profile {self.name!r} is a bank statement profile; load it as transfers")
         return self
@@ -131,6 +137,7 @@ class Profile:
         constants: dict[str, str] | None = None,
         sheet: str | None = None,
         where: dict[str, tuple[str, ...]] | None = None,
+        incoming: dict[str, tuple[str, ...]] | None = None,
     ) -> "Profile":
         """A copy with command-line options applied on top (given options win)."""
         changes: dict[str, Any] = {}
@@ -157,6 +164,8 @@ class Profile:
             changes["sheet"] = sheet
         if where:  # a column given on the command line takes the values given there
             changes["where"] = {**self.where, **where}
+        if incoming:
+            changes["incoming"] = {**self.incoming, **incoming}
         return replace(self, **changes) if changes else self
 
     @classmethod
@@ -184,10 +193,11 @@ class Profile:
                     f"(fields: {', '.join(record_kind(kind).field_names)})"
                 )
         d["columns"] = cols
-        d["where"] = {str(k): _alts(v) for k, v in (d.get("where") or {}).items()}
-        empty = [k for k, v in d["where"].items() if not v]
-        if empty:
-            raise ProfileError(f"{origin}: [where] {empty[0]} lists no value to keep")
+        for key in ("where", "incoming"):
+            d[key] = {str(k): _alts(v) for k, v in (d.get(key) or {}).items()}
+            empty = [k for k, v in d[key].items() if not v]
+            if empty:
+                raise ProfileError(f"{origin}: [{key}] {empty[0]} lists no value")
         if d.get("statement") is not None:
             d["statement"] = Statement.from_dict(d["statement"])
         d.setdefault("name", origin)
@@ -210,14 +220,15 @@ def parse_map(items: Iterable[str], option: str = "--map", value_name: str = "Co
     return out
 
 
-def parse_where(items: Iterable[str]) -> dict[str, tuple[str, ...]]:
-    """Parse ``--where COLUMN=VALUE`` options: the values given for one column are alternatives."""
+def parse_where(items: Iterable[str], option: str = "--where") -> dict[str, tuple[str, ...]]:
+    """Parse ``--where COLUMN=VALUE`` (or ``--incoming``) options: the values given for one column
+    are alternatives."""
     out: dict[str, tuple[str, ...]] = {}
     for item in items:
         key, eq, value = item.partition("=")
         key, value = key.strip(), value.strip()
         if not eq or not key or not value:
-            raise ProfileError(f"--where expects COLUMN=VALUE, got {item!r}")
+            raise ProfileError(f"{option} expects COLUMN=VALUE, got {item!r}")
         out[key] = out.get(key, ()) + (value,)
     return out
 

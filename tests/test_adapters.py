@@ -217,6 +217,33 @@ def test_where_reads_only_the_selected_rows_and_counts_the_rest(tmp_path):
         read_records("transfers", [f], "bank-cn", where={"状态": ("成功",)})
 
 
+def test_incoming_rows_keep_no_cell_or_handset(tmp_path):
+    # a carrier's records of its subscribers: outgoing calls (主叫) with the caller's cell and
+    # handset, incoming ones (被叫) with the callee's.  A call keeps the caller's, so an incoming
+    # row's are left out of the call (its row in the file keeps them) and counted
+    f = write_csv(tmp_path / "b.csv", "主叫号码,被叫号码,通话开始时间,通话时长,基站号,IMEI,呼叫类型\n"
+                                      "13800138000,13900139000,2024-03-05 14:03:23,76,B7,860000000000001,被叫\n"
+                                      "13900139000,13700137000,2024-03-05 15:00:00,20,B7,860000000000001,主叫\n"
+                                      "13600136000,13900139000,2024-03-05 16:00:00,5,,,被叫\n")
+    b = read_records("calls", [f], "cdr-cn", incoming={"呼叫类型": ("被叫",)})
+    r = b.records.sort_values("start")
+    assert r["cell_id"].isna().tolist() == [True, False, True] and r["imei"].isna().tolist() == [True, False, True]
+    assert b.notes == [f"{f}: 1 row(s) of incoming calls (--incoming 呼叫类型=被叫): their cell and handset are the "
+                       "callee's, so the calls keep none (the rows of the file keep them)"]
+    plain = read_records("calls", [f], "cdr-cn")
+    assert plain.records["imei"].notna().sum() == 2 and not plain.notes
+    with pytest.raises(SourceError, match="--incoming 方向=...: the file has no column '方向'"):
+        read_records("calls", [f], "cdr-cn", incoming={"方向": ("被叫",)})
+    with pytest.raises(ProfileError, match="does not apply to transfers"):
+        read_records("transfers", [f], "bank-cn", incoming={"呼叫类型": ("被叫",)})
+    prof = tmp_path / "p.toml"
+    prof.write_text('name = "carrier-b"\nkind = "calls"\nregion = "CN"\ntz = "Asia/Shanghai"\n'
+                    '[columns]\ncaller = "主叫号码"\ncallee = "被叫号码"\nstart = "通话开始时间"\n'
+                    'duration_s = "通话时长"\ncell_id = "基站号"\nimei = "IMEI"\n'
+                    '[incoming]\n"呼叫类型" = ["被叫", "MTC"]\n', encoding="utf-8")
+    assert read_records("calls", [f], str(prof)).records["imei"].notna().sum() == 1
+
+
 def test_where_in_a_profile_and_on_the_command_line(tmp_path):
     prof = tmp_path / "p.toml"
     prof.write_text('name = "bank-ok"\nkind = "transfers"\n[where]\n"交易状态" = ["成功", "交易成功"]\n',

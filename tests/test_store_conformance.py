@@ -257,6 +257,20 @@ def test_calls_in_two_files_are_named_and_kept_without_the_option(embedded, tmp_
         st.close()
 
 
+def test_one_call_keeps_its_callers_row(embedded, tmp_path):
+    # the file read first holds the callee's side of a call (被叫: her cell and handset), the
+    # second the caller's, a second earlier: the call is the caller's row, the callee's in its provenance
+    head = "主叫号码,被叫号码,通话开始时间,通话时长,基站号,IMEI,呼叫类型\n"
+    a = write_csv(tmp_path / "a.csv", head + "13800138000,13900139000,2024-03-05 14:03:23,76,B7,860000000000009,被叫\n")
+    b = write_csv(tmp_path / "b.csv", head + "13800138000,13900139000,2024-03-05 14:03:22,75,A1,860000000000001,主叫\n")
+    result, batch = load_files(embedded, "calls", [a, b], profile="cdr-cn", same_call_within=2,
+                               incoming={"呼叫类型": ("被叫",)})
+    assert result.records_new == 1 and result.provenance_new == 2
+    call = embedded.records("calls").iloc[0]
+    assert (call["cell_id"], call["imei"], call["duration_s"]) == ("A1", "860000000000001", 75)
+    assert "1 call(s) are calls of b.csv" in " ".join(batch.notes)
+
+
 def test_windows_count_days_in_the_case_time_zone(store, tmp_path):
     # 07:30 and 08:30 on 1 March in Beijing are 23:30 on 29 February and 00:30 on 1 March in UTC
     calls = write_csv(tmp_path / "c.csv", "caller,callee,start,duration_s\n"

@@ -119,8 +119,9 @@ def test_lingering_old_phones_stay_in_use_and_change_nothing_else(tmp_path):
 
 def test_both_sides_calls_load_as_the_one_sided_case(tmp_path):
     # both phones' records: a call to the other carrier's phone is in both files, as each side saw
-    # it.  Loaded with --same-call-within 2 (the manifest says so), the case has the calls and the
-    # phone network of the one-sided case to the last count; without it, every such call twice
+    # it.  Loaded with --same-call-within 2 and --incoming 呼叫类型=被叫 (the manifest says so), the
+    # case has the call records of the one-sided case, field for field (each call keeps its
+    # caller's row); without them, every such call twice
     from netinv.store import EmbeddedStore
     from netinv.workflow import load_files, load_generated
 
@@ -133,13 +134,15 @@ def test_both_sides_calls_load_as_the_one_sided_case(tmp_path):
     rows = sum(len(pd.read_csv(two.path / f, dtype=str, encoding="gbk" if "_a" in f else "utf-8-sig"))
                for f in two.manifest["loads"][2]["files"])
     assert rows == one.n_calls + second
-    nets = []
+    calls, prov = [], []
     for case in (one, two):
         with EmbeddedStore(tmp_path / f"{case.path.name}.duckdb") as st:
             load_generated(case.path, st)
-            assert st.counts()["calls"] == one.n_calls
-            nets.append(st.network(level="phone").edges.set_index(["source", "target", "layer"])["count"].sort_index())
-    pd.testing.assert_series_equal(nets[0], nets[1])
+            calls.append(st.records("calls").sort_values("record_id").reset_index(drop=True))
+            prov.append(st.provenance())
+    assert len(calls[0]) == one.n_calls
+    pd.testing.assert_frame_equal(calls[0], calls[1])
+    assert len(prov[1]) == len(prov[0]) + second  # each callee's row is in its call's provenance
     with EmbeddedStore(tmp_path / "twice.duckdb") as st:
         _, batch = load_files(st, "calls", [two.path / f for f in two.manifest["loads"][2]["files"]],
                               profile="cdr-cn")

@@ -18,7 +18,8 @@ app = typer.Typer(help="Load records into the workspace (one transaction per com
 
 _EXAMPLES = {
     "calls": "netinv load calls cdr.csv --profile cdr-cn\n\n"
-             "netinv load calls carrier_a.csv carrier_b.csv --profile cdr-cn --same-call-within 2\n\n"
+             "netinv load calls carrier_a.csv carrier_b.csv --profile cdr-cn --same-call-within 2 "
+             "--incoming 呼叫类型=被叫\n\n"
              "netinv load calls cdr.csv --map caller=From --map callee=To --map start=Datetime "
              "--map duration_s='Duration(seconds)' --time-format '%Y%m%d %H%M' --tz UTC --raw-ids",
     "transfers": "netinv load transfers statements/*.csv --profile bank-cn --authority 'Order 2024-17'\n\n"
@@ -63,6 +64,11 @@ def _make(kind: str):
                                              "the file), e.g. a statement's 交易状态=成功; repeat a column for "
                                              "more values. The other rows are left out, counted and named by value, "
                                              "never rejected."),
+        incoming: List[str] = typer.Option(
+            [], "--incoming", metavar="COLUMN=VALUE", hidden=kind != "calls",
+            help="Rows holding VALUE in COLUMN are the callee's carrier's record of a call (e.g. 呼叫类型=被叫): "
+                 "their cell and handset are the callee's, and a call keeps the caller's, so theirs are left out "
+                 "of the call (the row keeps them) and counted in the notes. Repeatable."),
         sheet: Optional[str] = typer.Option(None, "--sheet", help="Excel sheet to read (default: the workbook's "
                                                                   "only sheet with data)."),
         quarantine: Optional[Path] = typer.Option(None, "--quarantine", "-q",
@@ -93,6 +99,7 @@ def _make(kind: str):
                     region=region, raw_ids=raw_ids, tz=tz, time_format=time_format,
                     encoding=encoding, delimiter=delimiter, sheet=sheet, keep_invalid=keep_invalid,
                     where=parse_where(where) or None, same_call_within=same_call_within,
+                    incoming=parse_where(incoming, "--incoming") or None,
                 )
                 uri = st.uri
         files_df = pd.DataFrame([{

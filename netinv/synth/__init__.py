@@ -231,14 +231,13 @@ def generate(out: str | Path, seed: int = 1, people: int = 50, background: int |
     made, rather than a clean switch); ``replacements`` in the truth say which (``old_lingers``).
     With ``both_sides`` a call to a phone of the other carrier is also in that carrier's file, as
     the callee's side saw it (her cell and handset, 0-1 s later, 1 s longer or shorter), as when
-    both phones' records are obtained; the manifest then loads the calls with
-    ``same_call_within=2`` and the truth counts those rows (``callee_side_rows``).  The rest of
-    the case is the same as without it.  netinv reads a call's cell and handset as the caller's,
-    so such a row lends the callee's to the caller: these cases test the counting, not the handset
-    evidence.  With ``failed`` the statements gain a status column
-    (交易状态), 成功 for every transfer, and failed attempts (失败) before about one in twenty
-    payments; the manifest loads them with ``where={"交易状态": ["成功"]}`` and the truth counts
-    the failed rows (``failed_rows``).
+    both phones' records are obtained, and a column 呼叫类型 says which rows are which (主叫,
+    被叫); the manifest then loads the calls with ``same_call_within=2`` and
+    ``incoming={"呼叫类型": ["被叫"]}`` (a call keeps the caller's cell and handset), and the
+    truth counts those rows (``callee_side_rows``).  The rest of the case is the same as without
+    it.  With ``failed`` the statements gain a status column (交易状态), 成功 for every transfer,
+    and failed attempts (失败) before about one in twenty payments; the manifest loads them with
+    ``where={"交易状态": ["成功"]}`` and the truth counts the failed rows (``failed_rows``).
     """
     if people < 20:
         raise NetinvError("people must be at least 20 (a source, two branches and their dealers)")
@@ -300,7 +299,7 @@ def generate(out: str | Path, seed: int = 1, people: int = 50, background: int |
             {"kind": "holders", "profile": "holders-cn", "files": case_files["holders"]},
             {"kind": "arrests", "profile": "case-cn", "files": case_files["arrests"]},
             {"kind": "calls", "profile": "cdr-cn", "files": call_files,
-             **({"options": {"same_call_within": 2}} if both_sides else {})},
+             **({"options": {"same_call_within": 2, "incoming": {"呼叫类型": ["被叫"]}}} if both_sides else {})},
             {"kind": "transfers", "profile": "bank-cn", "files": bank_files,
              **({"options": {"where": {"交易状态": ["成功"]}}} if failed else {})},
         ],

@@ -45,7 +45,8 @@ def write_calls(out: Path, cast: Cast, ev: pd.DataFrame, start: pd.Timestamp,
     """Each carrier's file: the calls of its subscribers, once each.  With ``both_sides`` (the
     random numbers to draw from) a call to a phone of the other carrier is also in that carrier's
     file, as the callee's side saw it: her cell and handset, the start 0-1 s later, the duration
-    1 s shorter or longer or the same.  Returns the files and how many such second rows."""
+    1 s shorter or longer or the same; both files then say which rows are which (呼叫类型 主叫,
+    被叫).  Returns the files and how many such second rows."""
     ph = cast.phones.set_index("phone")
     caller_num = ph["number"].reindex(ev["caller"]).to_numpy()
     callee_num = ph["number"].reindex(ev["callee"]).to_numpy()
@@ -53,7 +54,7 @@ def write_calls(out: Path, cast: Cast, ev: pd.DataFrame, start: pd.Timestamp,
     rows = pd.DataFrame({
         "caller": caller_num, "callee": callee_num, "t": ev["t"].to_numpy(), "duration_s": ev["duration_s"].to_numpy(),
         "sms": ev["sms"].to_numpy(), "tower": ph["tower"].reindex(ev["caller"]).to_numpy(),
-        "imei": ph["imei"].reindex(ev["caller"]).to_numpy(), "file_b": carrier == "B",
+        "imei": ph["imei"].reindex(ev["caller"]).to_numpy(), "file_b": carrier == "B", "incoming": False,
     })
     second = 0
     if both_sides is not None:
@@ -67,6 +68,7 @@ def write_calls(out: Path, cast: Cast, ev: pd.DataFrame, start: pd.Timestamp,
                 ev["duration_s"].to_numpy()[other] + both_sides.integers(-1, 2, n), 0)),
             "sms": ev["sms"].to_numpy()[other], "tower": ph["tower"].reindex(ev["callee"]).to_numpy()[other],
             "imei": ph["imei"].reindex(ev["callee"]).to_numpy()[other], "file_b": callee_carrier[other] == "B",
+            "incoming": True,
         })
         rows = pd.concat([rows, seen], ignore_index=True).sort_values("t", kind="stable").reset_index(drop=True)
         second = n
@@ -82,6 +84,8 @@ def write_calls(out: Path, cast: Cast, ev: pd.DataFrame, start: pd.Timestamp,
         "通话类型": np.where(rows["sms"].to_numpy()[is_a], "短信", "语音"),
         "基站号": rows["tower"].to_numpy()[is_a], "IMEI": rows["imei"].to_numpy()[is_a],
     })
+    if both_sides is not None:
+        a["呼叫类型"] = np.where(rows["incoming"].to_numpy()[is_a], "被叫", "主叫")
     a.to_csv(d / "carrier_a.csv", index=False, encoding="gbk")
     files.append("cdr/carrier_a.csv")
     b_mask = ~is_a
@@ -95,6 +99,8 @@ def write_calls(out: Path, cast: Cast, ev: pd.DataFrame, start: pd.Timestamp,
         "业务类型": np.where(rows["sms"].to_numpy()[b_mask], "短信", "语音"),
         "基站": rows["tower"].to_numpy()[b_mask], "串号": rows["imei"].to_numpy()[b_mask],
     })
+    if both_sides is not None:
+        b["呼叫类型"] = np.where(rows["incoming"].to_numpy()[b_mask], "被叫", "主叫")
     b.to_csv(d / "carrier_b.csv", index=False, encoding="utf-8-sig")
     files.append("cdr/carrier_b.csv")
     return files, second
