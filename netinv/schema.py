@@ -74,8 +74,9 @@ CALLS = RecordKind(
         Field("start", "time", True, "start of the call, with time zone"),
         Field("duration_s", "int", True, "duration in seconds (0 for an SMS)"),
         Field("kind", "kind", False, "voice or sms"),
-        Field("cell_id", "text", False, "cell tower of the record's subscriber"),
-        Field("imei", "text", False, "handset IMEI of the record's subscriber"),
+        Field("cell_id", "text", False, "cell tower of the caller (an incoming call's record gives the "
+                                        "callee's: --incoming leaves it out)"),
+        Field("imei", "text", False, "handset IMEI of the caller (as cell_id)"),
     ),
     identity=("caller", "callee", "start", "duration_s", "kind", "cell_id", "imei"),
     core=("caller", "callee", "start"),

@@ -253,7 +253,7 @@ def test_where_in_a_profile_and_on_the_command_line(tmp_path):
     assert p.with_options(where={"交易状态": ("失败",)}).where == {"交易状态": ("失败",)}
     assert p.with_options(where={"渠道": ("网银",)}).where == {"交易状态": ("成功", "交易成功"), "渠道": ("网银",)}
     prof.write_text('name = "x"\n[where]\n"交易状态" = []\n', encoding="utf-8")
-    with pytest.raises(ProfileError, match="lists no value to keep"):
+    with pytest.raises(ProfileError, match=r"\[where\] 交易状态 lists no value"):
         load_profile(prof)
     assert parse_where(["交易状态=成功", "交易状态 = 交易成功", "渠道=网银"]) == {
         "交易状态": ("成功", "交易成功"), "渠道": ("网银",)}
