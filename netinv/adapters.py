@@ -98,6 +98,7 @@ def problem_category(reason: str) -> str:
         ("phone number", "bad phone number"),
         ("region", "bad phone number"),
         ("account identifier", "bad account"),
+        ("call direction", "unknown call direction"),
         ("flag", "unknown debit/credit flag"),
     ):
         if key in reason:
@@ -226,37 +227,66 @@ def _apply_values(col: pd.Series, mapping: dict[str, str] | None) -> pd.Series:
     return mapped.where(mapped.notna(), s).astype("string")
 
 
+def _two_way(raw: RawTable, headers: set[str], errs: _Errors, what: str, own: tuple[str, ...],
+             other: tuple[str, ...], direction: tuple[str, ...], out: tuple[str, ...], into: tuple[str, ...],
+             flag_name: str) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    """The own and other columns of a one-sided export (a statement, a call sheet) and which rows
+    go out from the own side; a row whose direction is neither is an error of that row."""
+    cols = {}
+    for key, cands in (("own", own), ("other", other), ("direction", direction)):
+        c = _find(headers, cands)
+        if c is None:
+            label = {"own": "account" if what == "statement" else "phone",
+                     "other": "counterpart" if what == "statement" else "other", "direction": "direction"}[key]
+            raise _missing_column(raw.path, f"{what} {label}", cands, raw.frame.columns)
+        cols[key] = raw.frame[c]
+    flag = nz.clean(cols["direction"])
+    going = flag.isin(out).fillna(False).to_numpy(dtype=bool)
+    coming = flag.isin(into).fillna(False).to_numpy(dtype=bool)
+    unknown = ~(going | coming)
+    if unknown.any():
+        reasons = pd.Series(pd.NA, index=flag.index, dtype="string")
+        expected = "/".join(out[:2] + into[:2])
+        shown = flag[unknown].fillna("").map(repr)
+        reasons[unknown] = f"unknown {flag_name} " + shown + f" (expected {expected}...)"
+        errs.add(reasons, None)
+    return cols["own"], cols["other"], going
+
+
 def _statement(raw: RawTable, profile: Profile, headers: set[str], errs: _Errors) -> dict[str, pd.Series]:
     st = profile.statement
     assert st is not None
-    cols = {}
-    for what, cands in (("account", st.account), ("counterpart", st.counterpart), ("direction", st.direction)):
+    own, other, debit = _two_way(raw, headers, errs, "statement", st.account, st.counterpart, st.direction,
+                                 st.debit, st.credit, "debit/credit flag")
+    names = []
+    for cands in (st.name, st.counterpart_name):
         c = _find(headers, cands)
-        if c is None:
-            raise _missing_column(raw.path, f"statement {what}", cands, raw.frame.columns)
-        cols[what] = raw.frame[c]
-    for what, cands in (("name", st.name), ("counterpart_name", st.counterpart_name)):
-        c = _find(headers, cands)
-        cols[what] = raw.frame[c] if c else pd.Series(pd.NA, index=raw.frame.index, dtype="string")
-    flag = nz.clean(cols["direction"])
-    debit = flag.isin(st.debit).fillna(False).to_numpy(dtype=bool)
-    credit = flag.isin(st.credit).fillna(False).to_numpy(dtype=bool)
-    unknown = ~(debit | credit)
-    if unknown.any():
-        reasons = pd.Series(pd.NA, index=flag.index, dtype="string")
-        expected = "/".join(st.debit[:2] + st.credit[:2])
-        shown = flag[unknown].fillna("").map(repr)
-        reasons[unknown] = "unknown debit/credit flag " + shown + f" (expected {expected}...)"
-        errs.add(reasons, None)
-    own, other = cols["account"], cols["counterpart"]
-    own_name, other_name = cols["name"], cols["counterpart_name"]
+        names.append(raw.frame[c] if c else pd.Series(pd.NA, index=raw.frame.index, dtype="string"))
+    own_name, other_name = names
     return {
         "payer_account": own.where(debit, other),
         "payee_account": other.where(debit, own),
         "payer_name": own_name.where(debit, other_name),
         "payee_name": other_name.where(debit, own_name),
-        "_debit": pd.Series(debit, index=flag.index),
+        "_debit": pd.Series(debit, index=raw.frame.index),
     }
+
+
+def _call_sheet(raw: RawTable, profile: Profile, headers: set[str], errs: _Errors) -> dict[str, pd.Series]:
+    cs = profile.call_sheet
+    assert cs is not None
+    own, other, outgoing = _two_way(raw, headers, errs, "call sheet", cs.phone, cs.other, cs.direction,
+                                    cs.outgoing, cs.incoming, "call direction")
+    return {"caller": own.where(outgoing, other), "callee": other.where(outgoing, own)}
+
+
+def _sheet_incoming(raw: RawTable, profile: Profile) -> np.ndarray:
+    """The rows of a call sheet that are incoming calls (the sheet's phone is the callee)."""
+    cs = profile.call_sheet
+    if cs is None:
+        return np.zeros(len(raw.frame), dtype=bool)
+    c = _find(set(raw.frame.columns), cs.direction)
+    return nz.clean(raw.frame[c]).isin(cs.incoming).to_numpy(dtype=bool, na_value=False)
 
 
 def _adapt(raw: RawTable, rk: RecordKind, profile: Profile):
@@ -269,6 +299,8 @@ def _adapt(raw: RawTable, rk: RecordKind, profile: Profile):
     if profile.statement is not None:
         source.update(_statement(raw, profile, headers, errs))
         debit = source.pop("_debit").to_numpy()
+    if profile.call_sheet is not None:
+        source.update(_call_sheet(raw, profile, headers, errs))
     for f in rk.fields:
         if f.name in source:
             continue
@@ -388,13 +420,14 @@ def _where_note(path, where: dict[str, tuple[str, ...]], left: dict[str, Counter
     return f"{head} ({'; '.join(parts)})"
 
 
-def _incoming(raw: RawTable, typed: pd.DataFrame, incoming: dict[str, tuple[str, ...]]) -> int:
-    """Clear the cell and handset of the rows that ``incoming`` names (the callee's record of a
-    call: they are hers, and a call keeps the caller's); returns how many rows had one."""
-    if not incoming:
+def _incoming(raw: RawTable, typed: pd.DataFrame, profile: Profile) -> int:
+    """Clear the cell and handset of the rows that the profile's ``incoming`` names, or that a call
+    sheet marks incoming (the callee's record of a call: they are hers, and a call keeps the
+    caller's); returns how many rows had one."""
+    if not profile.incoming and profile.call_sheet is None:
         return 0
-    rows = np.zeros(len(typed), dtype=bool)
-    for col, values in incoming.items():
+    rows = _sheet_incoming(raw, profile)
+    for col, values in profile.incoming.items():
         rows |= _column_values(raw, col, "--incoming").isin(values).to_numpy(dtype=bool, na_value=False)
     had = rows & (typed["cell_id"].notna() | typed["imei"].notna()).to_numpy()
     typed.loc[rows, ["cell_id", "imei"]] = pd.NA
@@ -404,7 +437,7 @@ def _incoming(raw: RawTable, typed: pd.DataFrame, incoming: dict[str, tuple[str,
 def _adapt_file(raw: RawTable, kind: str, profile: Profile, keep_invalid: set[str]):
     rk = record_kind(kind)
     typed, errs = _adapt(raw, rk, profile)
-    n_incoming = _incoming(raw, typed, profile.incoming)
+    n_incoming = _incoming(raw, typed, profile)
     cleared = _clear(typed, errs, keep_invalid)
     ok = ~errs.bad()
     typed["record_id"] = pd.Series(pd.NA, index=typed.index, dtype="string")
@@ -523,7 +556,9 @@ def read_records(
         typed, errs, kept, n_incoming = _adapt_file(raw, kind, prof, keep)
         if n_incoming:
             spec = " ".join(f"{col}={'|'.join(vals)}" for col, vals in prof.incoming.items())
-            notes.append(f"{path}: {n_incoming:,} row(s) of incoming calls (--incoming {spec}): their cell and "
+            why = (f"--incoming {spec}" if spec else "") + (" and " if spec and prof.call_sheet else "") + \
+                ("the call sheet's direction" if prof.call_sheet else "")
+            notes.append(f"{path}: {n_incoming:,} row(s) of incoming calls ({why}): their cell and "
                          "handset are the callee's, so the calls keep none (the rows of the file keep them)")
         bad = errs.bad()
         ok = ~bad

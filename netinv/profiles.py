@@ -11,6 +11,10 @@ Built-in profiles:
 ``cdr-cn``
     Carrier call detail records with Chinese headers (主叫号码, 被叫号码, 通话开始时间, 通话时长,
     基站号, IMEI), UTF-8 or GBK/GB18030, times in Asia/Shanghai, numbers in region CN.
+``cdr-sheet-cn``
+    One phone's call sheet (话单: 本机号码, 对方号码, 呼叫类型 主叫/被叫, 通话起始时间, 通话时长,
+    基站, IMEI): each row is turned into caller -> callee by its direction; an incoming row's cell
+    and handset (the callee's) are left out of its call.
 ``bank-cn``
     One account's bank statement (交易卡号, 交易时间, 交易金额, 借贷标志, 对方账号, 对方户名...):
     each row is turned into payer -> payee by its debit/credit flag.
@@ -42,7 +46,7 @@ from typing import Any, Iterable
 from .errors import ProfileError
 from .schema import KIND_NAMES, record_kind
 
-__all__ = ["Profile", "Statement", "BUILTIN_PROFILES", "get_profile", "load_profile", "parse_map",
+__all__ = ["Profile", "Statement", "CallSheet", "BUILTIN_PROFILES", "get_profile", "load_profile", "parse_map",
            "parse_where"]
 
 
@@ -67,6 +71,30 @@ class Statement:
         for key in ("account", "counterpart", "direction"):
             if key not in d:
                 raise ProfileError(f"statement profile needs '{key}' (the column holding it)")
+        return cls(**{k: _alts(v) for k, v in d.items()})
+
+
+@dataclass(frozen=True)
+class CallSheet:
+    """How to turn one phone's call sheet (each row from that phone's side: 本机号码, 对方号码,
+    呼叫类型 主叫/被叫) into caller -> callee calls.  An incoming row's cell and handset are the
+    phone's own, the callee's: its call keeps none (a call keeps the caller's)."""
+
+    phone: tuple[str, ...]
+    other: tuple[str, ...]
+    direction: tuple[str, ...]
+    outgoing: tuple[str, ...] = ("主叫", "MOC", "主叫(MOC)", "短信发送", "发送", "outgoing", "out")
+    incoming: tuple[str, ...] = ("被叫", "MTC", "被叫(MTC)", "短信接收", "接收", "incoming", "in")
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "CallSheet":
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ProfileError(f"unknown call_sheet key(s): {', '.join(sorted(unknown))}")
+        for key in ("phone", "other", "direction"):
+            if key not in d:
+                raise ProfileError(f"call_sheet profile needs '{key}' (the column holding it)")
         return cls(**{k: _alts(v) for k, v in d.items()})
 
 
@@ -98,6 +126,7 @@ class Profile:
     constants: dict[str, str] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     statement: Statement | None = None
+    call_sheet: CallSheet | None = None
     description: str = ""
     #: the rows to read: column header -> the values it must hold (any of them).  Rows that hold
     #: another value are left out, counted per value and reported, never rejected: a bank
@@ -120,6 +149,8 @@ class Profile:
         if self.incoming and kind != "calls":
             raise ProfileError(f"profile {self.name!r}: incoming names the callee's rows of calls; it does not "
                                f"apply to {kind}")
+        if self.call_sheet is not None and kind != "calls":
+            raise ProfileError(f"profile {self.name!r} is a call sheet profile; load it as calls")
         if self.statement is not None and kind != "transfers":
             raise ProfileError(f"profile {self.name!r} is a bank statement profile; load it as transfers")
         return self
@@ -200,6 +231,8 @@ class Profile:
                 raise ProfileError(f"{origin}: [{key}] {empty[0]} lists no value")
         if d.get("statement") is not None:
             d["statement"] = Statement.from_dict(d["statement"])
+        if d.get("call_sheet") is not None:
+            d["call_sheet"] = CallSheet.from_dict(d["call_sheet"])
         d.setdefault("name", origin)
         try:
             return cls(**d)
@@ -265,6 +298,24 @@ BUILTIN_PROFILES: dict[str, Profile] = {
             "cell_id": ("基站号", "基站", "小区号", "LAC-CI"),
             "imei": ("IMEI", "imei", "串号"),
         },
+        values={"kind": {"语音": "voice", "通话": "voice", "短信": "sms",
+                         "SMS": "sms", "voice": "voice", "sms": "sms"}},
+        **_CN,
+    ),
+    "cdr-sheet-cn": Profile(
+        name="cdr-sheet-cn",
+        kind="calls",
+        description="one phone's call sheet (话单: 本机号码, 对方号码, 呼叫类型 主叫/被叫); UTF-8 or GBK; "
+                    "Asia/Shanghai; region CN",
+        columns={
+            "start": ("通话起始时间", "通话开始时间", "开始时间", "起始时间"),
+            "duration_s": ("通话时长", "通话时长(秒)", "时长"),
+            "kind": ("业务类型",),
+            "cell_id": ("基站号", "基站", "基站代码", "小区号", "LAC-CI"),
+            "imei": ("IMEI", "imei", "串号"),
+        },
+        call_sheet=CallSheet(phone=("本机号码", "本机", "用户号码"), other=("对方号码", "对端号码", "对方"),
+                             direction=("呼叫类型", "主被叫", "通话类型")),
         values={"kind": {"语音": "voice", "通话": "voice", "短信": "sms",
                          "SMS": "sms", "voice": "voice", "sms": "sms"}},
         **_CN,

@@ -140,6 +140,14 @@ CARRIER_B = ("caller,callee,start,duration_s,cell_id\n"
              "13800138000,13900139000,2024-03-05 18:00:00,5,B7\n")
 
 
+# two phones' call sheets (话单), each row from its own phone's side
+SHEET_HEAD = "本机号码,对方号码,呼叫类型,通话起始时间,通话时长,基站,IMEI\n"
+SHEET_A = SHEET_HEAD + ("13800138000,13900139000,主叫,2024-03-05 14:03:22,75,A1,860000000000001\n"
+                        "13800138000,13600136000,被叫,2024-03-05 15:00:00,20,A1,860000000000001\n")
+SHEET_B = SHEET_HEAD + ("13900139000,13800138000,被叫,2024-03-05 14:03:22,75,B7,860000000000009\n"
+                        "13900139000,13700137000,呼转,2024-03-05 16:00:00,3,B7,860000000000009\n")
+
+
 def write_csv(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.write_bytes(text.encode(encoding))
     return path

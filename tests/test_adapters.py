@@ -12,7 +12,7 @@ from netinv.adapters import read_records, record_ids, write_quarantine
 from netinv.errors import InvalidRecords, ProfileError, SourceError
 from netinv.profiles import Profile, get_profile, load_profile, parse_map, parse_where
 
-from .conftest import write_csv
+from .conftest import SHEET_A, SHEET_B, write_csv
 
 CALLS = "caller,callee,start,duration_s,kind\n" \
         "13800138000,13900139000,2024-03-05 14:03:22,75,voice\n" \
@@ -242,6 +242,29 @@ def test_incoming_rows_keep_no_cell_or_handset(tmp_path):
                     'duration_s = "通话时长"\ncell_id = "基站号"\nimei = "IMEI"\n'
                     '[incoming]\n"呼叫类型" = ["被叫", "MTC"]\n', encoding="utf-8")
     assert read_records("calls", [f], str(prof)).records["imei"].notna().sum() == 1
+
+
+def test_call_sheets_turn_each_row_by_its_direction(tmp_path):
+    # one phone's call sheet (话单): each row from that phone's side.  主叫: it calls the other
+    # number; 被叫: the other number calls it, and the cell and handset are its own, the callee's
+    a = write_csv(tmp_path / "a.csv", SHEET_A, encoding="gbk")
+    b = read_records("calls", [a], "cdr-sheet-cn")
+    r = b.records.sort_values("start")
+    assert list(zip(r["caller"], r["callee"])) == [("+8613800138000", "+8613900139000"),
+                                                  ("+8613600136000", "+8613800138000")]
+    assert r["cell_id"].tolist()[0] == "A1" and r["cell_id"].isna().tolist() == [False, True]
+    assert "1 row(s) of incoming calls (the call sheet's direction)" in b.notes[0]
+    # a direction the profile does not know (呼转, a forwarded call) stops the load, named
+    f = write_csv(tmp_path / "b.csv", SHEET_B, encoding="gbk")
+    with pytest.raises(InvalidRecords, match="row 3: unknown call direction '呼转' "):
+        read_records("calls", [f], "cdr-sheet-cn")
+    q = read_records("calls", [f], "cdr-sheet-cn", quarantine=True)
+    assert len(q.records) == 1 and q.reasons == {"unknown call direction": 1}
+    # --where leaves such rows out instead, counted
+    w = read_records("calls", [f], "cdr-sheet-cn", where={"呼叫类型": ("主叫", "被叫")})
+    assert len(w.records) == 1 and w.left_out == 1 and not w.problems
+    with pytest.raises(ProfileError, match="reads calls, not transfers"):
+        read_records("transfers", [f], "cdr-sheet-cn")
 
 
 def test_where_in_a_profile_and_on_the_command_line(tmp_path):

@@ -17,7 +17,7 @@ from netinv.store import EmbeddedStore, Window
 from netinv.store.base import load_options
 from netinv.workflow import load_files, load_generated
 
-from .conftest import CARRIER_A, CARRIER_B, dataset, write_csv
+from .conftest import CARRIER_A, CARRIER_B, SHEET_A, SHEET_B, dataset, write_csv
 
 CALLS = ("caller,callee,start,duration_s,kind,cell_id,imei\n"
          "A,B,2024-01-01T10:00:00Z,60,voice,c1,i1\n"
@@ -269,6 +269,22 @@ def test_one_call_keeps_its_callers_row(embedded, tmp_path):
     call = embedded.records("calls").iloc[0]
     assert (call["cell_id"], call["imei"], call["duration_s"]) == ("A1", "860000000000001", 75)
     assert "1 call(s) are calls of b.csv" in " ".join(batch.notes)
+
+
+def test_two_phones_call_sheets_make_each_call_once(store, tmp_path):
+    # the sheets of two phones of one carrier: their call is in both, the same second, each row
+    # with its own phone's cell and handset.  Within 0 s it is one call, with the caller's cell
+    a = write_csv(tmp_path / "a.csv", SHEET_A, encoding="gbk")
+    b = write_csv(tmp_path / "b.csv", SHEET_B.splitlines()[0] + "\n" + SHEET_B.splitlines()[1] + "\n",
+                  encoding="gbk")
+    result, batch = load_files(store, "calls", [b, a], profile="cdr-sheet-cn", same_call_within=0)
+    assert (result.records_new, result.provenance_new) == (2, 3)
+    calls = store.records("calls").sort_values("start")
+    assert calls["cell_id"].tolist()[0] == "A1" and pd.isna(calls["cell_id"].tolist()[1])
+    assert calls["imei"].tolist()[0] == "860000000000001"
+    prov = store.provenance()
+    assert sorted(Path(p).name for p in prov.loc[prov["record_id"] == calls["record_id"].iloc[0], "path"]) == \
+        ["a.csv", "b.csv"]
 
 
 def test_windows_count_days_in_the_case_time_zone(store, tmp_path):
