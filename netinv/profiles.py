@@ -64,14 +64,7 @@ class Statement:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Statement":
-        known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise ProfileError(f"unknown statement key(s): {', '.join(sorted(unknown))}")
-        for key in ("account", "counterpart", "direction"):
-            if key not in d:
-                raise ProfileError(f"statement profile needs '{key}' (the column holding it)")
-        return cls(**{k: _alts(v) for k, v in d.items()})
+        return _one_sided(cls, d, "statement", ("account", "counterpart", "direction"))
 
 
 @dataclass(frozen=True)
@@ -88,14 +81,18 @@ class CallSheet:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "CallSheet":
-        known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise ProfileError(f"unknown call_sheet key(s): {', '.join(sorted(unknown))}")
-        for key in ("phone", "other", "direction"):
-            if key not in d:
-                raise ProfileError(f"call_sheet profile needs '{key}' (the column holding it)")
-        return cls(**{k: _alts(v) for k, v in d.items()})
+        return _one_sided(cls, d, "call_sheet", ("phone", "other", "direction"))
+
+
+def _one_sided(cls, d: dict[str, Any], what: str, needed: tuple[str, ...]):
+    """A :class:`Statement` or :class:`CallSheet` from a profile's table, with clear errors."""
+    unknown = set(d) - {f.name for f in fields(cls)}
+    if unknown:
+        raise ProfileError(f"unknown {what} key(s): {', '.join(sorted(unknown))}")
+    for key in needed:
+        if key not in d:
+            raise ProfileError(f"{what} profile needs '{key}' (the column holding it)")
+    return cls(**{k: _alts(v) for k, v in d.items()})
 
 
 def _alts(v: str | Iterable[str]) -> tuple[str, ...]:
