@@ -28,6 +28,16 @@ RETURN c.record_id AS record_id, a.number AS caller, b.number AS callee,
        c.start.epochSeconds * 1000000 + c.start.microsecond AS start_us,
        c.duration_s AS duration_s, c.kind AS kind, c.cell_id AS cell_id, c.imei AS imei;
 
+// The calls from one phone to another, for each pair [caller, callee] of $pairs, in
+// [$since, $until) (both phones sought by their unique number, the calls between them expanded).
+// name: read_calls_between
+UNWIND $pairs AS p
+MATCH (a:Phone {number: p[0]})-[c:CALLED]->(b:Phone {number: p[1]})
+WHERE c.start >= $since AND c.start < $until
+RETURN c.record_id AS record_id, a.number AS caller, b.number AS callee,
+       c.start.epochSeconds * 1000000 + c.start.microsecond AS start_us,
+       c.duration_s AS duration_s, c.kind AS kind, c.cell_id AS cell_id, c.imei AS imei;
+
 // The calls of some phones, either way, in [$since, $until) (each half seeks the phones by their
 // unique number).
 // name: read_calls_of

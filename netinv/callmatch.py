@@ -133,8 +133,7 @@ def match_calls(store: GraphStore, batch: Batch, within: float, *, merge: bool) 
     if store.counts()["calls"]:
         lo, hi = recs["start"].min(), recs["start"].max()
         pad = pd.Timedelta(seconds=within + 1)
-        existing = store.calls_of(pd.concat([recs["caller"], recs["callee"]]).unique(),
-                                  Window(since=lo - pad, until=hi + pad))
+        existing = store.calls_between(recs[["caller", "callee"]], Window(since=lo - pad, until=hi + pad))
     near = _near(recs, existing, within)
     if near.empty:
         return empty

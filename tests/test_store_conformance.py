@@ -107,6 +107,23 @@ def test_calls_of_some_phones(store, files):
     assert sorted(got["start"].dt.strftime("%m-%d")) == ["01-03", "02-01"]  # B->A, B->C
 
 
+def test_calls_between_some_pairs(store, files):
+    # one way only: A -> B is not B -> A; the same answer as a plain reading of the records
+    from netinv.store.base import GraphStore
+
+    load_all(store, files)
+    late = Window.of(since="2024-01-02", until="2024-02-02", tz="UTC")
+    for pairs, window in (([("A", "B")], None), ([("B", "A"), ("D", "C"), ("Q", "A")], None),
+                          ([("A", "B"), ("B", "C"), ("A", "B")], late), ([], None)):
+        want_pairs = pd.DataFrame(pairs, columns=["caller", "callee"], dtype="string")
+        got = store.calls_between(want_pairs, window).sort_values("record_id").reset_index(drop=True)
+        want = GraphStore.calls_between(store, want_pairs, window).sort_values("record_id").reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, want[got.columns], check_dtype=True, obj=f"calls_between({pairs})")
+        every = store.records("calls", window)
+        assert len(got) == sum(((every["caller"] == a) & (every["callee"] == b)).sum() for a, b in set(pairs))
+    assert len(store.calls_between(pd.DataFrame({"caller": ["A"], "callee": ["B"]}))) == 2
+
+
 def test_provenance_traces_every_record(store, files):
     load_all(store, files)
     prov = store.provenance()

@@ -357,6 +357,13 @@ class GraphStore(abc.ABC):
         out["max_quantity_g"] = out["max_quantity_g"].astype("Float64")
         return out[PERSON_COLUMNS].sort_values("person_id").reset_index(drop=True)
 
+    def calls_between(self, pairs: pd.DataFrame, window: Window | None = None) -> pd.DataFrame:
+        """Call records (as :meth:`records`, in ``window``) from the ``caller`` to the ``callee``
+        of a row of ``pairs``.  Stores override this with a query that reads no other calls."""
+        keys = pairs[["caller", "callee"]].drop_duplicates()
+        r = self.records("calls", window)
+        return r.merge(keys, on=["caller", "callee"], how="inner").reset_index(drop=True)
+
     def calls_of(self, numbers: Iterable[str], window: Window | None = None) -> pd.DataFrame:
         """Call records (as :meth:`records`, in record_id order, in ``window``) in which one of
         ``numbers`` (bare phone numbers, as in the records) is the caller or the callee.  Stores

@@ -281,6 +281,17 @@ class EmbeddedStore(GraphStore):
                 params = [lo, hi]
         return self._records(kind, sql, params)
 
+    def calls_between(self, pairs: pd.DataFrame, window: Window | None = None) -> pd.DataFrame:
+        want = pairs[["caller", "callee"]].drop_duplicates().astype("string")
+        lo, hi = (window or Window()).bounds
+        self.con.register("_want_pairs", want)
+        try:
+            return self._records(
+                "calls", "SELECT c.* EXCLUDE (load_id) FROM calls c SEMI JOIN _want_pairs w "
+                "ON c.caller = w.caller AND c.callee = w.callee WHERE c.start >= ? AND c.start < ?", [lo, hi])
+        finally:
+            self.con.unregister("_want_pairs")
+
     def calls_of(self, numbers: Iterable[str], window: Window | None = None) -> pd.DataFrame:
         want = pd.DataFrame({"number": pd.Series(sorted(set(numbers)), dtype="string")})
         lo, hi = (window or Window()).bounds

@@ -246,6 +246,16 @@ class Neo4jStore(Neo4jWriting, GraphStore):
                 df["id_number_valid"] = pd.Series(dtype="boolean")
         return typed_records(kind, df)
 
+    def calls_between(self, pairs: pd.DataFrame, window: Window | None = None) -> pd.DataFrame:
+        lo, hi = (window or Window()).bounds
+        keys = pairs[["caller", "callee"]].drop_duplicates()
+        df = self._df("read_calls_between", pairs=[[a, b] for a, b in zip(keys["caller"], keys["callee"])],
+                      since=lo, until=hi)
+        if df.empty:
+            return typed_records("calls", pd.DataFrame(columns=["record_id", *RECORD_KINDS["calls"].field_names]))
+        df["start"] = pd.to_datetime(df.pop("start_us"), unit="us", utc=True)
+        return typed_records("calls", df)
+
     def calls_of(self, numbers: Iterable[str], window: Window | None = None) -> pd.DataFrame:
         lo, hi = (window or Window()).bounds
         df = self._df("read_calls_of", numbers=sorted(set(numbers)), since=lo, until=hi)
