@@ -129,11 +129,9 @@ def match_calls(store: GraphStore, batch: Batch, within: float, *, merge: bool) 
     empty = CallMatches(pd.DataFrame(columns=["record_id", "same_as", "file", "other_file"]))
     if batch.kind != "calls" or recs.empty:
         return empty
-    existing = recs.iloc[:0]
-    if store.counts()["calls"]:
-        lo, hi = recs["start"].min(), recs["start"].max()
-        pad = pd.Timedelta(seconds=within + 1)
-        existing = store.calls_between(recs[["caller", "callee"]], Window(since=lo - pad, until=hi + pad))
+    pad = pd.Timedelta(seconds=within + 1)
+    existing = store.calls_between(recs[["caller", "callee"]],
+                                   Window(since=recs["start"].min() - pad, until=recs["start"].max() + pad))
     near = _near(recs, existing, within)
     if near.empty:
         return empty

@@ -9,6 +9,7 @@ them.  Every write is one transaction: it completes, or the workspace stays as i
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable
@@ -281,27 +282,28 @@ class EmbeddedStore(GraphStore):
                 params = [lo, hi]
         return self._records(kind, sql, params)
 
-    def calls_between(self, pairs: pd.DataFrame, window: Window | None = None) -> pd.DataFrame:
-        want = pairs[["caller", "callee"]].drop_duplicates().astype("string")
-        lo, hi = (window or Window()).bounds
-        self.con.register("_want_pairs", want)
+    @contextmanager
+    def _given(self, name: str, frame: pd.DataFrame):
+        """``frame`` as the table ``name`` for the queries run inside."""
+        self.con.register(name, frame)
         try:
+            yield
+        finally:
+            self.con.unregister(name)
+
+    def calls_between(self, pairs: pd.DataFrame, window: Window | None = None) -> pd.DataFrame:
+        lo, hi = (window or Window()).bounds
+        with self._given("_want_pairs", pairs[["caller", "callee"]].drop_duplicates().astype("string")):
             return self._records(
                 "calls", "SELECT c.* EXCLUDE (load_id) FROM calls c SEMI JOIN _want_pairs w "
                 "ON c.caller = w.caller AND c.callee = w.callee WHERE c.start >= ? AND c.start < ?", [lo, hi])
-        finally:
-            self.con.unregister("_want_pairs")
 
     def calls_of(self, numbers: Iterable[str], window: Window | None = None) -> pd.DataFrame:
-        want = pd.DataFrame({"number": pd.Series(sorted(set(numbers)), dtype="string")})
         lo, hi = (window or Window()).bounds
-        self.con.register("_want_numbers", want)
-        try:
+        with self._given("_want_numbers", pd.DataFrame({"number": pd.Series(sorted(set(numbers)), dtype="string")})):
             return self._records(
                 "calls", "SELECT * EXCLUDE (load_id) FROM calls WHERE (caller IN (SELECT number FROM _want_numbers)"
                 " OR callee IN (SELECT number FROM _want_numbers)) AND start >= ? AND start < ?", [lo, hi])
-        finally:
-            self.con.unregister("_want_numbers")
 
     def record_files(self) -> pd.DataFrame:
         return self._df("SELECT DISTINCT record_id, file_sha256 FROM provenance")
@@ -315,13 +317,9 @@ class EmbeddedStore(GraphStore):
         )
         if record_ids is None:
             return self._df(sql + " ORDER BY p.record_id, s.path, p.row")
-        ids = pd.DataFrame({"record_id": pd.Series(list(record_ids), dtype="string")})
-        self.con.register("_want_ids", ids)
-        try:
+        with self._given("_want_ids", pd.DataFrame({"record_id": pd.Series(list(record_ids), dtype="string")})):
             return self._df(sql + " SEMI JOIN _want_ids w ON w.record_id = p.record_id"
                             " ORDER BY p.record_id, s.path, p.row")
-        finally:
-            self.con.unregister("_want_ids")
 
     def layer_edges(self, layer: str, window: Window | None = None) -> pd.DataFrame:
         lo, hi = (window or Window()).bounds
