@@ -43,7 +43,7 @@ ON CREATE SET s.created_by = $load_id;
 
 // Calls and transfers arrive grouped by their pair of endpoints, as lists rather than maps (half
 // the bytes to send and decode): $pairs = [[caller, callee, [[record_id, start_us, duration_s, kind,
-// cell_id, imei, provenance], ...]], ...].
+// cell_id, imei, callee_cell_id, callee_imei, provenance], ...]], ...].
 // name: create_calls
 UNWIND $pairs AS p
 MATCH (a:Phone {number: p[0]})
@@ -54,9 +54,9 @@ WITH a, b, r WHERE old IS NULL
 CREATE (a)-[:CALLED {
   record_id: r[0],
   start: datetime({epochSeconds: r[1] / 1000000, nanosecond: (r[1] % 1000000) * 1000}),
-  duration_s: r[2], kind: r[3], cell_id: r[4], imei: r[5],
-  load_id: $load_id, provenance: r[6]}]->(b)
-RETURN count(*) AS created, coalesce(sum(size(r[6])), 0) AS entries;
+  duration_s: r[2], kind: r[3], cell_id: r[4], imei: r[5], callee_cell_id: r[6], callee_imei: r[7],
+  load_id: $load_id, provenance: r[8]}]->(b)
+RETURN count(*) AS created, coalesce(sum(size(r[8])), 0) AS entries;
 
 // The same without looking for existing records first: the fast path for a batch of new records.
 // A batch holding a record that exists fails on the uniqueness constraint and is redone by create_calls.
@@ -68,9 +68,9 @@ UNWIND p[2] AS r
 CREATE (a)-[:CALLED {
   record_id: r[0],
   start: datetime({epochSeconds: r[1] / 1000000, nanosecond: (r[1] % 1000000) * 1000}),
-  duration_s: r[2], kind: r[3], cell_id: r[4], imei: r[5],
-  load_id: $load_id, provenance: r[6]}]->(b)
-RETURN count(*) AS created, coalesce(sum(size(r[6])), 0) AS entries;
+  duration_s: r[2], kind: r[3], cell_id: r[4], imei: r[5], callee_cell_id: r[6], callee_imei: r[7],
+  load_id: $load_id, provenance: r[8]}]->(b)
+RETURN count(*) AS created, coalesce(sum(size(r[8])), 0) AS entries;
 
 // $rows = [[record_id, provenance, prov_keys], ...]
 // name: append_call_provenance

@@ -15,7 +15,8 @@ CALL () { MATCH (n:Phone) WHERE EXISTS { (n)--() } RETURN count(n) AS phones }
 CALL () { MATCH (n:Account) WHERE EXISTS { (n)--() } RETURN count(n) AS accounts }
 CALL () { MATCH (n:Person) WHERE EXISTS { (n)--() } RETURN count(n) AS persons }
 CALL () { MATCH (n:Case) WHERE EXISTS { (n)--() } RETURN count(n) AS cases }
-CALL () { MATCH ()-[r:CALLED]->() WHERE r.imei IS NOT NULL RETURN count(DISTINCT r.imei) AS devices }
+CALL () { MATCH ()-[r:CALLED]->() UNWIND [r.imei, r.callee_imei] AS imei
+          RETURN count(DISTINCT imei) AS devices }
 CALL () { MATCH ()-[r:CALLED|PAID|USES|HOLDS|ARRESTED_IN]->() WHERE r.provenance IS NOT NULL
           RETURN sum(size(r.provenance)) AS provenance }
 CALL () { MATCH (s:Source) RETURN count(s) AS files }
@@ -26,7 +27,8 @@ MATCH (a:Phone)-[c:CALLED]->(b:Phone)
 WHERE c.start >= $since AND c.start < $until
 RETURN c.record_id AS record_id, a.number AS caller, b.number AS callee,
        c.start.epochSeconds * 1000000 + c.start.microsecond AS start_us,
-       c.duration_s AS duration_s, c.kind AS kind, c.cell_id AS cell_id, c.imei AS imei;
+       c.duration_s AS duration_s, c.kind AS kind, c.cell_id AS cell_id, c.imei AS imei,
+       c.callee_cell_id AS callee_cell_id, c.callee_imei AS callee_imei;
 
 // The calls from one phone to another, for each pair [caller, callee] of $pairs, in
 // [$since, $until) (both phones sought by their unique number, the calls between them expanded).
@@ -36,7 +38,8 @@ MATCH (a:Phone {number: p[0]})-[c:CALLED]->(b:Phone {number: p[1]})
 WHERE c.start >= $since AND c.start < $until
 RETURN c.record_id AS record_id, a.number AS caller, b.number AS callee,
        c.start.epochSeconds * 1000000 + c.start.microsecond AS start_us,
-       c.duration_s AS duration_s, c.kind AS kind, c.cell_id AS cell_id, c.imei AS imei;
+       c.duration_s AS duration_s, c.kind AS kind, c.cell_id AS cell_id, c.imei AS imei,
+       c.callee_cell_id AS callee_cell_id, c.callee_imei AS callee_imei;
 
 // The calls of some phones, either way, in [$since, $until) (each half seeks the phones by their
 // unique number).
@@ -45,13 +48,15 @@ MATCH (a:Phone)-[c:CALLED]->(b:Phone)
 WHERE a.number IN $numbers AND c.start >= $since AND c.start < $until
 RETURN c.record_id AS record_id, a.number AS caller, b.number AS callee,
        c.start.epochSeconds * 1000000 + c.start.microsecond AS start_us,
-       c.duration_s AS duration_s, c.kind AS kind, c.cell_id AS cell_id, c.imei AS imei
+       c.duration_s AS duration_s, c.kind AS kind, c.cell_id AS cell_id, c.imei AS imei,
+       c.callee_cell_id AS callee_cell_id, c.callee_imei AS callee_imei
 UNION
 MATCH (a:Phone)-[c:CALLED]->(b:Phone)
 WHERE b.number IN $numbers AND c.start >= $since AND c.start < $until
 RETURN c.record_id AS record_id, a.number AS caller, b.number AS callee,
        c.start.epochSeconds * 1000000 + c.start.microsecond AS start_us,
-       c.duration_s AS duration_s, c.kind AS kind, c.cell_id AS cell_id, c.imei AS imei;
+       c.duration_s AS duration_s, c.kind AS kind, c.cell_id AS cell_id, c.imei AS imei,
+       c.callee_cell_id AS callee_cell_id, c.callee_imei AS callee_imei;
 
 // name: read_transfers
 MATCH (a:Account)-[t:PAID]->(b:Account)

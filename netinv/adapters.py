@@ -421,16 +421,18 @@ def _where_note(path, where: dict[str, tuple[str, ...]], left: dict[str, Counter
 
 
 def _incoming(raw: RawTable, typed: pd.DataFrame, profile: Profile) -> int:
-    """Clear the cell and handset of the rows that the profile's ``incoming`` names, or that a call
-    sheet marks incoming (the callee's record of a call: they are hers, and a call keeps the
-    caller's); returns how many rows had one."""
+    """Read the cell and handset of the rows that the profile's ``incoming`` names, or that a call
+    sheet marks incoming, as the callee's (the callee's record of a call gives her own cell and
+    handset, and the other end's where the file has them); returns how many rows had one."""
     if not profile.incoming and profile.call_sheet is None:
         return 0
     rows = _sheet_incoming(raw, profile)
     for col, values in profile.incoming.items():
         rows |= _column_values(raw, col, "--incoming").isin(values).to_numpy(dtype=bool, na_value=False)
-    had = rows & (typed["cell_id"].notna() | typed["imei"].notna()).to_numpy()
-    typed.loc[rows, ["cell_id", "imei"]] = pd.NA
+    own, other = ["cell_id", "imei"], ["callee_cell_id", "callee_imei"]
+    had = rows & typed[own + other].notna().any(axis=1).to_numpy()
+    swapped = typed.loc[rows, other + own].to_numpy()
+    typed.loc[rows, own + other] = swapped
     return int(had.sum())
 
 
@@ -515,8 +517,8 @@ def read_records(
     ``batch.notes`` (per file and value) and in each file's ``left_out``.
 
     ``incoming`` (calls; column header: values) names the rows that are the callee's carrier's
-    record of a call: a call's cell and handset are the caller's, so theirs (the callee's) are
-    cleared and counted in the notes; the row, in the provenance, keeps them.
+    record of a call: their cell and handset are read as the callee's (``callee_cell_id``,
+    ``callee_imei``; a file's columns for the other end's, as the caller's), counted in the notes.
     """
     rk = record_kind(kind)
     prof = profile if isinstance(profile, Profile) else get_profile(profile, kind)
@@ -559,7 +561,7 @@ def read_records(
             why = (f"--incoming {spec}" if spec else "") + (" and " if spec and prof.call_sheet else "") + \
                 ("the call sheet's direction" if prof.call_sheet else "")
             notes.append(f"{path}: {n_incoming:,} row(s) of incoming calls ({why}): their cell and "
-                         "handset are the callee's, so the calls keep none (the rows of the file keep them)")
+                         "handset are read as the callee's (callee_cell_id, callee_imei)")
         bad = errs.bad()
         ok = ~bad
 

@@ -14,8 +14,11 @@ plus duration).  With ``merge``, each new row
 so matched becomes a provenance entry of the call read first (from the workspace; else the row
 with a cell or handset, the caller's, before one whose were cleared as the callee's by
 ``--incoming``; else the row of the earlier file), which keeps its own fields: the other row's
-cell, handset and times stay in that row of its file, which the provenance names.  Without
-``merge`` the pairs are only counted and named in the load's notes.
+times stay in that row of its file, which the provenance names.  A call of the load also takes
+the callee's cell and handset from the callee's row (read as hers with ``--incoming``) where it
+has none: the caller's carrier and the callee's each give one end.  A call of the workspace keeps
+what it holds (a later load does not change a record), so load both ends' files in one load to
+have both.  Without ``merge`` the pairs are only counted and named in the load's notes.
 """
 
 from __future__ import annotations
@@ -171,10 +174,35 @@ def _merge(batch: Batch, pairs: pd.DataFrame, existing: pd.DataFrame) -> None:
     prov = batch.provenance.copy()
     prov["record_id"] = prov["record_id"].map(lambda r: to.get(r, r)).astype("string")
     batch.provenance = prov.drop_duplicates(["record_id", "file_sha256", "row"]).reset_index(drop=True)
-    recs = batch.records[~batch.records["record_id"].isin(set(to))]
+    recs = _other_ends(batch.records, to)
+    recs = recs[~recs["record_id"].isin(set(to))]
     stored = existing[existing["record_id"].isin(set(pairs["same_as"])) & ~existing["record_id"].isin(
         set(recs["record_id"]))]
     if len(stored):  # the workspace's call comes along, so that every store appends the new rows to it
         stored = stored[[c for c in recs.columns if c in stored.columns]].astype(recs.dtypes.to_dict())
         recs = pd.concat([recs, stored], ignore_index=True)
     batch.records = recs.reset_index(drop=True)
+
+
+#: the fields of a call that its other row may give where the call read first has none
+_CALLEE_END = ["callee_cell_id", "callee_imei"]
+
+
+def _other_ends(recs: pd.DataFrame, to: dict) -> pd.DataFrame:
+    """``recs`` where each call of the load taken for another of the load has the callee's cell and
+    handset its rows give (the callee's row, read as hers with ``--incoming``), where it had none."""
+    rows = recs[recs["record_id"].isin(set(to)) & recs[_CALLEE_END].notna().any(axis=1)]
+    if rows.empty:
+        return recs
+    given = rows[_CALLEE_END].assign(record_id=rows["record_id"].map(to).to_numpy())
+    given = given.groupby("record_id", sort=False).first()  # first non-missing value of each field
+    at = pd.Index(recs["record_id"]).get_indexer(given.index)
+    given, at = given[at >= 0], at[at >= 0]
+    if not len(at):  # taken for the workspace's calls only, which keep what they hold
+        return recs
+    recs = recs.copy()
+    for col in _CALLEE_END:
+        have = recs[col].iloc[at]
+        filled = have.fillna(pd.Series(given[col].to_numpy(), index=have.index, dtype=have.dtype))
+        recs.iloc[at, recs.columns.get_loc(col)] = filled.to_numpy()
+    return recs

@@ -14,7 +14,7 @@ Built-in profiles:
 ``cdr-sheet-cn``
     One phone's call sheet (话单: 本机号码, 对方号码, 呼叫类型 主叫/被叫, 通话起始时间, 通话时长,
     基站, IMEI): each row is turned into caller -> callee by its direction; an incoming row's cell
-    and handset (the callee's) are left out of its call.
+    and handset are the callee's (``callee_cell_id``, ``callee_imei``).
 ``bank-cn``
     One account's bank statement (交易卡号, 交易时间, 交易金额, 借贷标志, 对方账号, 对方户名...):
     each row is turned into payer -> payee by its debit/credit flag.
@@ -71,7 +71,7 @@ class Statement:
 class CallSheet:
     """How to turn one phone's call sheet (each row from that phone's side: 本机号码, 对方号码,
     呼叫类型 主叫/被叫) into caller -> callee calls.  An incoming row's cell and handset are the
-    phone's own, the callee's: its call keeps none (a call keeps the caller's)."""
+    phone's own, the callee's: its call has them as ``callee_cell_id`` and ``callee_imei``."""
 
     phone: tuple[str, ...]
     other: tuple[str, ...]

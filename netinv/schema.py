@@ -74,10 +74,14 @@ CALLS = RecordKind(
         Field("start", "time", True, "start of the call, with time zone"),
         Field("duration_s", "int", True, "duration in seconds (0 for an SMS)"),
         Field("kind", "kind", False, "voice or sms"),
-        Field("cell_id", "text", False, "cell tower of the caller (an incoming call's record gives the "
-                                        "callee's: --incoming leaves it out)"),
-        Field("imei", "text", False, "handset IMEI of the caller (as cell_id)"),
+        Field("cell_id", "text", False, "cell tower of the caller"),
+        Field("imei", "text", False, "handset IMEI of the caller"),
+        Field("callee_cell_id", "text", False, "cell tower of the callee (an incoming call's record gives "
+                                               "hers: --incoming reads its cell here)"),
+        Field("callee_imei", "text", False, "handset IMEI of the callee (as callee_cell_id)"),
     ),
+    # the callee's cell and handset are left out: a workspace made before they were read keeps its
+    # record ids, and one call's two records (the caller's, the callee's) differ in them anyway
     identity=("caller", "callee", "start", "duration_s", "kind", "cell_id", "imei"),
     core=("caller", "callee", "start"),
     doc="phone call records (CDRs)",

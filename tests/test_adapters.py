@@ -217,10 +217,10 @@ def test_where_reads_only_the_selected_rows_and_counts_the_rest(tmp_path):
         read_records("transfers", [f], "bank-cn", where={"状态": ("成功",)})
 
 
-def test_incoming_rows_keep_no_cell_or_handset(tmp_path):
+def test_incoming_rows_give_the_callees_cell_and_handset(tmp_path):
     # a carrier's records of its subscribers: outgoing calls (主叫) with the caller's cell and
-    # handset, incoming ones (被叫) with the callee's.  A call keeps the caller's, so an incoming
-    # row's are left out of the call (its row in the file keeps them) and counted
+    # handset, incoming ones (被叫) with the callee's.  An incoming row's are read as the callee's
+    # (callee_cell_id, callee_imei), never as the caller's, and counted
     f = write_csv(tmp_path / "b.csv", "主叫号码,被叫号码,通话开始时间,通话时长,基站号,IMEI,呼叫类型\n"
                                       "13800138000,13900139000,2024-03-05 14:03:23,76,B7,860000000000001,被叫\n"
                                       "13900139000,13700137000,2024-03-05 15:00:00,20,B7,860000000000001,主叫\n"
@@ -228,10 +228,19 @@ def test_incoming_rows_keep_no_cell_or_handset(tmp_path):
     b = read_records("calls", [f], "cdr-cn", incoming={"呼叫类型": ("被叫",)})
     r = b.records.sort_values("start")
     assert r["cell_id"].isna().tolist() == [True, False, True] and r["imei"].isna().tolist() == [True, False, True]
-    assert b.notes == [f"{f}: 1 row(s) of incoming calls (--incoming 呼叫类型=被叫): their cell and handset are the "
-                       "callee's, so the calls keep none (the rows of the file keep them)"]
+    assert r["callee_cell_id"].tolist()[0] == "B7" and r["callee_imei"].tolist()[0] == "860000000000001"
+    assert r["callee_cell_id"].isna().tolist() == [False, True, True]
+    assert b.notes == [f"{f}: 1 row(s) of incoming calls (--incoming 呼叫类型=被叫): their cell and handset are read "
+                       "as the callee's (callee_cell_id, callee_imei)"]
     plain = read_records("calls", [f], "cdr-cn")
-    assert plain.records["imei"].notna().sum() == 2 and not plain.notes
+    assert plain.records["imei"].notna().sum() == 2 and plain.records["callee_imei"].isna().all() and not plain.notes
+    # a file with the other end's columns too: an incoming row's are the caller's
+    both = write_csv(tmp_path / "c.csv", "主叫号码,被叫号码,通话开始时间,通话时长,基站号,对方基站,呼叫类型\n"
+                                         "13800138000,13900139000,2024-03-05 14:03:23,76,B7,A1,被叫\n"
+                                         "13900139000,13700137000,2024-03-05 15:00:00,20,B7,C3,主叫\n")
+    r = read_records("calls", [both], "cdr-cn", mapping={"callee_cell_id": "对方基站"},
+                     incoming={"呼叫类型": ("被叫",)}).records.sort_values("start")
+    assert list(zip(r["cell_id"], r["callee_cell_id"])) == [("A1", "B7"), ("B7", "C3")]
     with pytest.raises(SourceError, match="--incoming 方向=...: the file has no column '方向'"):
         read_records("calls", [f], "cdr-cn", incoming={"方向": ("被叫",)})
     with pytest.raises(ProfileError, match="does not apply to transfers"):
@@ -253,6 +262,7 @@ def test_call_sheets_turn_each_row_by_its_direction(tmp_path):
     assert list(zip(r["caller"], r["callee"])) == [("+8613800138000", "+8613900139000"),
                                                   ("+8613600136000", "+8613800138000")]
     assert r["cell_id"].tolist()[0] == "A1" and r["cell_id"].isna().tolist() == [False, True]
+    assert r["callee_cell_id"].isna().tolist() == [True, False] and r["callee_cell_id"].tolist()[1] == "A1"
     assert "1 row(s) of incoming calls (the call sheet's direction)" in b.notes[0]
     # a direction the profile does not know (呼转, a forwarded call) stops the load, named
     f = write_csv(tmp_path / "b.csv", SHEET_B, encoding="gbk")

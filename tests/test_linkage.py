@@ -133,6 +133,37 @@ def test_successors_read_calls_in_any_order_and_without_handsets():
     assert first["score"] < found.loc[(found["old"] == "A") & (found["rank"] == 1), "score"].iloc[0]
 
 
+def test_successors_read_the_callees_handset_and_tower():
+    # B's calls are all incoming, each from the contact's carrier (no cell or handset of the
+    # caller's) and from B's (B's own, as the callee's): the same handset as A's is still seen
+    calls = _hand_checked_calls()
+    b = calls["caller"] == "B"
+    calls["callee_imei"], calls["callee_cell_id"] = calls["imei"].where(b), calls["cell_id"].where(b)
+    calls.loc[b, ["caller", "callee"]] = calls.loc[b, ["callee", "caller"]].to_numpy()
+    calls.loc[b, ["imei", "cell_id"]] = None
+    first = successors(calls).query("old == 'A' and rank == 1").iloc[0]
+    assert first["candidate"] == "B" and first["same_imei"] and first["shared_towers"] == 1
+    callers_only = successors(calls.drop(columns=["callee_imei", "callee_cell_id"]))
+    first = callers_only.query("old == 'A' and rank == 1").iloc[0]
+    assert first["candidate"] == "B" and not first["same_imei"] and first["shared_towers"] == 0
+
+
+def test_cases_share_a_handset_seen_at_either_end_of_calls():
+    # K1's phone P1 calls with handset H; K2's phone P2 only receives calls, and its carrier's
+    # records give its handset, H, as the callee's: the two cases share a handset
+    from netinv.linkage import case_links
+
+    arrests = pd.DataFrame({"case_id": ["K1", "K2"], "person_id": ["a", "b"], "phone": ["P1", "P2"],
+                            "account": [None, None], "location": [None, None]})
+    t = pd.Timestamp("2024-01-01", tz="UTC")
+    calls = pd.DataFrame({"caller": ["P1", "X"], "callee": ["Y", "P2"], "start": [t, t],
+                          "imei": ["H", None], "cell_id": [None, None],
+                          "callee_imei": [None, "H"], "callee_cell_id": [None, None]})
+    links = case_links(arrests, calls, contacts=False, hops=0)
+    assert links[["case_a", "case_b", "kind", "shared"]].values.tolist() == [["K1", "K2", "handset", "H"]]
+    assert case_links(arrests, calls.drop(columns=["callee_imei", "callee_cell_id"]), contacts=False, hops=0).empty
+
+
 def test_calls_are_ordered_by_phone_then_time_over_any_span():
     from netinv.linkage.successors import _by_key_then_time
 

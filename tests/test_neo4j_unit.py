@@ -111,7 +111,7 @@ def test_schema_first_then_batched_pairs(calls_batch):
         assert set(b) == {"pairs", "load_id"}
         for p in b["pairs"]:
             for r in p[2]:
-                assert len(r) == 7 and len(r[0]) == 64 and isinstance(r[1], int) and len(r[6]) == 1
+                assert len(r) == 9 and len(r[0]) == 64 and isinstance(r[1], int) and len(r[8]) == 1
     assert res.records_new == 25 and res.provenance_new == 25
 
 

@@ -274,18 +274,26 @@ def test_calls_in_two_files_are_named_and_kept_without_the_option(embedded, tmp_
         st.close()
 
 
-def test_one_call_keeps_its_callers_row(embedded, tmp_path):
+def test_one_call_keeps_its_callers_row(store, tmp_path):
     # the file read first holds the callee's side of a call (被叫: her cell and handset), the
-    # second the caller's, a second earlier: the call is the caller's row, the callee's in its provenance
+    # second the caller's, a second earlier: the call is the caller's row, the callee's in its
+    # provenance, and the call has both ends' cells and handsets
     head = "主叫号码,被叫号码,通话开始时间,通话时长,基站号,IMEI,呼叫类型\n"
     a = write_csv(tmp_path / "a.csv", head + "13800138000,13900139000,2024-03-05 14:03:23,76,B7,860000000000009,被叫\n")
     b = write_csv(tmp_path / "b.csv", head + "13800138000,13900139000,2024-03-05 14:03:22,75,A1,860000000000001,主叫\n")
-    result, batch = load_files(embedded, "calls", [a, b], profile="cdr-cn", same_call_within=2,
+    result, batch = load_files(store, "calls", [a, b], profile="cdr-cn", same_call_within=2,
                                incoming={"呼叫类型": ("被叫",)})
     assert result.records_new == 1 and result.provenance_new == 2
-    call = embedded.records("calls").iloc[0]
+    call = store.records("calls").iloc[0]
     assert (call["cell_id"], call["imei"], call["duration_s"]) == ("A1", "860000000000001", 75)
+    assert (call["callee_cell_id"], call["callee_imei"]) == ("B7", "860000000000009")
     assert "1 call(s) are calls of b.csv" in " ".join(batch.notes)
+    assert store.counts()["devices"] == 2
+    # a later load of the callee's side alone finds the call; the workspace's call keeps what it holds
+    c = write_csv(tmp_path / "c.csv", head + "13800138000,13900139000,2024-03-05 14:03:24,75,B8,860000000000009,被叫\n")
+    later, _ = load_files(store, "calls", [c], profile="cdr-cn", same_call_within=2, incoming={"呼叫类型": ("被叫",)})
+    assert (later.records_new, later.provenance_new) == (0, 1)
+    assert store.records("calls")[["callee_cell_id", "callee_imei"]].values.tolist() == [["B7", "860000000000009"]]
 
 
 def test_two_phones_call_sheets_make_each_call_once(store, tmp_path):
@@ -299,6 +307,10 @@ def test_two_phones_call_sheets_make_each_call_once(store, tmp_path):
     calls = store.records("calls").sort_values("start")
     assert calls["cell_id"].tolist()[0] == "A1" and pd.isna(calls["cell_id"].tolist()[1])
     assert calls["imei"].tolist()[0] == "860000000000001"
+    # the callee's sheet gives her cell and handset: the call has both ends
+    assert calls["callee_cell_id"].tolist()[0] == "B7" and calls["callee_imei"].tolist()[0] == "860000000000009"
+    # A's incoming call: A's own cell and handset, as the callee's
+    assert calls["callee_cell_id"].tolist()[1] == "A1" and pd.isna(calls["imei"].tolist()[1])
     prov = store.provenance()
     assert sorted(Path(p).name for p in prov.loc[prov["record_id"] == calls["record_id"].iloc[0], "path"]) == \
         ["a.csv", "b.csv"]

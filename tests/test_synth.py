@@ -121,7 +121,8 @@ def test_both_sides_calls_load_as_the_one_sided_case(tmp_path):
     # both phones' records: a call to the other carrier's phone is in both files, as each side saw
     # it.  Loaded with --same-call-within 2 and --incoming 呼叫类型=被叫 (the manifest says so), the
     # case has the call records of the one-sided case, field for field (each call keeps its
-    # caller's row); without them, every such call twice
+    # caller's row), and each such call also the callee's cell and handset; without them, every
+    # such call twice
     from netinv.store import EmbeddedStore
     from netinv.workflow import load_files, load_generated
 
@@ -141,7 +142,17 @@ def test_both_sides_calls_load_as_the_one_sided_case(tmp_path):
             calls.append(st.records("calls").sort_values("record_id").reset_index(drop=True))
             prov.append(st.provenance())
     assert len(calls[0]) == one.n_calls
-    pd.testing.assert_frame_equal(calls[0], calls[1])
+    ends = ["callee_cell_id", "callee_imei"]
+    pd.testing.assert_frame_equal(calls[0].drop(columns=ends), calls[1].drop(columns=ends))
+    assert calls[0][ends].isna().all().all() and calls[1][ends].notna().all(axis=1).sum() == second
+    # the callee's handset and towers are those her own calls show
+    own = {(p, i) for p, i in zip(calls[0]["caller"], calls[0]["imei"])}
+    towers = {(p, c) for p, c in zip(calls[0]["caller"], calls[0]["cell_id"])}
+    got = calls[1].dropna(subset=ends)
+    calling = got[got["callee"].isin(calls[0]["caller"])]
+    assert len(calling) > second // 2
+    assert all((p, i) in own for p, i in zip(calling["callee"], calling["callee_imei"]))
+    assert all((p, c) in towers for p, c in zip(calling["callee"], calling["callee_cell_id"]))
     assert len(prov[1]) == len(prov[0]) + second  # each callee's row is in its call's provenance
     with EmbeddedStore(tmp_path / "twice.duckdb") as st:
         _, batch = load_files(st, "calls", [two.path / f for f in two.manifest["loads"][2]["files"]],

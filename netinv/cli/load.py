@@ -67,8 +67,8 @@ def _make(kind: str):
         incoming: List[str] = typer.Option(
             [], "--incoming", metavar="COLUMN=VALUE", hidden=kind != "calls",
             help="Rows holding VALUE in COLUMN are the callee's carrier's record of a call (e.g. 呼叫类型=被叫): "
-                 "their cell and handset are the callee's, and a call keeps the caller's, so theirs are left out "
-                 "of the call (the row keeps them) and counted in the notes. Repeatable."),
+                 "their cell and handset are read as the callee's (callee_cell_id, callee_imei; columns mapped to "
+                 "those, the other end's, as the caller's), counted in the notes. Repeatable."),
         sheet: Optional[str] = typer.Option(None, "--sheet", help="Excel sheet to read (default: the workbook's "
                                                                   "only sheet with data)."),
         quarantine: Optional[Path] = typer.Option(None, "--quarantine", "-q",

@@ -24,6 +24,7 @@ from typing import Iterable
 import pandas as pd
 
 from ..errors import check_count
+from ..store.base import call_sightings
 
 __all__ = ["case_links", "link_cases", "STRONG", "WEAK"]
 
@@ -58,8 +59,9 @@ def case_links(arrests: pd.DataFrame, calls: pd.DataFrame | None = None, entitie
     ex = set(exclude)
     if calls is not None and len(calls):
         phones_of_case = a.dropna(subset=["phone"]).groupby("phone")["case_id"].apply(set).to_dict()
-        handsets = calls[calls["caller"].isin(phones_of_case.keys())].dropna(subset=["imei"])
-        for phone, imei in handsets[["caller", "imei"]].drop_duplicates().itertuples(index=False):
+        handsets = call_sightings(calls, "imei")  # the caller's and the callee's handsets
+        handsets = handsets[handsets["phone"].isin(phones_of_case.keys())]
+        for phone, imei in handsets.itertuples(index=False):
             for case in phones_of_case[phone]:
                 add("handset", imei, case)
         if contacts:

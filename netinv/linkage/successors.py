@@ -39,7 +39,8 @@ def successors(calls: pd.DataFrame, *, phones: Iterable[str] | None = None, quie
                min_handover_calls: int = 5, min_handover_shared: int = 3) -> pd.DataFrame:
     """Likely successors of phones that went quiet or handed over, best first per phone, with the evidence.
 
-    ``calls`` is a calls record frame (``caller``, ``callee``, ``start``, ``imei``, ``cell_id``);
+    ``calls`` is a calls record frame (``caller``, ``callee``, ``start``, ``imei``, ``cell_id`` and
+    optionally the callee's ``callee_imei``, ``callee_cell_id``);
     ``phones`` restricts the question to some old numbers and ``candidates`` the numbers that may
     have replaced them; ``exclude`` are numbers (bare, as in the records) never counted as
     contacts, for example high-volume numbers.  ``end`` is the end of the records (default: the
@@ -160,13 +161,12 @@ class _Context:
         at = pd.to_datetime(calls["start"], utc=True).dt.tz_localize(None).to_numpy("datetime64[us]")
         kept = np.flatnonzero(~excluded[code])  # a high-volume number's own calls tell nothing
         phone, other, at = code[kept], np.concatenate([code[n:], code[:n]])[kept], np.concatenate([at, at])[kept]
-        # each phone's handsets and towers (the caller's end of a call has them), as codes
-        rows, caller = kept[kept < n], phone[kept < n]
+        # each phone's handsets and towers, as codes: the caller's end of a call and the callee's
         sets = []
         for col in ("imei", "cell_id"):
-            values = _codes(calls.get(col), n)[rows]
+            values = _codes(_both_ends(calls, col, "callee_" + col), 2 * n)[kept]
             has = values >= 0
-            sets.append(_grouped(*_unique_pairs(caller[has], values[has]), label))
+            sets.append(_grouped(*_unique_pairs(phone[has], values[has]), label))
         self.imeis, self.towers = sets
         # each phone's calls in time order
         order = _by_key_then_time(phone, at)
@@ -353,6 +353,16 @@ class _Context:
 
 #: old phones per slice of the shared-contact product; contacts with more phones than this are not searched
 _CHUNK, _POPULAR = 4096, 500
+
+
+def _both_ends(calls: pd.DataFrame, caller_col: str, callee_col: str) -> pd.Series | None:
+    """A call field of the caller's end then the callee's (in the order of the calls twice), or None
+    where the frame has neither."""
+    cols = [c for c in (caller_col, callee_col) if c in calls]
+    if not cols:
+        return None
+    missing = pd.Series(pd.NA, index=calls.index, dtype="object")
+    return pd.concat([calls[c] if c in calls else missing for c in (caller_col, callee_col)], ignore_index=True)
 
 
 def _codes(values: pd.Series | None, n: int) -> np.ndarray:

@@ -36,6 +36,7 @@ __all__ = [
     "HOLDING_COLUMNS",
     "PERSON_COLUMNS",
     "typed_records",
+    "call_sightings",
     "new_load_id",
     "edge_frame",
     "DECISION_COLUMNS",
@@ -212,6 +213,20 @@ def typed_records(kind: str, frame: pd.DataFrame, ordered: bool = False) -> pd.D
     if "id_number_valid" in frame:
         out["id_number_valid"] = frame["id_number_valid"].astype("boolean")
     return (out if ordered else out.sort_values("record_id")).reset_index(drop=True)
+
+
+#: a call's cell and handset fields, by the end of the call that each describes
+CALL_ENDS = {"cell_id": (("caller", "cell_id"), ("callee", "callee_cell_id")),
+             "imei": (("caller", "imei"), ("callee", "callee_imei"))}
+
+
+def call_sightings(calls: pd.DataFrame, what: str) -> pd.DataFrame:
+    """The distinct (``phone``, ``key``) pairs of a calls frame: each phone with the cells
+    (``what="cell_id"``) or handsets (``"imei"``) its calls place it at, the caller's and the
+    callee's alike (a frame without the callee's columns gives the caller's)."""
+    parts = [calls[[phone, col]].set_axis(["phone", "key"], axis=1)
+             for phone, col in CALL_ENDS[what] if col in calls]
+    return pd.concat(parts, ignore_index=True).dropna().drop_duplicates().reset_index(drop=True)
 
 
 def call_events(calls: pd.DataFrame) -> pd.DataFrame:

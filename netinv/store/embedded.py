@@ -249,7 +249,8 @@ class EmbeddedStore(GraphStore):
           (SELECT count(DISTINCT v) FROM (
               SELECT person_id AS v FROM holders UNION ALL SELECT person_id FROM arrests)) AS persons,
           (SELECT count(DISTINCT case_id) FROM arrests) AS cases,
-          (SELECT count(DISTINCT imei) FROM calls) AS devices,
+          (SELECT count(DISTINCT v) FROM (
+              SELECT imei AS v FROM calls UNION ALL SELECT callee_imei FROM calls)) AS devices,
           (SELECT count(*) FROM provenance) AS provenance,
           (SELECT count(*) FROM sources) AS files
         """

@@ -2,12 +2,14 @@
 
 Graph model (labels PascalCase, relationship types UPPER_SNAKE, properties = the frame columns):
 
-- ``(:Phone {number})-[:CALLED {record_id, start, duration_s, kind, cell_id, imei}]->(:Phone)``
+- ``(:Phone {number})-[:CALLED {record_id, start, duration_s, kind, cell_id, imei, callee_cell_id,
+  callee_imei}]->(:Phone)``
 - ``(:Account {number})-[:PAID {record_id, amount, currency, time, channel, ...}]->(:Account)``
 - ``(:Person {person_id})-[:USES]->(:Phone)``, ``-[:HOLDS]->(:Account)`` (holders records, and the
   phone and account found at an arrest, marked ``origin``)
 - ``(:Person)-[:ARRESTED_IN {record_id, date, charge, drug, quantity_g, ...}]->(:Case {case_id})``
-- ``(:Phone)-[:SEEN_AT]->(:Location {cell_id})``, ``(:Phone)-[:INSERTED_IN]->(:Device {imei})``
+- ``(:Phone)-[:SEEN_AT]->(:Location {cell_id})``, ``(:Phone)-[:INSERTED_IN]->(:Device {imei})`` (from
+  either end of its calls)
 - ``(:Load)`` (the audit log) and ``(:Source)`` (one per file content).
 
 Every record relationship carries ``provenance``: entries ``file_sha256|row|row_sha256|load_id``.

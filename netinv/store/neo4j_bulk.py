@@ -36,7 +36,7 @@ import pyarrow.csv as pacsv
 
 from ..errors import StoreError
 from ..folders import make_folder
-from .base import GraphStore, new_load_id
+from .base import GraphStore, call_sightings, new_load_id
 from .neo4j_write import provenance_entries
 
 __all__ = ["ImportFiles", "write_import_files", "ARRAY_DELIMITER"]
@@ -142,8 +142,8 @@ def write_import_files(source: GraphStore, folder: str | Path,
     w.nodes("Account", "number", pd.concat([holders["account"], arrests["account"], transfers["payer_account"],
                                             transfers["payee_account"]]))
     w.nodes("Case", "case_id", arrests["case_id"])
-    w.nodes("Location", "cell_id", calls["cell_id"])
-    w.nodes("Device", "imei", calls["imei"])
+    w.nodes("Location", "cell_id", pd.concat([calls["cell_id"], calls["callee_cell_id"]]))
+    w.nodes("Device", "imei", pd.concat([calls["imei"], calls["callee_imei"]]))
 
     loads = source.loads()
     if len(loads):
@@ -179,13 +179,14 @@ def write_import_files(source: GraphStore, folder: str | Path,
             "record_id": _text(calls["record_id"]), "start:datetime": _utc(calls["start"]),
             "duration_s:long": pa.array(calls["duration_s"].astype("Int64"), from_pandas=True),
             "kind": _text(calls["kind"]), "cell_id": _text(calls["cell_id"]), "imei": _text(calls["imei"]),
+            "callee_cell_id": _text(calls["callee_cell_id"]), "callee_imei": _text(calls["callee_imei"]),
             "load_id": lid(len(calls)),
             "provenance:string[]": _provenance_entries(by_kind["calls"], calls["record_id"]),
         }))
         for col, rel, label in (("cell_id", "SEEN_AT", "Location"), ("imei", "INSERTED_IN", "Device")):
-            pairs = calls[["caller", col]].dropna().drop_duplicates()
+            pairs = call_sightings(calls, col)  # the caller's and the callee's
             w.write("relationships", rel, pa.table({
-                ":START_ID(Phone)": _text(pairs["caller"]), f":END_ID({label})": _text(pairs[col]),
+                ":START_ID(Phone)": _text(pairs["phone"]), f":END_ID({label})": _text(pairs["key"]),
                 "created_by": lid(len(pairs))}))
     if len(transfers):
         t = transfers

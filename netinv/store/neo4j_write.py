@@ -17,13 +17,14 @@ from .. import __version__
 from ..adapters import Batch
 from ..errors import QueryError, StoreError, StoreUnavailable
 from ..schema import RECORD_KINDS
-from .base import GraphStore, LoadResult, new_load_id
+from .base import GraphStore, LoadResult, call_sightings, new_load_id
 
 __all__ = ["Neo4jWriting", "provenance_entries"]
 
 #: per record kind with pair-grouped writes: the endpoint columns and the payload columns, in order
 _PAIRED = {
-    "calls": (("caller", "callee"), ("record_id", "start", "duration_s", "kind", "cell_id", "imei")),
+    "calls": (("caller", "callee"), ("record_id", "start", "duration_s", "kind", "cell_id", "imei", "callee_cell_id",
+                                     "callee_imei")),
     "transfers": (("payer_account", "payee_account"),
                   ("record_id", "amount", "currency", "time", "channel", "payer_name", "payee_name", "reference",
                    "memo")),
@@ -222,8 +223,8 @@ class Neo4jWriting:
             new, appended = self._create_paired(kind, "create_calls", "append_call_provenance", records, provenance,
                                                 load_id)
             for col, query in (("cell_id", "merge_seen_at"), ("imei", "merge_inserted_in")):
-                pairs = records[["caller", col]].dropna().drop_duplicates()
-                derived = [{"phone": a, "key": b} for a, b in zip(pairs["caller"].tolist(), pairs[col].tolist())]
+                pairs = call_sightings(records, col)  # the caller's and the callee's
+                derived = [{"phone": a, "key": b} for a, b in zip(pairs["phone"].tolist(), pairs["key"].tolist())]
                 self._batched(query, derived, load_id=load_id)
             return new, appended
         if kind == "transfers":
