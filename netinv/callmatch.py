@@ -37,6 +37,9 @@ __all__ = ["match_calls", "CallMatches", "DETECT_WITHIN_S"]
 #: without --same-call-within, loads of calls still look for pairs this close and name them
 DETECT_WITHIN_S = 2
 
+#: the fields of a call that its other row may give where the call read first has none
+_CALLEE_END = ["callee_cell_id", "callee_imei"]
+
 
 @dataclass
 class CallMatches:
@@ -55,7 +58,7 @@ def _near(new: pd.DataFrame, old: pd.DataFrame, within: float) -> pd.DataFrame:
     if len(old):  # a record read again is the same record (object arrays: a hash table, not a scan per id)
         again = pd.Index(new["record_id"].to_numpy(dtype=object)).get_indexer(old["record_id"].to_numpy(dtype=object))
         old = old[again < 0]
-    cols = ["record_id", "caller", "callee", "start", "duration_s", "cell_id", "imei"]
+    cols = ["record_id", "caller", "callee", "start", "duration_s", "cell_id", "imei", *_CALLEE_END]
     both = pd.concat([old[cols].assign(stored=True), new[cols].assign(stored=False)], ignore_index=True)
     t = both["start"].astype("datetime64[us, UTC]").astype("int64").to_numpy() / 1e6
     caller = pd.factorize(both["caller"])[0].astype("int64")
@@ -69,6 +72,7 @@ def _near(new: pd.DataFrame, old: pd.DataFrame, within: float) -> pd.DataFrame:
     out["t"], out["pair"] = t[near], pair[near]
     out["d"] = out["duration_s"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
     out["end"] = (out["cell_id"].notna() | out["imei"].notna()).to_numpy()  # a cell or handset: the caller's
+    out["callee_end"] = out[_CALLEE_END].notna().any(axis=1).to_numpy()
     return out
 
 
@@ -147,7 +151,10 @@ def match_calls(store: GraphStore, batch: Batch, within: float, *, merge: bool) 
                           "same_as": both["record_id"].to_numpy()[reps],
                           "file": both["file_sha256"].to_numpy()[rows],
                           "other_file": both["file_sha256"].to_numpy()[reps],
-                          "stored": both["stored"].to_numpy()[reps]})
+                          "stored": both["stored"].to_numpy()[reps],
+                          # the callee's cell or handset that a call of the workspace does not take
+                          "callee_end": both["callee_end"].to_numpy()[rows] & ~both["callee_end"].to_numpy()[reps]
+                          & both["stored"].to_numpy()[reps]})
     paths = {s.sha256: s.path for s in batch.sources}
     if pairs["stored"].any():
         src = store.sources()
@@ -156,16 +163,20 @@ def match_calls(store: GraphStore, batch: Batch, within: float, *, merge: bool) 
     for (f, other), g in pairs.groupby(["file", "other_file"], sort=False):
         where = Path(paths.get(other, other)).name + (", in the workspace" if g["stored"].iloc[0] else "")
         if merge:
+            lost = int(g["callee_end"].sum())
             notes.append(f"{paths.get(f, f)}: {len(g):,} call(s) are calls of {where} (the same caller and callee, "
                          f"start and duration within {within:g} s): each is kept as that one call, with both rows "
-                         "in its provenance")
+                         "in its provenance" + (
+                             f"; the workspace's calls keep what they hold, so the callee's cell or handset of "
+                             f"{lost:,} of these rows is in the file only (load both ends' files in one load to "
+                             "have both)" if lost else ""))
         else:
             notes.append(f"{paths.get(f, f)}: {len(g):,} call(s) lie within {within:g} s (start and duration) of a "
                          f"call of {where} between the same phones: probably one call in both phones' records, "
                          f"now counted twice; --same-call-within {within:g} loads each as one call")
     if merge:
         _merge(batch, pairs, existing)
-    return CallMatches(pairs.drop(columns="stored"), notes)
+    return CallMatches(pairs.drop(columns=["stored", "callee_end"]), notes)
 
 
 def _merge(batch: Batch, pairs: pd.DataFrame, existing: pd.DataFrame) -> None:
@@ -182,10 +193,6 @@ def _merge(batch: Batch, pairs: pd.DataFrame, existing: pd.DataFrame) -> None:
         stored = stored[[c for c in recs.columns if c in stored.columns]].astype(recs.dtypes.to_dict())
         recs = pd.concat([recs, stored], ignore_index=True)
     batch.records = recs.reset_index(drop=True)
-
-
-#: the fields of a call that its other row may give where the call read first has none
-_CALLEE_END = ["callee_cell_id", "callee_imei"]
 
 
 def _other_ends(recs: pd.DataFrame, to: dict) -> pd.DataFrame:

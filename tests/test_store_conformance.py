@@ -291,9 +291,19 @@ def test_one_call_keeps_its_callers_row(store, tmp_path):
     assert store.counts()["devices"] == 2
     # a later load of the callee's side alone finds the call; the workspace's call keeps what it holds
     c = write_csv(tmp_path / "c.csv", head + "13800138000,13900139000,2024-03-05 14:03:24,75,B8,860000000000009,被叫\n")
-    later, _ = load_files(store, "calls", [c], profile="cdr-cn", same_call_within=2, incoming={"呼叫类型": ("被叫",)})
+    later, batch = load_files(store, "calls", [c], profile="cdr-cn", same_call_within=2,
+                              incoming={"呼叫类型": ("被叫",)})
     assert (later.records_new, later.provenance_new) == (0, 1)
+    assert "keep what they hold" not in " ".join(batch.notes)  # it has the callee's end already
     assert store.records("calls")[["callee_cell_id", "callee_imei"]].values.tolist() == [["B7", "860000000000009"]]
+    # the caller's side of another call loaded first, the callee's later: the note says what stays out
+    d = write_csv(tmp_path / "d.csv", head + "13700137000,13900139000,2024-03-06 09:00:00,30,A2,860000000000002,主叫\n")
+    e = write_csv(tmp_path / "e.csv", head + "13700137000,13900139000,2024-03-06 09:00:01,30,B7,860000000000009,被叫\n")
+    load_files(store, "calls", [d], profile="cdr-cn", same_call_within=2, incoming={"呼叫类型": ("被叫",)})
+    _, batch = load_files(store, "calls", [e], profile="cdr-cn", same_call_within=2, incoming={"呼叫类型": ("被叫",)})
+    assert ("the workspace's calls keep what they hold, so the callee's cell or handset of 1 of these rows is in "
+            "the file only") in " ".join(batch.notes)
+    assert store.counts()["calls"] == 2 and store.records("calls")["callee_imei"].isna().sum() == 1
 
 
 def test_two_phones_call_sheets_make_each_call_once(store, tmp_path):
