@@ -8,7 +8,8 @@ two phones doubles.
 
 :func:`match_calls` finds such pairs: the same caller and callee, start and duration each within
 ``within`` seconds, rows of different files (two rows of one file are never taken for one call;
-a carrier does not print a call twice).  A call takes at most one row of each file; rows are
+a carrier does not print a call twice).  A row whose call the workspace holds already (a file read
+again) is that call, as it is: it is never taken for another.  A call takes at most one row of each file; rows are
 matched greedily in time order, each to the call it fits best (the least difference in start
 plus duration).  With ``merge``, each new row
 so matched becomes a provenance entry of the call read first (from the workspace; else the row
@@ -28,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .adapters import Batch
 from .store import GraphStore, Window
@@ -54,21 +57,31 @@ class CallMatches:
 def _near(new: pd.DataFrame, old: pd.DataFrame, within: float) -> pd.DataFrame:
     """The calls that have another between the same phones within ``within`` seconds (only these
     can be one call with another), sorted by caller and callee, then time; ``stored``: from the
-    workspace.  Works on whole columns: a load of millions of calls has few such rows."""
-    if len(old):  # a record read again is the same record (object arrays: a hash table, not a scan per id)
-        again = pd.Index(new["record_id"].to_numpy(dtype=object)).get_indexer(old["record_id"].to_numpy(dtype=object))
-        old = old[again < 0]
+    workspace (only its calls between the pairs of phones of the load's new calls count).  Works on
+    whole columns: a load of millions of calls has few such rows."""
     cols = ["record_id", "caller", "callee", "start", "duration_s", "cell_id", "imei", *_CALLEE_END]
-    both = pd.concat([old[cols].assign(stored=True), new[cols].assign(stored=False)], ignore_index=True)
-    t = both["start"].astype("datetime64[us, UTC]").astype("int64").to_numpy() / 1e6
-    caller = pd.factorize(both["caller"])[0].astype("int64")
-    callee = pd.factorize(both["callee"])[0].astype("int64")
+    if len(old):  # a record read again is the workspace's, as it is: never taken for another call
+        again = pc.is_in(pa.array(new["record_id"]), value_set=pa.array(old["record_id"]))
+        new = new[~again.to_numpy(zero_copy_only=False)]
+    if new.empty:
+        return pd.DataFrame(columns=[*cols, "stored", "t", "pair", "d", "end", "callee_end"])
+    n_old = len(old)
+    start = pd.concat([old["start"], new["start"]], ignore_index=True)
+    t = start.astype("datetime64[us, UTC]").astype("int64").to_numpy() / 1e6
+    caller = pd.factorize(pd.concat([old["caller"], new["caller"]], ignore_index=True))[0].astype("int64")
+    callee = pd.factorize(pd.concat([old["callee"], new["callee"]], ignore_index=True))[0].astype("int64")
     pair = caller * (int(callee.max(initial=0)) + 1) + callee
-    ix = np.lexsort((t, pair))
+    at = np.flatnonzero(np.concatenate([np.isin(pair[:n_old], pair[n_old:]) if n_old else np.zeros(0, dtype=bool),
+                                        np.ones(len(new), dtype=bool)]))
+    ix = at[np.lexsort((t[at], pair[at]))]
     close = np.zeros(len(ix), dtype=bool)  # within reach of the call before, between the same phones
     close[1:] = (pair[ix][1:] == pair[ix][:-1]) & (np.diff(t[ix]) <= within)
     near = ix[close | np.append(close[1:], False)]
-    out = both.iloc[near].reset_index(drop=True)
+    stored = near < n_old
+    out = pd.concat([old[cols].iloc[near[stored]].assign(stored=True),
+                     new[cols].iloc[near[~stored] - n_old].assign(stored=False)], ignore_index=True)
+    out = out.iloc[np.argsort(np.concatenate([np.flatnonzero(stored), np.flatnonzero(~stored)]))]
+    out = out.reset_index(drop=True)
     out["t"], out["pair"] = t[near], pair[near]
     out["d"] = out["duration_s"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
     out["end"] = (out["cell_id"].notna() | out["imei"].notna()).to_numpy()  # a cell or handset: the caller's

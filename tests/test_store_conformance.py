@@ -261,6 +261,11 @@ def test_calls_in_two_files_are_named_and_kept_without_the_option(embedded, tmp_
     assert batch.notes == [f"{b}: 2 call(s) lie within 2 s (start and duration) of a call of a.csv between the same "
                            "phones: probably one call in both phones' records, now counted twice; "
                            "--same-call-within 2 loads each as one call"]
+    # loaded again with the option, the workspace's seven calls stay as they are: a record read
+    # again is never taken for another call
+    again, batch = load_files(embedded, "calls", [a, b], region="CN", tz="Asia/Shanghai", same_call_within=2)
+    assert (again.records_new, again.provenance_new, embedded.counts()["provenance"]) == (0, 0, 7)
+    assert not batch.notes
     # in one load, a later file's rows are taken for an earlier file's calls: the same five calls
     fresh = EmbeddedStore(tmp_path / "one.duckdb")
     result, _ = load_files(fresh, "calls", [a, b], region="CN", tz="Asia/Shanghai", same_call_within=2)
