@@ -18,8 +18,8 @@ from ..store import open_store
 from ..store.base import files_by_folder
 from . import analyse, identity
 from . import load as load_cmd
-from .common import (ARRESTED, INCLUDE_HUBS, KEEP, LEVEL, STORE, case_window, case_zone, frame_table, handle_errors,
-                     high_volume, open_case, out, progress, with_arrests)
+from .common import (ARRESTED, INCLUDE_HUBS, KEEP, LEVEL, STORE, case_window, case_zone, err, frame_table,
+                     handle_errors, high_volume, open_case, out, progress, with_arrests)
 
 __all__ = ["app", "main"]
 
@@ -190,6 +190,8 @@ def load_case(
     df = pd.DataFrame([{"kind": r.kind, "files": r.files, "read": r.records_read, "new": r.records_new,
                         "already there": r.records_existing} for r in results])
     out.print(frame_table(df, title=f"loaded into {uri}"))
+    for note in (n for r in results for n in r.notes):  # what netinv load says of each, e.g. the same calls
+        err.print(f"note: {note}", markup=False, soft_wrap=True)
 
 
 @app.command()
