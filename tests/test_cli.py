@@ -675,3 +675,27 @@ def test_identity_commands_say_what_a_workspace_lacks(tmp_path):
     assert "no person ids in the holder and arrest records" in run("resolve", "--store", ws).output
     assert "no case in the workspace's arrest records" in run("link-cases", "--store", ws).output
     assert "no calls in the network: call direction plays no part" in run("hierarchy", "--store", ws).output
+
+
+def test_dossier_of_an_arrested_dealer(tmp_path, small_case):
+    # the dossier of an arrested dealer (as the case file names him): his phone's contacts, the
+    # supplier among them, his tower and handset, and his account's money; --out writes every table
+    ws = f"embedded:{tmp_path / 'w.duckdb'}"
+    run("load-case", small_case.path, "--store", ws)
+    truth = small_case.truth
+    dealer = truth["arrested_retailers"][0]
+    r = run("dossier", dealer, "--top", "3", "--out", tmp_path / "d", "--store", ws)
+    assert f"dossier of person:{dealer}: phones +86" in r.output
+    for section in ("people: 1 row(s)", "arrests: ", "contacts: ", "cells: ", "handsets: ", "money: "):
+        assert section in r.output, section
+    tables = {p.stem: pd.read_csv(p, dtype=str) for p in (tmp_path / "d").glob("*.csv")}
+    assert sorted(tables) == ["arrests", "cells", "contacts", "handsets", "money", "people"]
+    assert tables["people"]["person_id"].tolist() == [dealer] and len(tables["arrests"]) >= 1
+    contacts = tables["contacts"]
+    assert len(contacts) > 3 and contacts["calls"].astype(int).is_monotonic_decreasing
+    assert (contacts["calls"].astype(int) == contacts["calls_out"].astype(int) + contacts["calls_in"].astype(int)).all()
+    # a distributor (the level above retail in the true chain) holds one of his contacts
+    held = " ".join(contacts["held_by"].dropna())
+    assert any(f"({p})" in held for p in truth["distributors"]), held
+    r = run("dossier", "999 9999 9999", "--store", ws, ok=False)
+    assert r.exit_code == 1 and "999 9999 9999" in r.output

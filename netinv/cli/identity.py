@@ -1,4 +1,5 @@
-"""Identity and case-linkage commands: resolve, decide, decide-number, undo, decisions, successors, link-cases."""
+"""Identity and case-linkage commands: resolve, decide, decide-number, undo, decisions, successors, link-cases,
+dossier."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import typer
 
 from ..errors import NetinvError
 from ..exports import write_csv
-from .common import INCLUDE_HUBS, KEEP, STORE, err, frame_table, handle_errors, high_volume, open_case, out, progress
+from .common import (INCLUDE_HUBS, KEEP, STORE, case_window, err, frame_table, handle_errors, high_volume, open_case,
+                     out, progress)
 
 __all__ = ["register"]
 
@@ -213,6 +215,46 @@ def register(app: typer.Typer) -> None:
                       markup=False, soft_wrap=True)
         if out_file is not None:
             _write_csv(df.rename(columns={"old": "id"}), out_file)
+
+    @app.command("dossier")
+    @handle_errors
+    def dossier_cmd(
+        ref: str = typer.Argument(..., help="A phone, account or person: typed (phone:..., person:P0012) or as "
+                                            "written (138 0013 8000)."),
+        top: int = typer.Option(10, "--top", min=1, help="Rows shown of each table (--out writes them all)."),
+        since: Optional[str] = typer.Option(None, "--since", help="Start of the time window, e.g. 2024-03-01."),
+        until: Optional[str] = typer.Option(None, "--until", help="End of the time window (exclusive)."),
+        out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Write every table in full to this folder "
+                                                                        "(people.csv, contacts.csv, ...)."),
+        store: Optional[str] = STORE,
+    ):
+        """What the workspace knows of one phone, account or person (号码画像): holders, arrests, contacts,
+        cell towers and handsets at either end of the calls, and money.
+
+        Example:
+
+        netinv dossier 13800138000 --since 2024-03-01 --out dossier-138
+        """
+        from ..dossier import SECTIONS, dossier
+
+        with progress("dossier"), open_case(store) as st:
+            d = dossier(st, ref, case_window(st, since, until))
+        what = ", ".join(x for x in (f"phones {', '.join(d.phones)}" if d.phones else "",
+                                      f"accounts {', '.join(d.accounts)}" if d.accounts else "") if x)
+        out.print(f"dossier of {d.id}" + (f": {what}" if what else ""), markup=False)
+        for name in SECTIONS:
+            df = getattr(d, name)
+            if df.empty:
+                out.print(f"{name}: none", markup=False)
+                continue
+            more = f" (the first {top})" if len(df) > top else ""
+            out.print(frame_table(df, title=f"{name}: {len(df):,} row(s){more}", limit=top))
+        for note in d.notes:
+            err.print(f"note: {note}", markup=False, soft_wrap=True)
+        if out_dir is not None:
+            for name, df in d.tables().items():
+                write_csv(df, out_dir / f"{name}.csv")
+            out.print(f"wrote {len(SECTIONS)} tables to {out_dir}", markup=False)
 
     @app.command("link-cases")
     @handle_errors

@@ -266,6 +266,10 @@ class Neo4jStore(Neo4jWriting, GraphStore):
         df["start"] = pd.to_datetime(df.pop("start_us"), unit="us", utc=True)
         return typed_records("calls", df)
 
+    def handset_phones(self, imeis: Iterable[str]) -> pd.DataFrame:
+        df = self._df("read_handset_phones", imeis=sorted(set(imeis)))
+        return (df if len(df) else pd.DataFrame(columns=["imei", "phone"])).astype("string")
+
     def provenance(self, record_ids: Iterable[str] | None = None) -> pd.DataFrame:
         ids = None if record_ids is None else list(record_ids)
         df = self._df("read_provenance", ids=ids)

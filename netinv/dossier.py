@@ -1,0 +1,184 @@
+"""One identifier's dossier (号码画像): what the workspace knows of a phone, an account or a person.
+
+:func:`dossier` gathers, for a phone, an account or a person (with the phones and accounts the
+holder and arrest records give him), in a time window:
+
+- ``people``: who holds the phones and accounts (names, aliases, valid ID number, cases);
+- ``arrests``: the arrest records of those people, or naming those phones and accounts;
+- ``contacts``: the numbers called or calling, each with its calls out and in, seconds, first and
+  last call, and who holds it;
+- ``cells``: the cell towers the phones were seen at, at either end of a call (``as_caller``,
+  ``as_callee``), with the first and last time;
+- ``handsets``: the handsets (IMEI) the phones were used in, at either end of a call, and the
+  other phones seen with the same handset (evidence of a replacement phone or a shared device);
+- ``money``: the accounts paid and paid by, each with counts, amounts per currency, first and last.
+
+Every table is an evidence summary: its rows come from call and transfer records that
+``netinv view`` and the provenance of the workspace lead back to.
+
+>>> d = dossier(store, "138 0013 8000")                            # doctest: +SKIP
+>>> d.contacts.head()                                             # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .errors import check_count
+from .store import GraphStore, Window
+from .store.base import CALL_ENDS
+
+__all__ = ["Dossier", "dossier", "SECTIONS"]
+
+#: the tables of a dossier, in the order they are shown
+SECTIONS = ("people", "arrests", "contacts", "cells", "handsets", "money")
+
+
+@dataclass
+class Dossier:
+    """What the workspace knows of one identifier (``id``, typed: ``phone:...``, ``account:...``
+    or ``person:...``), in ``window``; ``phones`` and ``accounts`` are those it covers."""
+
+    id: str
+    window: Window
+    phones: list[str]
+    accounts: list[str]
+    people: pd.DataFrame
+    arrests: pd.DataFrame
+    contacts: pd.DataFrame
+    cells: pd.DataFrame
+    handsets: pd.DataFrame
+    money: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {name: getattr(self, name) for name in SECTIONS}
+
+
+def _holders(holdings: pd.DataFrame, persons: pd.DataFrame) -> dict[str, str]:
+    """number or account -> ``name (person_id)`` of each holder, joined with ``; ``."""
+    names = dict(zip(persons["person_id"], persons["name"]))
+    who = holdings.assign(who=[f"{names.get(p, p)} ({p})" for p in holdings["person_id"]])
+    return who.groupby("value")["who"].apply(lambda s: "; ".join(sorted(set(s)))).to_dict()
+
+
+def _contacts(calls: pd.DataFrame, phones: set[str], holders: dict[str, str]) -> pd.DataFrame:
+    cols = ["contact", "calls", "calls_out", "calls_in", "seconds", "first", "last", "held_by"]
+    if calls.empty:
+        return pd.DataFrame(columns=cols)
+    out_ = calls["caller"].isin(phones)
+    frame = pd.DataFrame({"contact": calls["callee"].where(out_, calls["caller"]), "out": out_.astype(int),
+                          "seconds": calls["duration_s"].astype("Float64"), "start": calls["start"]})
+    g = frame.groupby("contact")
+    df = pd.DataFrame({"calls": g.size(), "calls_out": g["out"].sum(), "seconds": g["seconds"].sum(),
+                       "first": g["start"].min(), "last": g["start"].max()})
+    df["calls_in"] = df["calls"] - df["calls_out"]
+    df["seconds"] = df["seconds"].round().astype("Int64")
+    df = df.reset_index()
+    df["held_by"] = df["contact"].map(holders).astype("string")
+    df = df.sort_values(["calls", "seconds", "contact"], ascending=[False, False, True])
+    return df[cols].reset_index(drop=True)
+
+
+def _seen(calls: pd.DataFrame, phones: set[str], what: str) -> pd.DataFrame:
+    """Per phone of ``phones`` and cell (``what="cell_id"``) or handset (``"imei"``): calls at
+    each end, first and last."""
+    parts = []
+    for (phone_col, col), end in zip(CALL_ENDS[what], ("as_caller", "as_callee")):
+        sub = calls[calls[phone_col].isin(phones) & calls[col].notna()]
+        parts.append(pd.DataFrame({"phone": sub[phone_col], what: sub[col], "end": end, "start": sub["start"]}))
+    seen = pd.concat(parts, ignore_index=True)
+    cols = ["phone", what, "calls", "as_caller", "as_callee", "first", "last"]
+    if seen.empty:
+        return pd.DataFrame(columns=cols)
+    g = seen.groupby(["phone", what])
+    df = pd.DataFrame({"calls": g.size(), "first": g["start"].min(), "last": g["start"].max()})
+    ends = seen.groupby(["phone", what, "end"]).size().unstack("end", fill_value=0)
+    for end in ("as_caller", "as_callee"):
+        df[end] = ends[end] if end in ends else 0
+    df = df.reset_index().sort_values(["calls", "phone", what], ascending=[False, True, True])
+    return df[cols].reset_index(drop=True)
+
+
+def _money(transfers: pd.DataFrame, accounts: set[str], holders: dict[str, str]) -> pd.DataFrame:
+    cols = ["counterpart", "currency", "transfers", "paid_n", "paid", "received_n", "received", "first", "last",
+            "held_by"]
+    t = transfers[transfers["payer_account"].isin(accounts) | transfers["payee_account"].isin(accounts)]
+    if t.empty:
+        return pd.DataFrame(columns=cols)
+    paid = t["payer_account"].isin(accounts)
+    frame = pd.DataFrame({"counterpart": t["payee_account"].where(paid, t["payer_account"]),
+                          "currency": t["currency"], "paid": paid.astype(int),
+                          "amount": t["amount"].astype("float64"), "time": t["time"]})
+    frame["paid_amount"] = frame["amount"].where(frame["paid"] == 1, 0.0)
+    g = frame.groupby(["counterpart", "currency"])
+    df = pd.DataFrame({"transfers": g.size(), "paid_n": g["paid"].sum(), "paid": g["paid_amount"].sum(),
+                       "received": g["amount"].sum() - g["paid_amount"].sum(),
+                       "first": g["time"].min(), "last": g["time"].max()})
+    df["received_n"] = df["transfers"] - df["paid_n"]
+    df = df.reset_index()
+    df["held_by"] = df["counterpart"].map(holders).astype("string")
+    df["total"] = df["paid"] + df["received"]
+    df = df.sort_values(["total", "counterpart"], ascending=[False, True])
+    return df[cols].reset_index(drop=True)
+
+
+def dossier(store: GraphStore, ref: str, window: Window | None = None, *, net=None,
+            handset_limit: int = 50) -> Dossier:
+    """The dossier of ``ref`` (a phone, account or person, as ``netinv`` commands take them: typed or
+    as an analyst types it) in ``window``.  ``net``: a phone-level network of the workspace to
+    resolve ``ref`` in (built when not given).  Handsets seen with more than ``handset_limit``
+    phones (a test device, a shop's) are named in the notes without their phones."""
+    handset_limit = check_count("handset_limit", handset_limit)
+    window = window or Window()
+    if net is None:
+        net = store.network(layers=("calls", "money", "co_arrest"), window=window, level="phone")
+    nid = net.resolve([ref])[0]
+    kind, _, value = nid.partition(":")
+    holdings, persons = store.holdings(), store.persons()
+    notes: list[str] = []
+    if kind == "person":
+        mine = holdings[holdings["person_id"] == value]
+        phones = sorted(set(mine.loc[mine["kind"] == "phone", "value"]))
+        accounts = sorted(set(mine.loc[mine["kind"] == "account", "value"]))
+        people_ids = {value}
+        if phones or accounts:
+            notes.append(f"{nid}: {len(phones)} phone(s) and {len(accounts)} account(s) from the holder and "
+                         "arrest records")
+    else:
+        phones, accounts = ([value], []) if kind == "phone" else ([], [value])
+        people_ids = set(holdings.loc[(holdings["kind"] == kind) & (holdings["value"] == value), "person_id"])
+        if not people_ids:
+            notes.append(f"{nid}: no holder on record")
+    holders = _holders(holdings, persons)
+    people = persons[persons["person_id"].isin(people_ids)].reset_index(drop=True)
+    people = people.assign(**{c: people[c].map("; ".join) for c in ("aliases", "cases", "drugs")})
+    arrests = store.records("arrests", window)
+    arrests = arrests[arrests["person_id"].isin(people_ids) | arrests["phone"].isin(phones)
+                      | arrests["account"].isin(accounts)]
+    arrests = arrests.drop(columns=["record_id", "id_number_valid"], errors="ignore")
+    arrests = arrests.sort_values(["date", "case_id", "person_id"]).reset_index(drop=True)
+
+    own = set(phones)
+    calls = store.calls_of(phones, window) if phones else store.records("calls").iloc[0:0]
+    contacts = _contacts(calls, own, holders)
+    cells = _seen(calls, own, "cell_id")
+    handsets = _seen(calls, own, "imei")
+    others = store.handset_phones(handsets["imei"].unique().tolist()) if len(handsets) else None
+    shared = []
+    for imei in handsets["imei"].tolist():
+        with_it = [] if others is None else sorted(set(others.loc[others["imei"] == imei, "phone"]) - own)
+        if len(with_it) > handset_limit:
+            notes.append(f"handset {imei} was seen with {len(with_it):,} other phones: not listed "
+                         f"(more than {handset_limit})")
+            with_it = []
+        shared.append("; ".join(with_it))
+    handsets["other_phones"] = pd.Series(shared, index=handsets.index, dtype="string")
+    money = _money(store.records("transfers", window), set(accounts), holders) if accounts else \
+        _money(store.records("transfers").iloc[0:0], set(), holders)
+    if phones and calls.empty:
+        bounded = window.since is not None or window.until is not None
+        notes.append(f"no calls of {', '.join(phones)}" + (f" in {window}" if bounded else " in the workspace"))
+    return Dossier(nid, window, phones, accounts, people, arrests, contacts, cells, handsets, money, notes)
