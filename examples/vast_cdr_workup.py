@@ -23,6 +23,7 @@ import tempfile
 from pathlib import Path
 
 from netinv import analysis as an
+from netinv.dossier import dossier
 from netinv.errors import InvalidRecords
 from netinv.linkage import successors
 from netinv.store import EmbeddedStore, Window
@@ -104,6 +105,20 @@ for name, n in (("first seven days", early), ("last three days", late)):
 # %%
 moved = successors(store.records("calls"), top=1, exclude=[h.split(":", 1)[1] for h in an.hub_ids(net)])
 moved[["old", "candidate", "how", "shared_contacts", "shared_through_new", "reasons"]]
+
+# %% [markdown]
+# ## One number's dossier
+# Everything the workspace holds of phone 200: its contacts with calls each way, and the cell
+# towers its calls went through (VAST gives the caller's tower).  `netinv dossier 200` on the
+# command line.
+
+# %%
+boss = dossier(store, "200", net=net)
+print(boss.notes)
+boss.contacts.head(8)
+
+# %%
+boss.cells
 
 # %%
 show(net, focus=["200"], hops=1, groups=split.set_index("id")["community"], group_name="community",
