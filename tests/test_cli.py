@@ -50,8 +50,8 @@ def test_help_everywhere(cmd):
 def test_help_covers_every_command():
     listed = {" ".join(c) for c in _all_commands()}
     assert {"", "load calls", "upstream", "export", "resolve", "successors", "link-cases", "import-files",
-            "decide-number"} <= listed
-    assert len(listed) == 31
+            "decide-number", "dossier"} <= listed
+    assert len(listed) == 32
 
 
 def test_version():
