@@ -58,10 +58,9 @@ RETURN c.record_id AS record_id, a.number AS caller, b.number AS callee,
        c.duration_s AS duration_s, c.kind AS kind, c.cell_id AS cell_id, c.imei AS imei,
        c.callee_cell_id AS callee_cell_id, c.callee_imei AS callee_imei;
 
-// The phones seen with some handsets (either end of their calls: the INSERTED_IN links).
-// name: read_handset_phones
+// Every handset and phone seen together (either end of their calls: the INSERTED_IN links).
+// name: read_phone_handsets
 MATCH (p:Phone)-[:INSERTED_IN]->(d:Device)
-WHERE d.imei IN $imeis
 RETURN DISTINCT d.imei AS imei, p.number AS phone
 ORDER BY imei, phone;
 

@@ -9,8 +9,10 @@ holder and arrest records give him), in a time window:
   last call, and who holds it;
 - ``cells``: the cell towers the phones were seen at, at either end of a call (``as_caller``,
   ``as_callee``), with the first and last time;
-- ``handsets``: the handsets (IMEI) the phones were used in, at either end of a call, and the
-  other phones seen with the same handset (evidence of a replacement phone or a shared device);
+- ``handsets``: the handsets (IMEI as written, and ``handset``: its key, the first 14 digits) the
+  phones were used in, at either end of a call, and the other phones seen with the same handset
+  however written (evidence of a replacement phone or a shared device; a placeholder such as
+  ``000000000000000`` is no handset);
 - ``money``: the accounts paid and paid by, each with counts, amounts per currency, first and last.
 
 Every table is an evidence summary: its rows come from call and transfer records that
@@ -27,6 +29,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .errors import check_count
+from .normalize import handset_keys
 from .store import GraphStore, Window
 from .store.base import CALL_ENDS
 
@@ -166,12 +169,22 @@ def dossier(store: GraphStore, ref: str, window: Window | None = None, *, net=No
     contacts = _contacts(calls, own, holders)
     cells = _seen(calls, own, "cell_id")
     handsets = _seen(calls, own, "imei")
-    others = store.handset_phones(handsets["imei"].unique().tolist()) if len(handsets) else None
+    handsets.insert(2, "handset", handset_keys(handsets["imei"]))
+    others = pd.DataFrame(columns=["handset", "phone"])
+    if handsets["handset"].notna().any():
+        every = store.phone_handsets()
+        others = every.assign(handset=handset_keys(every["imei"]))
+        others = others[others["handset"].isin(set(handsets["handset"].dropna()))]
     shared = []
-    for imei in handsets["imei"].tolist():
-        with_it = [] if others is None else sorted(set(others.loc[others["imei"] == imei, "phone"]) - own)
+    for imei, key in zip(handsets["imei"].tolist(), handsets["handset"].tolist()):
+        if key is pd.NA:
+            notes.append(f"IMEI {imei!r} names no handset (not 14-16 digits, a placeholder or a test IMEI): "
+                         "no other phones are looked for with it")
+            shared.append("")
+            continue
+        with_it = sorted(set(others.loc[others["handset"] == key, "phone"]) - own)
         if len(with_it) > handset_limit:
-            notes.append(f"handset {imei} was seen with {len(with_it):,} other phones: not listed "
+            notes.append(f"handset {key} was seen with {len(with_it):,} other phones: not listed "
                          f"(more than {handset_limit})")
             with_it = []
         shared.append("; ".join(with_it))

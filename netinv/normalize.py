@@ -31,6 +31,7 @@ __all__ = [
     "texts",
     "id_numbers",
     "valid_cn_id",
+    "handset_keys",
     "times",
     "dates",
     "integers",
@@ -176,6 +177,35 @@ def id_numbers(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     uniq = {u: valid_cn_id(u) for u in s.dropna().unique()}
     valid = s.map(uniq).astype("boolean")
     return s, valid
+
+
+_HANDSET_DIGITS = re.compile(r"^[0-9]{14,16}$")
+_MEID = re.compile(r"^[0-9A-F]{14}$")
+
+
+def handset_keys(values: pd.Series) -> pd.Series:
+    """The handset each IMEI (or CDMA MEID) value names, as a key to compare: the first 14 digits
+    (type allocation code and serial number), so that one handset written with its check digit,
+    with a spare 0 in its place (as many networks report it) or as an IMEISV (two software-version
+    digits) is one key; NA where the value cannot name a handset: not 14-16 digits (or 14 hex
+    digits), one digit repeated (``000000000000000``), or a test IMEI (first eight digits 0).  The
+    records keep the values as written; analyses compare these keys, so that a placeholder never
+    links two phones.
+
+    >>> handset_keys(pd.Series(["356938035643809", "35693803564380-00", "000000000000000", "n/a"])).tolist()
+    ['35693803564380', '35693803564380', <NA>, <NA>]
+    """
+    codes, uniques = pd.factorize(values)  # each distinct value once: millions of calls, few handsets
+    keys = []
+    for v in clean(pd.Series(uniques, dtype="string")).str.upper().str.replace(r"[\s\-./]", "", regex=True):
+        key = None
+        if isinstance(v, str) and (_HANDSET_DIGITS.match(v) or _MEID.match(v)):
+            key = v[:14]
+            if len(set(key)) == 1 or key.startswith("00000000"):
+                key = None
+        keys.append(key)
+    table = np.array(keys + [None], dtype=object)  # the last: a missing value (code -1)
+    return pd.Series(table[codes], index=values.index, dtype="string")
 
 
 def zone(name: str | None):

@@ -106,11 +106,11 @@ def _hand_checked_calls() -> pd.DataFrame:
     rows = []
     for d in range(10):  # old phone A talks to c1..c4 for ten days, then goes quiet
         for c in ("c1", "c2", "c3", "c4"):
-            rows.append(("A", c, t0 + pd.Timedelta(days=d), "111", "t1"))
+            rows.append(("A", c, t0 + pd.Timedelta(days=d), "356938035643809", "t1"))
     for d in range(12, 30):  # B starts two days later with the same contacts and handset
         for c in ("c1", "c2", "c3"):
-            rows.append(("B", c, t0 + pd.Timedelta(days=d), "111", "t1"))
-        rows.append(("Z", "c9", t0 + pd.Timedelta(days=d), "999", "t9"))  # unrelated newcomer
+            rows.append(("B", c, t0 + pd.Timedelta(days=d), "356938035643809", "t1"))
+        rows.append(("Z", "c9", t0 + pd.Timedelta(days=d), "490154203237518", "t9"))  # unrelated newcomer
         rows.append(("c4", "c5", t0 + pd.Timedelta(days=d), None, None))
     return pd.DataFrame(rows, columns=["caller", "callee", "start", "imei", "cell_id"])
 
@@ -148,20 +148,36 @@ def test_successors_read_the_callees_handset_and_tower():
     assert first["candidate"] == "B" and not first["same_imei"] and first["shared_towers"] == 0
 
 
+def test_successors_compare_handsets_by_their_key():
+    # one handset written with its check digit and as an IMEISV is the same handset; a placeholder
+    # that both phones show is none
+    calls = _hand_checked_calls()
+    calls.loc[calls["caller"] == "B", "imei"] = "3569380356438001"
+    first = successors(calls).query("old == 'A' and rank == 1").iloc[0]
+    assert first["candidate"] == "B" and first["same_imei"]
+    calls.loc[calls["caller"].isin(["A", "B"]), "imei"] = "000000000000000"
+    first = successors(calls).query("old == 'A' and rank == 1").iloc[0]
+    assert first["candidate"] == "B" and not first["same_imei"]
+
+
 def test_cases_share_a_handset_seen_at_either_end_of_calls():
     # K1's phone P1 calls with handset H; K2's phone P2 only receives calls, and its carrier's
-    # records give its handset, H, as the callee's: the two cases share a handset
+    # records give its handset, H (written as an IMEISV), as the callee's: the two cases share a
+    # handset.  A placeholder IMEI that both show links nothing
     from netinv.linkage import case_links
 
     arrests = pd.DataFrame({"case_id": ["K1", "K2"], "person_id": ["a", "b"], "phone": ["P1", "P2"],
                             "account": [None, None], "location": [None, None]})
     t = pd.Timestamp("2024-01-01", tz="UTC")
     calls = pd.DataFrame({"caller": ["P1", "X"], "callee": ["Y", "P2"], "start": [t, t],
-                          "imei": ["H", None], "cell_id": [None, None],
-                          "callee_imei": [None, "H"], "callee_cell_id": [None, None]})
+                          "imei": ["356938035643809", None], "cell_id": [None, None],
+                          "callee_imei": [None, "3569380356438001"], "callee_cell_id": [None, None]})
     links = case_links(arrests, calls, contacts=False, hops=0)
-    assert links[["case_a", "case_b", "kind", "shared"]].values.tolist() == [["K1", "K2", "handset", "H"]]
+    assert links[["case_a", "case_b", "kind", "shared"]].values.tolist() == [["K1", "K2", "handset",
+                                                                              "35693803564380"]]
     assert case_links(arrests, calls.drop(columns=["callee_imei", "callee_cell_id"]), contacts=False, hops=0).empty
+    junk = calls.assign(imei=["000000000000000", None], callee_imei=[None, "000000000000000"])
+    assert case_links(arrests, junk, contacts=False, hops=0).empty
 
 
 def test_calls_are_ordered_by_phone_then_time_over_any_span():

@@ -4,7 +4,8 @@ Two cases are linked when their arrest records share:
 
 - a person (the same person id, or ids resolved to one person);
 - a phone or an account found on the arrested people;
-- a handset (an IMEI used by phones of both cases, from the call records);
+- a handset (an IMEI used by phones of both cases, at either end of their calls, compared by its
+  first 14 digits; placeholders such as ``000000000000000`` are never one);
 - a contact: a number both cases' people were in touch with (high-volume numbers excluded),
   if ``contacts`` is on;
 - a path in the network: the cases' people are within ``hops`` of each other in the (resolved)
@@ -24,6 +25,7 @@ from typing import Iterable
 import pandas as pd
 
 from ..errors import check_count
+from ..normalize import handset_keys
 from ..store.base import call_sightings
 
 __all__ = ["case_links", "link_cases", "STRONG", "WEAK"]
@@ -61,6 +63,8 @@ def case_links(arrests: pd.DataFrame, calls: pd.DataFrame | None = None, entitie
         phones_of_case = a.dropna(subset=["phone"]).groupby("phone")["case_id"].apply(set).to_dict()
         handsets = call_sightings(calls, "imei")  # the caller's and the callee's handsets
         handsets = handsets[handsets["phone"].isin(phones_of_case.keys())]
+        # by the handset's key: one handset however written, and a placeholder IMEI links nothing
+        handsets = handsets.assign(key=handset_keys(handsets["key"])).dropna().drop_duplicates()
         for phone, imei in handsets.itertuples(index=False):
             for case in phones_of_case[phone]:
                 add("handset", imei, case)

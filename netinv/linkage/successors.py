@@ -26,6 +26,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ..normalize import handset_keys
+
 __all__ = ["successors", "phone_pairs", "quiet_on_arrest", "holder_arrests", "WEIGHTS"]
 
 #: how the evidence adds up to a candidate's score
@@ -161,10 +163,14 @@ class _Context:
         at = pd.to_datetime(calls["start"], utc=True).dt.tz_localize(None).to_numpy("datetime64[us]")
         kept = np.flatnonzero(~excluded[code])  # a high-volume number's own calls tell nothing
         phone, other, at = code[kept], np.concatenate([code[n:], code[:n]])[kept], np.concatenate([at, at])[kept]
-        # each phone's handsets and towers, as codes: the caller's end of a call and the callee's
+        # each phone's handsets and towers, as codes: the caller's end of a call and the callee's;
+        # handsets by their key (one handset however written; a placeholder IMEI is none)
         sets = []
         for col in ("imei", "cell_id"):
-            values = _codes(_both_ends(calls, col, "callee_" + col), 2 * n)[kept]
+            values = _both_ends(calls, col, "callee_" + col)
+            if col == "imei" and values is not None:
+                values = handset_keys(values)
+            values = _codes(values, 2 * n)[kept]
             has = values >= 0
             sets.append(_grouped(*_unique_pairs(phone[has], values[has]), label))
         self.imeis, self.towers = sets

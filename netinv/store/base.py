@@ -387,12 +387,11 @@ class GraphStore(abc.ABC):
         r = self.records("calls", window)
         return r[r["caller"].isin(wanted) | r["callee"].isin(wanted)].reset_index(drop=True)
 
-    def handset_phones(self, imeis: Iterable[str]) -> pd.DataFrame:
-        """The phones seen with each handset of ``imeis`` at either end of a call: ``imei``,
-        ``phone`` (bare numbers), one row a pair, sorted.  Stores override this with a query that
-        reads no other calls."""
-        seen = call_sightings(self.records("calls"), "imei").rename(columns={"key": "imei"})
-        seen = seen[seen["imei"].isin(set(imeis))][["imei", "phone"]]
+    def phone_handsets(self) -> pd.DataFrame:
+        """Every handset value and phone seen together at either end of a call: ``imei`` (as
+        written), ``phone`` (bare numbers), one row a pair, sorted.  Stores override this with a
+        query that returns only the pairs."""
+        seen = call_sightings(self.records("calls"), "imei").rename(columns={"key": "imei"})[["imei", "phone"]]
         return seen.astype("string").sort_values(["imei", "phone"]).reset_index(drop=True)
 
     def events(self, layer: str, window: Window | None = None) -> pd.DataFrame:

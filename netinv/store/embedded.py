@@ -306,11 +306,10 @@ class EmbeddedStore(GraphStore):
                 "calls", "SELECT * EXCLUDE (load_id) FROM calls WHERE (caller IN (SELECT number FROM _want_numbers)"
                 " OR callee IN (SELECT number FROM _want_numbers)) AND start >= ? AND start < ?", [lo, hi])
 
-    def handset_phones(self, imeis: Iterable[str]) -> pd.DataFrame:
-        with self._given("_want_imeis", pd.DataFrame({"imei": pd.Series(sorted(set(imeis)), dtype="string")})):
-            df = self._df("SELECT DISTINCT imei, phone FROM ("
-                          "SELECT imei, caller AS phone FROM calls UNION ALL SELECT callee_imei, callee FROM calls) "
-                          "SEMI JOIN _want_imeis USING (imei) ORDER BY imei, phone")
+    def phone_handsets(self) -> pd.DataFrame:
+        df = self._df("SELECT DISTINCT imei, phone FROM ("
+                      "SELECT imei, caller AS phone FROM calls UNION ALL SELECT callee_imei, callee FROM calls) "
+                      "WHERE imei IS NOT NULL ORDER BY imei, phone")
         return df.astype("string")
 
     def record_files(self) -> pd.DataFrame:

@@ -266,8 +266,8 @@ class Neo4jStore(Neo4jWriting, GraphStore):
         df["start"] = pd.to_datetime(df.pop("start_us"), unit="us", utc=True)
         return typed_records("calls", df)
 
-    def handset_phones(self, imeis: Iterable[str]) -> pd.DataFrame:
-        df = self._df("read_handset_phones", imeis=sorted(set(imeis)))
+    def phone_handsets(self) -> pd.DataFrame:
+        df = self._df("read_phone_handsets")
         return (df if len(df) else pd.DataFrame(columns=["imei", "phone"])).astype("string")
 
     def provenance(self, record_ids: Iterable[str] | None = None) -> pd.DataFrame:
