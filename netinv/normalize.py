@@ -32,6 +32,7 @@ __all__ = [
     "id_numbers",
     "valid_cn_id",
     "handset_keys",
+    "no_handset_note",
     "times",
     "dates",
     "integers",
@@ -206,6 +207,24 @@ def handset_keys(values: pd.Series) -> pd.Series:
         keys.append(key)
     table = np.array(keys + [None], dtype=object)  # the last: a missing value (code -1)
     return pd.Series(table[codes], index=values.index, dtype="string")
+
+
+def no_handset_note(values: pd.Series, shown: int = 3) -> str | None:
+    """A note naming the IMEI values (as written, with their counts) that :func:`handset_keys`
+    finds name no handset, or None where every value names one."""
+    codes, uniques = pd.factorize(values)  # each distinct value once
+    if not len(uniques):
+        return None
+    written = clean(pd.Series(uniques, dtype="string"))
+    counts = pd.Series(np.bincount(codes[codes >= 0], minlength=len(uniques)), index=written.to_numpy())
+    bad = counts[(handset_keys(written).isna() & written.notna()).to_numpy()]
+    bad = bad.groupby(level=0).sum().sort_values(ascending=False, kind="stable")
+    if bad.empty:
+        return None
+    top = ", ".join(f"{v!r} ×{n:,}" for v, n in bad.head(shown).items())
+    more = f" and {len(bad) - shown:,} other value(s)" if len(bad) > shown else ""
+    return (f"the IMEIs of {int(bad.sum()):,} call end(s) name no handset and are not compared ({top}{more}): "
+            "not 14-16 digits, one digit repeated, or a test IMEI")
 
 
 def zone(name: str | None):

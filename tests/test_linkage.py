@@ -160,6 +160,25 @@ def test_successors_compare_handsets_by_their_key():
     assert first["candidate"] == "B" and not first["same_imei"]
 
 
+def test_successors_and_link_cases_name_the_imeis_they_do_not_compare(tmp_path):
+    from netinv.cli import app
+    from typer.testing import CliRunner
+
+    f = tmp_path / "calls.csv"
+    rows = ["caller,callee,start,duration_s,imei"]
+    rows += [f"A,C{i},2024-01-0{1 + i}T10:00:00Z,30,000000000000000" for i in range(4)]
+    rows += [f"B,C{i},2024-01-2{i}T10:00:00Z,30,356938035643809" for i in range(3)]
+    f.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    ws = f"embedded:{tmp_path / 'w.duckdb'}"
+    runner = CliRunner()
+    assert runner.invoke(app, ["load", "calls", str(f), "--raw-ids", "--tz", "UTC", "--store", ws]).exit_code == 0
+    for cmd in (["successors"], ["link-cases"]):
+        r = runner.invoke(app, [*cmd, "--store", ws])
+        assert r.exit_code == 0, r.output
+        assert "the IMEIs of 4 call end(s) name no handset and are not compared ('000000000000000' ×4)" in \
+            " ".join(r.output.split()), r.output
+
+
 def test_cases_share_a_handset_seen_at_either_end_of_calls():
     # K1's phone P1 calls with handset H; K2's phone P2 only receives calls, and its carrier's
     # records give its handset, H (written as an IMEISV), as the callee's: the two cases share a

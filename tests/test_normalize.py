@@ -158,3 +158,19 @@ class TestNumbers:
     def test_formatted_amounts_round_trip(self, x):
         v, e = nz.amounts(s(f"{x:,.2f}"))
         assert e.isna().all() and v.iloc[0] == pytest.approx(x, abs=0.005)
+
+
+def test_handset_keys_and_the_values_that_name_none():
+    from netinv.normalize import handset_keys, no_handset_note
+
+    values = pd.Series(["356938035643809", "35693803564380 0", "3569380356438001", "35-693803-564380",
+                        "a0000012345678", "000000000000000", "FFFFFFFFFFFFFF", "00000000123456",
+                        "3569380356", "unknown", "", None], dtype="string")
+    keys = handset_keys(values)
+    assert keys.tolist()[:5] == ["35693803564380"] * 4 + ["A0000012345678"]
+    assert keys.iloc[5:].isna().all()
+    assert no_handset_note(values) == (
+        "the IMEIs of 5 call end(s) name no handset and are not compared ('000000000000000' ×1, "
+        "'00000000123456' ×1, '3569380356' ×1 and 2 other value(s)): not 14-16 digits, one digit "
+        "repeated, or a test IMEI")
+    assert no_handset_note(values.iloc[:5]) is None and no_handset_note(pd.Series([], dtype="string")) is None

@@ -20,6 +20,15 @@ BY = typer.Option(None, "--by", help="Who decides (kept in the log).")
 NOTE = typer.Option(None, "--note", help="Why (kept in the log).")
 
 
+def _no_handset_note(calls: pd.DataFrame) -> None:
+    """Name the IMEI values of ``calls`` (either end) that name no handset, if any."""
+    from ..normalize import no_handset_note
+
+    note = no_handset_note(pd.concat([calls["imei"], calls["callee_imei"]], ignore_index=True))
+    if note:
+        err.print(f"note: {note}", markup=False, soft_wrap=True)
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     @handle_errors
@@ -213,6 +222,7 @@ def register(app: typer.Typer) -> None:
         if hubs:
             err.print(f"note: {_left_out(hubs)}; they count neither as contacts nor as replacements here",
                       markup=False, soft_wrap=True)
+        _no_handset_note(calls)
         if out_file is not None:
             _write_csv(df.rename(columns={"old": "id"}), out_file)
 
@@ -279,10 +289,12 @@ def register(app: typer.Typer) -> None:
             hubs = an.hub_ids(net)
             arrests = st.records("arrests")
             n_cases = arrests["case_id"].nunique() if len(arrests) else 0
-            groups = link_cases(arrests, st.records("calls"), res.entities,
+            calls = st.records("calls")
+            groups = link_cases(arrests, calls, res.entities,
                                 exclude=[h.split(":", 1)[1] for h in hubs], network=net if hops else None,
                                 hops=hops, network_exclude=hubs)
         out.print(frame_table(groups, title=f"{len(groups)} linked case group(s)"))
+        _no_handset_note(calls)
         if n_cases < 2:
             err.print(f"note: {'no case' if n_cases == 0 else 'one case'} in the workspace's arrest records: linking "
                       "takes two or more (netinv load arrests)", markup=False, soft_wrap=True)
