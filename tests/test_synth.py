@@ -272,3 +272,34 @@ def test_per_seed_table_marks_each_missed_target(tmp_path):
     assert out[0] == ("| seed | 50 people, person | 100 people, person | 50 people, resolved | "
                       "100 people, resolved |")
     assert out[3] == "| 8 | **–** · **1/2** · **0.79** | 5 · 3/3 · 0.85 | **–** · **1/2** · **0.79** | 5 · 3/3 · 0.85 |"
+
+
+def test_a_handset_written_two_ways_is_one_handset(tmp_path):
+    # carrier B writes IMEIs with a 0 for the check digit: a user who kept his handset but moved
+    # to the other carrier's number shows it two ways.  Compared by their key, successors still
+    # names the same handset for every replacement found whose user kept it; compared as written
+    # (each value its own handset), not for those that changed carrier
+    from netinv.linkage import successors
+    from netinv.store import EmbeddedStore
+    from netinv.workflow import load_generated
+
+    plain = generate(tmp_path / "plain", seed=4, people=50)
+    case = generate(tmp_path / "case", seed=4, people=50, spare_digit=True)
+    assert (plain.path / "cdr/carrier_a.csv").read_bytes() == (case.path / "cdr/carrier_a.csv").read_bytes()
+    b = pd.read_csv(case.path / "cdr/carrier_b.csv", dtype=str, encoding="utf-8-sig")
+    assert b["串号"].dropna().str.endswith("0").all()
+    with EmbeddedStore(tmp_path / "w.duckdb") as st:
+        load_generated(case.path, st)
+        calls = st.records("calls")
+    kept = {r["old"]: r["new"] for r in case.truth["replacements"] if r["same_imei"]}
+    written_as = calls.groupby("caller")["imei"].agg(set)
+    moved = {o for o, n in kept.items() if written_as[o] != written_as[n]}  # another carrier, another spelling
+    assert moved, "the case has a user who kept his handset and changed carrier"
+    found = successors(calls, top=1)
+    hits = found[[kept.get(o) == c for o, c in zip(found["old"], found["candidate"])]]
+    assert set(moved) <= set(hits["old"]) and hits["same_imei"].all()
+    codes = pd.factorize(pd.concat([calls["imei"], calls["callee_imei"]], ignore_index=True))[0]
+    fake = pd.Series([None if c < 0 else f"35{c:012d}7" for c in codes], dtype="string")
+    written = calls.assign(imei=fake.iloc[:len(calls)].to_numpy(), callee_imei=fake.iloc[len(calls):].to_numpy())
+    as_written = successors(written, top=1).set_index("old")
+    assert not as_written.loc[sorted(moved), "same_imei"].any()

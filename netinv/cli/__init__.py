@@ -150,6 +150,9 @@ def synth(
     failed: bool = typer.Option(False, "--failed",
                                 help="Statements gain a status column (交易状态) with failed attempts (失败) before "
                                      "about one payment in twenty; load-case reads them with --where 交易状态=成功."),
+    spare_digit: bool = typer.Option(False, "--spare-digit",
+                                     help="Carrier B writes each IMEI with a 0 in place of its check digit, as many "
+                                          "networks do (a handset moved across carriers is written two ways)."),
 ):
     """Generate a synthetic case with a known ground truth (carrier, bank and case-file formats).
 
@@ -162,7 +165,7 @@ def synth(
     with progress("generating") as step:
         case = generate(out_dir, seed=seed, people=people, background=background, days=days,
                         target_calls=calls, lingering=lingering, both_sides=both_sides, failed=failed,
-                        progress=step)
+                        spare_digit=spare_digit, progress=step)
     statements = len(case.manifest['loads'][3]['files'])
     out.print(f"wrote {case.n_calls:,} call records and the bank statements of {statements} "
               f"accounts to {out_dir}; ground truth in {out_dir / 'ground_truth.json'}", markup=False)

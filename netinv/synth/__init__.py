@@ -217,7 +217,7 @@ MIN_DAYS = 7
 def generate(out: str | Path, seed: int = 1, people: int = 50, background: int | None = None,
              days: int = 90, target_calls: int | None = None, variants: bool = False,
              lingering: float = 0.0, both_sides: bool = False, failed: bool = False,
-             progress=None) -> GeneratedCase:
+             spare_digit: bool = False, progress=None) -> GeneratedCase:
     """Generate a case into folder ``out`` (created; existing generated files are replaced).
 
     ``people`` is the size of the trafficking network with its customers; ``background`` the
@@ -233,11 +233,15 @@ def generate(out: str | Path, seed: int = 1, people: int = 50, background: int |
     the callee's side saw it (her cell and handset, 0-1 s later, 1 s longer or shorter), as when
     both phones' records are obtained, and a column 呼叫类型 says which rows are which (主叫,
     被叫); the manifest then loads the calls with ``same_call_within=2`` and
-    ``incoming={"呼叫类型": ["被叫"]}`` (a call keeps the caller's cell and handset), and the
-    truth counts those rows (``callee_side_rows``).  The rest of the case is the same as without
-    it.  With ``failed`` the statements gain a status column (交易状态), 成功 for every transfer,
-    and failed attempts (失败) before about one in twenty payments; the manifest loads them with
-    ``where={"交易状态": ["成功"]}`` and the truth counts the failed rows (``failed_rows``).
+    ``incoming={"呼叫类型": ["被叫"]}`` (a call keeps the caller's cell and handset and takes the
+    callee's from her row), and the truth counts those rows (``callee_side_rows``).  The rest of
+    the case is the same as without it.  With ``failed`` the statements gain a status column
+    (交易状态), 成功 for every transfer, and failed attempts (失败) before about one in twenty
+    payments; the manifest loads them with ``where={"交易状态": ["成功"]}`` and the truth counts
+    the failed rows (``failed_rows``).
+    With ``spare_digit`` carrier B writes each IMEI with a 0 in place of its check digit (as many
+    networks report it), so that a handset moved to a phone of the other carrier is written two
+    ways; the rest of the case is the same.
     """
     if people < 20:
         raise NetinvError("people must be at least 20 (a source, two branches and their dealers)")
@@ -283,13 +287,14 @@ def generate(out: str | Path, seed: int = 1, people: int = 50, background: int |
     transfers = transfer_events(cast, rng, days, arrest_day)
     say("writing files")
     call_files, second = write_calls(out, cast, calls, CASE_START,
-                                     both_sides=np.random.default_rng(seed + 104729) if both_sides else None)
+                                     both_sides=np.random.default_rng(seed + 104729) if both_sides else None,
+                                     spare_digit=spare_digit)
     bank_files, n_failed = write_statements(out, cast, transfers, CASE_START,
                                             failed=np.random.default_rng(seed + 130399) if failed else None)
     case_files = write_case_files(out, arrests, holders, holders_b)
     params = {"seed": seed, "people": people, "background": background, "days": days, "target_calls": target_calls,
               "variants": variants, "lingering": lingering}
-    for flag, on in (("both_sides", both_sides), ("failed", failed)):
+    for flag, on in (("both_sides", both_sides), ("failed", failed), ("spare_digit", spare_digit)):
         if on:  # only where asked: the manifests of cases generated before stay as they were
             params[flag] = True
     manifest = {

@@ -41,12 +41,13 @@ def _local(start: pd.Timestamp, t: np.ndarray) -> pd.Series:
 
 
 def write_calls(out: Path, cast: Cast, ev: pd.DataFrame, start: pd.Timestamp,
-                both_sides: np.random.Generator | None = None) -> tuple[list[str], int]:
+                both_sides: np.random.Generator | None = None, spare_digit: bool = False) -> tuple[list[str], int]:
     """Each carrier's file: the calls of its subscribers, once each.  With ``both_sides`` (the
     random numbers to draw from) a call to a phone of the other carrier is also in that carrier's
     file, as the callee's side saw it: her cell and handset, the start 0-1 s later, the duration
     1 s shorter or longer or the same; both files then say which rows are which (呼叫类型 主叫,
-    被叫).  Returns the files and how many such second rows."""
+    被叫).  With ``spare_digit`` carrier B writes each IMEI with a 0 in place of its check digit,
+    as many networks report it.  Returns the files and how many such second rows."""
     ph = cast.phones.set_index("phone")
     caller_num = ph["number"].reindex(ev["caller"]).to_numpy()
     callee_num = ph["number"].reindex(ev["callee"]).to_numpy()
@@ -99,6 +100,8 @@ def write_calls(out: Path, cast: Cast, ev: pd.DataFrame, start: pd.Timestamp,
         "业务类型": np.where(rows["sms"].to_numpy()[b_mask], "短信", "语音"),
         "基站": rows["tower"].to_numpy()[b_mask], "串号": rows["imei"].to_numpy()[b_mask],
     })
+    if spare_digit:
+        b["串号"] = [v if v is None else v[:14] + "0" for v in b["串号"].tolist()]
     if both_sides is not None:
         b["呼叫类型"] = np.where(rows["incoming"].to_numpy()[b_mask], "被叫", "主叫")
     b.to_csv(d / "carrier_b.csv", index=False, encoding="utf-8-sig")
