@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from netinv import analysis as an
+from netinv.dossier import dossier
 from netinv.store import EmbeddedStore
 from netinv.synth import generate
 from netinv.synth.evaluate import lead_hits, true_person, upstream_hits
@@ -80,6 +81,20 @@ hops[["route", "hop", "from_label", "to_label", "calls", "transfers", "amount", 
 # %%
 leads = an.expand(net, seeds, hops=2, top=15)
 leads[["rank", "id", "label", "score", "reasons"]]
+
+# %% [markdown]
+# ## The first candidate's dossier
+# What the workspace holds of the first upstream candidate: his phones' contacts each way, the
+# towers and handsets they were seen at (with any other phone seen with the same handset), and
+# his accounts' money.  `netinv dossier ID` on the command line.
+
+# %%
+first = dossier(store, up["id"].iloc[0])
+print(first.id, first.phones, first.accounts, first.notes)
+first.contacts.head(8)
+
+# %%
+first.money.head(8)
 
 # %% [markdown]
 # ## The network around the seeds

@@ -513,5 +513,9 @@ def test_dossier_of_a_person_a_phone_and_an_account(store, files, tmp_path):
     assert e.handsets[["imei", "handset", "as_callee", "other_phones"]].values.tolist() == [
         ["356938035643809", "35693803564380", 1, "F"]]
     assert dossier(store, "F").handsets["other_phones"].tolist() == ["E"]
+    x1 = dossier(store, "X1")  # an account: its holder, and the money it paid
+    assert (x1.id, x1.phones, x1.accounts) == ("account:X1", [], ["X1"])
+    assert x1.people["person_id"].tolist() == ["P1"] and x1.contacts.empty and x1.handsets.empty
+    assert x1.money[["counterpart", "paid_n", "paid", "held_by"]].values.tolist() == [["X2", 2, 300.5, "Bob (P2)"]]
     with pytest.raises(NodeNotFound):
         dossier(store, "Q9")
