@@ -116,10 +116,10 @@ def _money(transfers: pd.DataFrame, accounts: set[str], holders: dict[str, str])
                           "currency": t["currency"], "paid": paid.astype(int),
                           "amount": t["amount"].astype("float64"), "time": t["time"]})
     frame["paid_amount"] = frame["amount"].where(frame["paid"] == 1, 0.0)
+    frame["received_amount"] = frame["amount"].where(frame["paid"] == 0, 0.0)  # summed apart: no rounding
     g = frame.groupby(["counterpart", "currency"])
     df = pd.DataFrame({"transfers": g.size(), "paid_n": g["paid"].sum(), "paid": g["paid_amount"].sum(),
-                       "received": g["amount"].sum() - g["paid_amount"].sum(),
-                       "first": g["time"].min(), "last": g["time"].max()})
+                       "received": g["received_amount"].sum(), "first": g["time"].min(), "last": g["time"].max()})
     df["received_n"] = df["transfers"] - df["paid_n"]
     df = df.reset_index()
     df["held_by"] = df["counterpart"].map(holders).astype("string")
