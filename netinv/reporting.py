@@ -135,6 +135,7 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
                                 table(leads, ["rank", "label", "id", "score", "reasons"])))
     say("identity and case linkage")
     from .linkage import holder_arrests, link_cases, quiet_on_arrest, successors
+    from .normalize import no_handset_note
 
     res = store.resolution()
     groups = res.groups()
@@ -151,10 +152,12 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
                    "else's, and the resolved level does not merge them: "
                    + ", ".join(f"{o} ({p}, {pd.Timestamp(d).date()})" for o, (p, d) in on_arrest.items()) + "."
                    if on_arrest else "")
+    junk = no_handset_note(pd.concat([calls["imei"], calls["callee_imei"]], ignore_index=True))
+    junk_text = f" Handsets are compared by their first 14 digits; {junk}." if junk else ""
     sections.append(Section("successors", "Replacement phones",
                             "Numbers that went quiet, or whose contacts moved to a newer number while they "
                             "still made a call now and then (how: handover), and the new number most likely to "
-                            "have replaced each; the resolved level merges them." + arrest_text,
+                            "have replaced each; the resolved level merges them." + arrest_text + junk_text,
                             table(succ, ["old", "candidate", "score", "how", "reasons"], top)))
     linked = link_cases(store.records("arrests"), calls, res.entities, exclude=bare_hubs,
                         network=net, network_exclude=hub_list)

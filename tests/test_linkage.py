@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import itertools
 
 import numpy as np
@@ -161,9 +162,6 @@ def test_successors_compare_handsets_by_their_key():
 
 
 def test_successors_and_link_cases_name_the_imeis_they_do_not_compare(tmp_path):
-    from netinv.cli import app
-    from typer.testing import CliRunner
-
     f = tmp_path / "calls.csv"
     rows = ["caller,callee,start,duration_s,imei"]
     rows += [f"A,C{i},2024-01-0{1 + i}T10:00:00Z,30,000000000000000" for i in range(4)]
@@ -177,6 +175,12 @@ def test_successors_and_link_cases_name_the_imeis_they_do_not_compare(tmp_path):
         assert r.exit_code == 0, r.output
         assert "the IMEIs of 4 call end(s) name no handset and are not compared ('000000000000000' ×4)" in \
             " ".join(r.output.split()), r.output
+    # and the report's section on replacement phones says so
+    r = runner.invoke(app, ["report", "--out", str(tmp_path / "r.html"), "--store", ws])
+    assert r.exit_code == 0, r.output
+    page = " ".join(html.unescape((tmp_path / "r.html").read_text(encoding="utf-8")).split())
+    assert ("Handsets are compared by their first 14 digits; the IMEIs of 4 call end(s) name no handset and are "
+            "not compared ('000000000000000' ×4)") in page
 
 
 def test_cases_share_a_handset_seen_at_either_end_of_calls():
