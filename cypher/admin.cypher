@@ -28,6 +28,10 @@ CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS;
 MATCH ()-[r:SEEN_AT|INSERTED_IN]->() WHERE r.created_by = $load_id
 CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS;
 
+// name: clear_load_call_ends
+MATCH ()-[r:CALLED]->() WHERE r.callee_end_load = $load_id
+CALL (r) { SET r.callee_cell_id = null, r.callee_imei = null, r.callee_end_load = null } IN TRANSACTIONS OF 20000 ROWS;
+
 // name: remove_load_provenance
 MATCH ()-[r:CALLED|PAID|USES|HOLDS|ARRESTED_IN]->()
 WHERE any(p IN r.provenance WHERE p ENDS WITH $suffix)

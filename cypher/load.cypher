@@ -228,3 +228,13 @@ MERGE (s:Source {source_key: r.file_sha256 + ':' + r.kind})
 ON CREATE SET s.file_sha256 = r.file_sha256, s.path = r.path, s.size = r.size, s.encoding = r.encoding,
               s.kind = r.kind, s.profile = r.profile, s.rows = r.rows, s.accepted = r.accepted,
               s.rejected = r.rejected, s.load_id = r.load_id;
+
+// Calls of the workspace without the callee's cell and handset take them from a later load's
+// row ($rows = [[record_id, callee_cell_id, callee_imei], ...]); the load is noted on the call so
+// that undoing it clears them.
+// name: fill_call_ends
+UNWIND $rows AS r
+MATCH ()-[c:CALLED {record_id: r[0]}]->()
+WHERE c.callee_cell_id IS NULL AND c.callee_imei IS NULL
+SET c.callee_cell_id = r[1], c.callee_imei = r[2], c.callee_end_load = $load_id
+RETURN count(c) AS filled;

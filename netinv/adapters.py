@@ -74,6 +74,9 @@ class Batch:
     tz: str | None = None
     #: rows of all files that the profile's ``where`` did not select
     left_out: int = 0
+    #: calls of the workspace that take the callee's cell and handset from a row of this batch
+    #: (``record_id``, ``callee``, ``callee_cell_id``, ``callee_imei``; see :mod:`netinv.callmatch`)
+    call_ends: pd.DataFrame | None = None
 
     @property
     def reasons(self) -> Counter:

@@ -17,9 +17,11 @@ with a cell or handset, the caller's, before one whose were cleared as the calle
 ``--incoming``; else the row of the earlier file), which keeps its own fields: the other row's
 times stay in that row of its file, which the provenance names.  A call of the load also takes
 the callee's cell and handset from the callee's row (read as hers with ``--incoming``) where it
-has none: the caller's carrier and the callee's each give one end.  A call of the workspace keeps
-what it holds (a later load does not change a record), so load both ends' files in one load to
-have both.  Without ``merge`` the pairs are only counted and named in the load's notes.
+has none: the caller's carrier and the callee's each give one end.  So does a call of the
+workspace without them (``Batch.call_ends``; the only change a later load makes to a record, and
+only to fields it lacks).  A call of the workspace read from the callee's side keeps its own
+caller's end: the caller's cell and handset are part of a call's identity.  Without ``merge`` the
+pairs are only counted and named in the load's notes.
 """
 
 from __future__ import annotations
@@ -164,10 +166,13 @@ def match_calls(store: GraphStore, batch: Batch, within: float, *, merge: bool) 
                           "same_as": both["record_id"].to_numpy()[reps],
                           "file": both["file_sha256"].to_numpy()[rows],
                           "other_file": both["file_sha256"].to_numpy()[reps],
-                          "stored": both["stored"].to_numpy()[reps],
-                          # the callee's cell or handset that a call of the workspace does not take
-                          "callee_end": both["callee_end"].to_numpy()[rows] & ~both["callee_end"].to_numpy()[reps]
-                          & both["stored"].to_numpy()[reps]})
+                          "stored": both["stored"].to_numpy()[reps]})
+    stored = pairs["stored"].to_numpy()
+    # a call of the workspace without the callee's cell and handset takes them from the row; one
+    # read from the callee's side keeps its own caller's end (part of its identity), and the row's
+    # stays in the file
+    pairs["gives_callee"] = stored & both["callee_end"].to_numpy()[rows] & ~both["callee_end"].to_numpy()[reps]
+    pairs["caller_in_file"] = stored & both["end"].to_numpy()[rows] & ~both["end"].to_numpy()[reps]
     paths = {s.sha256: s.path for s in batch.sources}
     if pairs["stored"].any():
         src = store.sources()
@@ -176,20 +181,23 @@ def match_calls(store: GraphStore, batch: Batch, within: float, *, merge: bool) 
     for (f, other), g in pairs.groupby(["file", "other_file"], sort=False):
         where = Path(paths.get(other, other)).name + (", in the workspace" if g["stored"].iloc[0] else "")
         if merge:
-            lost = int(g["callee_end"].sum())
+            given = g.loc[g["gives_callee"], "same_as"].nunique()
+            kept_out = int(g["caller_in_file"].sum())
             notes.append(f"{paths.get(f, f)}: {len(g):,} call(s) are calls of {where} (the same caller and callee, "
                          f"start and duration within {within:g} s): each is kept as that one call, with both rows "
-                         "in its provenance" + (
-                             f"; the workspace's calls keep what they hold, so the callee's cell or handset of "
-                             f"{lost:,} of these rows is in the file only (load both ends' files in one load to "
-                             "have both)" if lost else ""))
+                         "in its provenance"
+                         + (f"; {given:,} of the workspace's calls take the callee's cell and handset from these rows"
+                            if given else "")
+                         + (f"; the caller's cell and handset of {kept_out:,} of these rows stay in the file (the "
+                            "workspace's call, read from the callee's side, keeps its own: a call's caller end is "
+                            "part of its identity)" if kept_out else ""))
         else:
             notes.append(f"{paths.get(f, f)}: {len(g):,} call(s) lie within {within:g} s (start and duration) of a "
                          f"call of {where} between the same phones: probably one call in both phones' records, "
                          f"now counted twice; --same-call-within {within:g} loads each as one call")
     if merge:
         _merge(batch, pairs, existing)
-    return CallMatches(pairs.drop(columns=["stored", "callee_end"]), notes)
+    return CallMatches(pairs.drop(columns=["stored", "gives_callee", "caller_in_file"]), notes)
 
 
 def _merge(batch: Batch, pairs: pd.DataFrame, existing: pd.DataFrame) -> None:
@@ -198,6 +206,7 @@ def _merge(batch: Batch, pairs: pd.DataFrame, existing: pd.DataFrame) -> None:
     prov = batch.provenance.copy()
     prov["record_id"] = prov["record_id"].map(lambda r: to.get(r, r)).astype("string")
     batch.provenance = prov.drop_duplicates(["record_id", "file_sha256", "row"]).reset_index(drop=True)
+    batch.call_ends = _stored_ends(batch.records, pairs, existing)
     recs = _other_ends(batch.records, to)
     recs = recs[~recs["record_id"].isin(set(to))]
     stored = existing[existing["record_id"].isin(set(pairs["same_as"])) & ~existing["record_id"].isin(
@@ -210,19 +219,31 @@ def _merge(batch: Batch, pairs: pd.DataFrame, existing: pd.DataFrame) -> None:
 
 def _other_ends(recs: pd.DataFrame, to: dict) -> pd.DataFrame:
     """``recs`` where each call of the load taken for another of the load has the callee's cell and
-    handset its rows give (the callee's row, read as hers with ``--incoming``), where it had none."""
+    handset of the first of its rows that gives them (the callee's row, read as hers with
+    ``--incoming``), where it had neither."""
     rows = recs[recs["record_id"].isin(set(to)) & recs[_CALLEE_END].notna().any(axis=1)]
     if rows.empty:
         return recs
-    given = rows[_CALLEE_END].assign(record_id=rows["record_id"].map(to).to_numpy())
-    given = given.groupby("record_id", sort=False).first()  # first non-missing value of each field
-    at = pd.Index(recs["record_id"]).get_indexer(given.index)
-    given, at = given[at >= 0], at[at >= 0]
-    if not len(at):  # taken for the workspace's calls only, which keep what they hold
+    given = rows[_CALLEE_END].assign(record_id=rows["record_id"].map(to).to_numpy()).drop_duplicates("record_id")
+    at = pd.Index(recs["record_id"]).get_indexer(given["record_id"])
+    keep = at >= 0  # else taken for a call of the workspace: Batch.call_ends
+    keep[keep] = recs[_CALLEE_END].iloc[at[keep]].isna().all(axis=1).to_numpy()
+    if not keep.any():
         return recs
     recs = recs.copy()
-    for col in _CALLEE_END:
-        have = recs[col].iloc[at]
-        filled = have.fillna(pd.Series(given[col].to_numpy(), index=have.index, dtype=have.dtype))
-        recs.iloc[at, recs.columns.get_loc(col)] = filled.to_numpy()
+    cols = [recs.columns.get_loc(c) for c in _CALLEE_END]
+    recs.iloc[at[keep], cols] = given.loc[keep, _CALLEE_END].to_numpy()
     return recs
+
+
+def _stored_ends(recs: pd.DataFrame, pairs: pd.DataFrame, existing: pd.DataFrame) -> pd.DataFrame | None:
+    """The workspace's calls that take the callee's cell and handset from a row of the load (the
+    first such row of each), or None."""
+    give = pairs[pairs["gives_callee"]]
+    if give.empty:
+        return None
+    rows = recs.set_index("record_id").loc[give["record_id"], _CALLEE_END].assign(record_id=give["same_as"].to_numpy())
+    ends = rows.drop_duplicates("record_id").reset_index(drop=True)[["record_id", *_CALLEE_END]]  # one row each
+    callee = dict(zip(existing["record_id"], existing["callee"]))
+    ends.insert(1, "callee", ends["record_id"].map(callee).astype("string"))
+    return ends.astype("string")

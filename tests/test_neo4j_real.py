@@ -115,3 +115,34 @@ def test_gds_pagerank_and_wcc_agree_with_igraph(neo, small_case):
     directed = neo.gds_call_scores(undirected=False).set_index("number")
     theirs_d = directed["score"].reindex(ours_d.index)
     assert ours_d.rank().corr(theirs_d.rank()) > 0.97
+
+
+def test_a_failed_load_that_completed_a_call_is_undone(neo, tmp_path, monkeypatch):
+    # the caller's side of a call is in the workspace; a later load of the callee's side gives the
+    # call her cell and handset, then fails: undone, the call is as before and so are her links
+    from netinv.errors import QueryError, StoreError
+
+    from .conftest import write_csv
+
+    head = "主叫号码,被叫号码,通话开始时间,通话时长,基站号,IMEI,呼叫类型\n"
+    d = write_csv(tmp_path / "d.csv", head + "13700137000,13900139000,2024-03-06 09:00:00,30,A2,860000000000002,主叫\n")
+    e = write_csv(tmp_path / "e.csv", head + "13700137000,13900139000,2024-03-06 09:00:01,30,B9,860000000000019,被叫\n")
+    opts = {"profile": "cdr-cn", "same_call_within": 2, "incoming": {"呼叫类型": ("被叫",)}}
+    load_files(neo, "calls", [d], **opts)
+    before = neo.records("calls")
+    run = neo._run
+
+    def failing(name, **params):
+        if name == "merge_sources":
+            raise QueryError("merge_sources", "load.cypher", "injected failure")
+        return run(name, **params)
+
+    monkeypatch.setattr(neo, "_run", failing)
+    with pytest.raises(StoreError, match="failed and was undone"):
+        load_files(neo, "calls", [e], **opts)
+    monkeypatch.setattr(neo, "_run", run)
+    pd.testing.assert_frame_equal(neo.records("calls"), before)
+    assert neo.phone_handsets()["phone"].tolist() == ["+8613700137000"] and neo.counts()["devices"] == 1
+    load_files(neo, "calls", [e], **opts)  # loaded again, it completes the call
+    assert neo.records("calls")[["callee_cell_id", "callee_imei"]].values.tolist() == [["B9", "860000000000019"]]
+    assert sorted(neo.phone_handsets()["phone"]) == ["+8613700137000", "+8613900139000"]

@@ -294,21 +294,36 @@ def test_one_call_keeps_its_callers_row(store, tmp_path):
     assert (call["callee_cell_id"], call["callee_imei"]) == ("B7", "860000000000009")
     assert "1 call(s) are calls of b.csv" in " ".join(batch.notes)
     assert store.counts()["devices"] == 2
-    # a later load of the callee's side alone finds the call; the workspace's call keeps what it holds
+    # a later load of the callee's side alone finds the call, which has her end already: it stays
     c = write_csv(tmp_path / "c.csv", head + "13800138000,13900139000,2024-03-05 14:03:24,75,B8,860000000000009,被叫\n")
     later, batch = load_files(store, "calls", [c], profile="cdr-cn", same_call_within=2,
                               incoming={"呼叫类型": ("被叫",)})
     assert (later.records_new, later.provenance_new) == (0, 1)
-    assert "keep what they hold" not in " ".join(batch.notes)  # it has the callee's end already
+    assert "take the callee's cell" not in " ".join(batch.notes)
     assert store.records("calls")[["callee_cell_id", "callee_imei"]].values.tolist() == [["B7", "860000000000009"]]
-    # the caller's side of another call loaded first, the callee's later: the note says what stays out
+    # the caller's side of another call loaded first, the callee's later: the workspace's call
+    # takes her cell and handset (once: loading her file again changes nothing)
     d = write_csv(tmp_path / "d.csv", head + "13700137000,13900139000,2024-03-06 09:00:00,30,A2,860000000000002,主叫\n")
-    e = write_csv(tmp_path / "e.csv", head + "13700137000,13900139000,2024-03-06 09:00:01,30,B7,860000000000009,被叫\n")
-    load_files(store, "calls", [d], profile="cdr-cn", same_call_within=2, incoming={"呼叫类型": ("被叫",)})
-    _, batch = load_files(store, "calls", [e], profile="cdr-cn", same_call_within=2, incoming={"呼叫类型": ("被叫",)})
-    assert ("the workspace's calls keep what they hold, so the callee's cell or handset of 1 of these rows is in "
-            "the file only") in " ".join(batch.notes)
-    assert store.counts()["calls"] == 2 and store.records("calls")["callee_imei"].isna().sum() == 1
+    e = write_csv(tmp_path / "e.csv", head + "13700137000,13900139000,2024-03-06 09:00:01,30,B9,860000000000019,被叫\n")
+    opts = {"profile": "cdr-cn", "same_call_within": 2, "incoming": {"呼叫类型": ("被叫",)}}
+    load_files(store, "calls", [d], **opts)
+    for i in range(2):
+        _, batch = load_files(store, "calls", [e], **opts)
+        assert ("1 of the workspace's calls take the callee's cell and handset from these rows" in
+                " ".join(batch.notes)) == (i == 0)
+        calls = store.records("calls").sort_values("start")
+        assert calls[["cell_id", "callee_cell_id", "callee_imei"]].values.tolist()[1] == ["A2", "B9", "860000000000019"]
+        assert store.counts()["calls"] == 2 and store.counts()["devices"] == 4
+    assert store.phone_handsets()["phone"].value_counts()["+8613900139000"] == 2  # her handsets: both calls
+    # the other way round, the workspace's call read from the callee's side keeps its caller's end
+    f = write_csv(tmp_path / "f.csv", head + "13600136000,13900139000,2024-03-07 09:00:01,30,B9,860000000000019,被叫\n")
+    g = write_csv(tmp_path / "g.csv", head + "13600136000,13900139000,2024-03-07 09:00:00,30,A3,860000000000003,主叫\n")
+    load_files(store, "calls", [f], **opts)
+    _, batch = load_files(store, "calls", [g], **opts)
+    assert ("the caller's cell and handset of 1 of these rows stay in the file (the workspace's call, read from "
+            "the callee's side, keeps its own") in " ".join(batch.notes)
+    last = store.records("calls").sort_values("start").iloc[-1]
+    assert pd.isna(last["cell_id"]) and last["callee_cell_id"] == "B9"
 
 
 def test_two_phones_call_sheets_make_each_call_once(store, tmp_path):

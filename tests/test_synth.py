@@ -159,6 +159,17 @@ def test_both_sides_calls_load_as_the_one_sided_case(tmp_path):
                               profile="cdr-cn")
         assert st.counts()["calls"] == one.n_calls + second
     assert f"{second:,} call(s) lie within 2 s" in " ".join(batch.notes)
+    # one carrier's file after the other: every call once, each call to the other carrier's phone
+    # with her cell and handset; one first read from its callee's side (a row of the first file)
+    # keeps no caller's cell, as that end is part of a call's identity
+    step = two.manifest["loads"][2]
+    with EmbeddedStore(tmp_path / "split.duckdb") as st:
+        for f in step["files"]:
+            load_files(st, "calls", [two.path / f], profile="cdr-cn", **step["options"])
+        split = st.records("calls")
+    first = pd.read_csv(two.path / step["files"][0], dtype=str, encoding="gbk")
+    assert len(split) == one.n_calls and split[ends].notna().all(axis=1).sum() == second
+    assert split["cell_id"].isna().sum() == (first["呼叫类型"] == "被叫").sum()
 
 
 def test_failed_attempts_are_left_out_by_the_status_column(tmp_path):

@@ -30,7 +30,7 @@ _PAIRED = {
                    "memo")),
 }
 _UNDO_QUERIES = ["delete_load_calls", "delete_load_transfers", "delete_load_uses", "delete_load_holds",
-                 "delete_load_arrests", "delete_load_derived"]
+                 "delete_load_arrests", "delete_load_derived", "clear_load_call_ends"]
 
 
 def _column(s: pd.Series) -> list:
@@ -265,6 +265,17 @@ class Neo4jWriting:
             accts = pd.unique(records["account"].dropna()).tolist()
             self._batched("merge_accounts", accts, key="keys", load_id=load_id)
 
+    def _fill_call_ends(self, ends: pd.DataFrame, load_id: str) -> None:
+        """Calls of the workspace without the callee's cell and handset take them from this load
+        (marked with it, so that undoing the load clears them), with her SEEN_AT and INSERTED_IN."""
+        rows = [list(r) for r in zip(_column(ends["record_id"]), _column(ends["callee_cell_id"]),
+                                     _column(ends["callee_imei"]))]
+        self._batched("fill_call_ends", rows, load_id=load_id)
+        for col, query in (("cell_id", "merge_seen_at"), ("imei", "merge_inserted_in")):
+            pairs = call_sightings(ends, col)
+            derived = [{"phone": a, "key": b} for a, b in zip(pairs["phone"].tolist(), pairs["key"].tolist())]
+            self._batched(query, derived, load_id=load_id)
+
     def write(self, batch: Batch, *, authority: str | None = None, options: dict | None = None) -> LoadResult:
         kind = batch.kind
         load_id = new_load_id()
@@ -274,6 +285,8 @@ class Neo4jWriting:
                   authority=authority, version=__version__, options=self._options_json(options))
         try:
             new, prov_new = self._write_kind(kind, batch.records, batch.provenance, load_id)
+            if batch.call_ends is not None and len(batch.call_ends):
+                self._fill_call_ends(batch.call_ends, load_id)
             srcs = [{"file_sha256": s.sha256, "path": s.path, "size": s.size, "encoding": s.encoding, "kind": s.kind,
                      "profile": s.profile, "rows": s.rows, "accepted": s.accepted, "rejected": s.rejected}
                     for s in batch.sources]
