@@ -81,7 +81,8 @@ CALLS = RecordKind(
         Field("callee_imei", "text", False, "handset IMEI of the callee (as callee_cell_id)"),
     ),
     # the callee's cell and handset are left out: a workspace made before they were read keeps its
-    # record ids, and one call's two records (the caller's, the callee's) differ in them anyway
+    # record ids, and a call that takes them from a later load's row (netinv.callmatch) keeps an id
+    # that is the hash of its identity fields
     identity=("caller", "callee", "start", "duration_s", "kind", "cell_id", "imei"),
     core=("caller", "callee", "start"),
     doc="phone call records (CDRs)",
