@@ -525,13 +525,11 @@ def read_records(
     """
     rk = record_kind(kind)
     prof = profile if isinstance(profile, Profile) else get_profile(profile, kind)
-    prof = prof.for_kind(kind).with_options(
+    prof = prof.with_options(  # then checked for the kind, options included (--incoming: calls only)
         mapping=mapping, region=region, raw_ids=raw_ids, tz=tz, time_format=time_format,
         encoding=encoding, delimiter=delimiter, constants=constants, sheet=sheet, where=where,
         incoming=incoming,
-    )
-    if prof.incoming and kind != "calls":
-        raise ProfileError(f"--incoming names the callee's rows of calls; it does not apply to {kind}")
+    ).for_kind(kind)
     for option, given in (("--map", mapping), ("--constant", constants)):
         for k in (given or {}):
             if k not in rk.field_names:

@@ -201,13 +201,15 @@ def match_calls(store: GraphStore, batch: Batch, within: float, *, merge: bool) 
 
 
 def _merge(batch: Batch, pairs: pd.DataFrame, existing: pd.DataFrame) -> None:
-    """Make each paired new record a provenance entry of the call it was taken for."""
+    """Make each paired new record a provenance entry of the call it was taken for, and give that
+    call the callee's cell and handset where it has none."""
     to = dict(zip(pairs["record_id"], pairs["same_as"]))
     prov = batch.provenance.copy()
     prov["record_id"] = prov["record_id"].map(lambda r: to.get(r, r)).astype("string")
     batch.provenance = prov.drop_duplicates(["record_id", "file_sha256", "row"]).reset_index(drop=True)
-    batch.call_ends = _stored_ends(batch.records, pairs, existing)
-    recs = _other_ends(batch.records, to)
+    given = _given_ends(batch.records, to)
+    batch.call_ends = _stored_ends(given, existing)
+    recs = _fill_ends(batch.records, given)
     recs = recs[~recs["record_id"].isin(set(to))]
     stored = existing[existing["record_id"].isin(set(pairs["same_as"])) & ~existing["record_id"].isin(
         set(recs["record_id"]))]
@@ -217,33 +219,40 @@ def _merge(batch: Batch, pairs: pd.DataFrame, existing: pd.DataFrame) -> None:
     batch.records = recs.reset_index(drop=True)
 
 
-def _other_ends(recs: pd.DataFrame, to: dict) -> pd.DataFrame:
-    """``recs`` where each call of the load taken for another of the load has the callee's cell and
-    handset of the first of its rows that gives them (the callee's row, read as hers with
-    ``--incoming``), where it had neither."""
+def _given_ends(recs: pd.DataFrame, to: dict) -> pd.DataFrame:
+    """For each call that rows of the load are taken for, the callee's cell and handset of the first
+    of them that gives any (the callee's row, read as hers with ``--incoming``): ``record_id`` (the
+    call's) and the callee's fields."""
     rows = recs[recs["record_id"].isin(set(to)) & recs[_CALLEE_END].notna().any(axis=1)]
-    if rows.empty:
-        return recs
-    given = rows[_CALLEE_END].assign(record_id=rows["record_id"].map(to).to_numpy()).drop_duplicates("record_id")
-    at = pd.Index(recs["record_id"]).get_indexer(given["record_id"])
-    keep = at >= 0  # else taken for a call of the workspace: Batch.call_ends
-    keep[keep] = recs[_CALLEE_END].iloc[at[keep]].isna().all(axis=1).to_numpy()
-    if not keep.any():
+    given = rows[_CALLEE_END].assign(record_id=rows["record_id"].map(to).to_numpy())
+    return given.drop_duplicates("record_id").reset_index(drop=True)[["record_id", *_CALLEE_END]]
+
+
+def _without_ends(calls: pd.DataFrame, given: pd.DataFrame) -> np.ndarray:
+    """Positions in ``calls`` of the calls of ``given`` (-1 where not there or with a callee end)."""
+    at = pd.Index(calls["record_id"]).get_indexer(given["record_id"])
+    found = at >= 0
+    found[found] = calls[_CALLEE_END].iloc[at[found]].isna().all(axis=1).to_numpy()
+    return np.where(found, at, -1)
+
+
+def _fill_ends(recs: pd.DataFrame, given: pd.DataFrame) -> pd.DataFrame:
+    """``recs`` where each call of the load taken for another has the callee's end ``given`` for it,
+    where it had none."""
+    at = _without_ends(recs, given)
+    if not (at >= 0).any():
         return recs
     recs = recs.copy()
-    cols = [recs.columns.get_loc(c) for c in _CALLEE_END]
-    recs.iloc[at[keep], cols] = given.loc[keep, _CALLEE_END].to_numpy()
+    recs.iloc[at[at >= 0], [recs.columns.get_loc(c) for c in _CALLEE_END]] = given.loc[at >= 0, _CALLEE_END].to_numpy()
     return recs
 
 
-def _stored_ends(recs: pd.DataFrame, pairs: pd.DataFrame, existing: pd.DataFrame) -> pd.DataFrame | None:
-    """The workspace's calls that take the callee's cell and handset from a row of the load (the
-    first such row of each), or None."""
-    give = pairs[pairs["gives_callee"]]
-    if give.empty:
+def _stored_ends(given: pd.DataFrame, existing: pd.DataFrame) -> pd.DataFrame | None:
+    """The calls of the workspace without a callee end that take the one ``given`` for them (with
+    the callee, for her SEEN_AT and INSERTED_IN in Neo4j), or None."""
+    at = _without_ends(existing, given)
+    if not (at >= 0).any():
         return None
-    rows = recs.set_index("record_id").loc[give["record_id"], _CALLEE_END].assign(record_id=give["same_as"].to_numpy())
-    ends = rows.drop_duplicates("record_id").reset_index(drop=True)[["record_id", *_CALLEE_END]]  # one row each
-    callee = dict(zip(existing["record_id"], existing["callee"]))
-    ends.insert(1, "callee", ends["record_id"].map(callee).astype("string"))
+    ends = given[at >= 0].reset_index(drop=True)
+    ends.insert(1, "callee", existing["callee"].iloc[at[at >= 0]].to_numpy())
     return ends.astype("string")

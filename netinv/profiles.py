@@ -130,7 +130,7 @@ class Profile:
     #: statement's failed transactions, a case file's victims and witnesses
     where: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: calls: the rows that are the callee's carrier's record of a call (column header -> values,
-    #: e.g. 呼叫类型 = 被叫): their cell and handset are the callee's, and a call keeps the caller's
+    #: e.g. 呼叫类型 = 被叫): their cell and handset are read as the callee's
     incoming: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def candidates(self, field_name: str) -> tuple[str, ...]:

@@ -251,16 +251,16 @@ class Neo4jStore(Neo4jWriting, GraphStore):
     def calls_between(self, pairs: pd.DataFrame, window: Window | None = None) -> pd.DataFrame:
         lo, hi = (window or Window()).bounds
         keys = pairs[["caller", "callee"]].drop_duplicates()
-        df = self._df("read_calls_between", pairs=[[a, b] for a, b in zip(keys["caller"], keys["callee"])],
-                      since=lo, until=hi)
-        if df.empty:
-            return typed_records("calls", pd.DataFrame(columns=["record_id", *RECORD_KINDS["calls"].field_names]))
-        df["start"] = pd.to_datetime(df.pop("start_us"), unit="us", utc=True)
-        return typed_records("calls", df)
+        return self._calls(self._df("read_calls_between", since=lo, until=hi,
+                                    pairs=[[a, b] for a, b in zip(keys["caller"], keys["callee"])]))
 
     def calls_of(self, numbers: Iterable[str], window: Window | None = None) -> pd.DataFrame:
         lo, hi = (window or Window()).bounds
-        df = self._df("read_calls_of", numbers=sorted(set(numbers)), since=lo, until=hi)
+        return self._calls(self._df("read_calls_of", numbers=sorted(set(numbers)), since=lo, until=hi))
+
+    @staticmethod
+    def _calls(df: pd.DataFrame) -> pd.DataFrame:
+        """Calls as a read query returns them (``start_us``), typed as :meth:`records` gives them."""
         if df.empty:
             return typed_records("calls", pd.DataFrame(columns=["record_id", *RECORD_KINDS["calls"].field_names]))
         df["start"] = pd.to_datetime(df.pop("start_us"), unit="us", utc=True)

@@ -222,10 +222,7 @@ class Neo4jWriting:
             self._batched("merge_phones", phones, key="keys", load_id=load_id)
             new, appended = self._create_paired(kind, "create_calls", "append_call_provenance", records, provenance,
                                                 load_id)
-            for col, query in (("cell_id", "merge_seen_at"), ("imei", "merge_inserted_in")):
-                pairs = call_sightings(records, col)  # the caller's and the callee's
-                derived = [{"phone": a, "key": b} for a, b in zip(pairs["phone"].tolist(), pairs["key"].tolist())]
-                self._batched(query, derived, load_id=load_id)
+            self._merge_sightings(records, load_id)
             return new, appended
         if kind == "transfers":
             accts = pd.unique(pd.concat([records["payer_account"], records["payee_account"]]).dropna()).tolist()
@@ -271,8 +268,12 @@ class Neo4jWriting:
         rows = [list(r) for r in zip(_column(ends["record_id"]), _column(ends["callee_cell_id"]),
                                      _column(ends["callee_imei"]))]
         self._batched("fill_call_ends", rows, load_id=load_id)
+        self._merge_sightings(ends, load_id)
+
+    def _merge_sightings(self, calls: pd.DataFrame, load_id: str) -> None:
+        """SEEN_AT and INSERTED_IN from each phone to the cells and handsets of its end of ``calls``."""
         for col, query in (("cell_id", "merge_seen_at"), ("imei", "merge_inserted_in")):
-            pairs = call_sightings(ends, col)
+            pairs = call_sightings(calls, col)
             derived = [{"phone": a, "key": b} for a, b in zip(pairs["phone"].tolist(), pairs["key"].tolist())]
             self._batched(query, derived, load_id=load_id)
 
