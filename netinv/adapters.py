@@ -56,6 +56,8 @@ class SourceFile:
     blank_rows: int
     #: rows that the profile's ``where`` did not select (``rows = accepted + rejected + left_out``)
     left_out: int = 0
+    #: the path as the command named it, for messages (``path`` is the absolute one that is stored)
+    given: str = ""
 
 
 @dataclass
@@ -600,6 +602,7 @@ def read_records(
             path=str(Path(path).resolve()), sha256=raw.sha256, size=raw.size, encoding=raw.encoding, kind=kind,
             profile=prof.name, rows=len(raw.frame) + len(raw.problems) + left_out, accepted=int(ok.sum()),
             rejected=int(bad.sum()) + len(raw.problems), blank_rows=raw.blank_rows, left_out=left_out,
+            given=str(path),
         ))
     problems.sort(key=lambda p: (p.file, p.row))
     if problems and not quarantine:

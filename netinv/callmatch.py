@@ -173,7 +173,7 @@ def match_calls(store: GraphStore, batch: Batch, within: float, *, merge: bool) 
     # stays in the file
     pairs["gives_callee"] = stored & both["callee_end"].to_numpy()[rows] & ~both["callee_end"].to_numpy()[reps]
     pairs["caller_in_file"] = stored & both["end"].to_numpy()[rows] & ~both["end"].to_numpy()[reps]
-    paths = {s.sha256: s.path for s in batch.sources}
+    paths = {s.sha256: s.given or s.path for s in batch.sources}  # as the command named them
     if pairs["stored"].any():
         src = store.sources()
         paths = {**dict(zip(src["file_sha256"], src["path"])), **paths}
