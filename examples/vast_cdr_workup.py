@@ -120,6 +120,13 @@ boss.contacts.head(8)
 # %%
 boss.cells
 
+# %% [markdown]
+# The phones that took over from its phones, or that its phones took over from (as the last
+# section finds them for every phone):
+
+# %%
+boss.successors[["old", "candidate", "rank", "how", "reasons"]]
+
 # %%
 show(net, focus=["200"], hops=1, groups=split.set_index("id")["community"], group_name="community",
      size=key.set_index("id")["pagerank"], size_name="PageRank", highlight=["phone:200"])

@@ -13,7 +13,11 @@ holder and arrest records give him), in a time window:
   phones were used in, at either end of a call, and the other phones seen with the same handset
   however written (evidence of a replacement phone or a shared device; a placeholder such as
   ``000000000000000`` is no handset);
-- ``money``: the accounts paid and paid by, each with counts, amounts per currency, first and last.
+- ``money``: the accounts paid and paid by, each with counts, amounts per currency, first and last;
+- ``successors``: the phones that likely replaced its phones and those its phones likely replaced
+  (a number changed, 换号), the rows of :func:`netinv.linkage.successors` over the window's calls
+  with either phone one of its own, with the evidence; high-volume numbers are left out as
+  ``netinv successors`` leaves them out, so that without a window the rows are that command's.
 
 Every table is an evidence summary: its rows come from call and transfer records that
 ``netinv view`` and the provenance of the workspace lead back to.
@@ -36,7 +40,7 @@ from .store.base import CALL_ENDS
 __all__ = ["Dossier", "dossier", "SECTIONS"]
 
 #: the tables of a dossier, in the order they are shown
-SECTIONS = ("people", "arrests", "contacts", "cells", "handsets", "money")
+SECTIONS = ("people", "arrests", "contacts", "cells", "handsets", "money", "successors")
 
 
 @dataclass
@@ -54,6 +58,7 @@ class Dossier:
     cells: pd.DataFrame
     handsets: pd.DataFrame
     money: pd.DataFrame
+    successors: pd.DataFrame
     notes: list[str] = field(default_factory=list)
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -128,12 +133,41 @@ def _money(transfers: pd.DataFrame, accounts: set[str], holders: dict[str, str])
     return df[cols].reset_index(drop=True)
 
 
+_SUCCESSOR_COLUMNS = ["old", "candidate", "rank", "score", "how", "reasons", "shared_contacts", "same_imei",
+                      "shared_towers", "gap_days", "old_last", "candidate_first"]
+
+
+def _successors(store: GraphStore, net, own: set[str], window: Window, notes: list[str]) -> pd.DataFrame:
+    """The rows of the successor search over the window's calls with one of ``own`` at either end."""
+    from .analysis import hub_ids
+    from .linkage import holder_arrests, quiet_on_arrest, successors
+
+    calls = store.records("calls", window) if own else store.records("calls").iloc[0:0]
+    if calls.empty:
+        return pd.DataFrame(columns=_SUCCESSOR_COLUMNS)
+    # the numbers netinv successors leaves out: those its calls-only network flags
+    hubs = {h.partition(":")[2] for h in hub_ids(net, layers=("calls",)) if h.startswith("phone:")}
+    if own & hubs:
+        notes.append(f"{', '.join(sorted(own & hubs))}: a high-volume number, left out of the successor search "
+                     "(its calls tell no replacement)")
+    found = successors(calls, exclude=sorted(hubs))
+    found = found[found["old"].isin(own) | found["candidate"].isin(own)].reset_index(drop=True)
+    gone = quiet_on_arrest(found[found["old"].isin(own) & (found["rank"] == 1)],
+                           holder_arrests(store.holdings(), store.records("arrests")))
+    for old, (person, day) in gone.items():
+        notes.append(f"{old} went quiet when its holder {person} was arrested ({pd.Timestamp(day).date()}): the "
+                     "newer number is most likely someone else's")
+    return found[_SUCCESSOR_COLUMNS]
+
+
 def dossier(store: GraphStore, ref: str, window: Window | None = None, *, net=None,
-            handset_limit: int = 50) -> Dossier:
+            handset_limit: int = 50, successors: bool = True) -> Dossier:
     """The dossier of ``ref`` (a phone, account or person, as ``netinv`` commands take them: typed or
     as an analyst types it) in ``window``.  ``net``: a phone-level network of the workspace to
     resolve ``ref`` in (built when not given).  Handsets seen with more than ``handset_limit``
-    phones (a test device, a shop's) are named in the notes without their phones."""
+    phones (a test device, a shop's) are named in the notes without their phones.  Without
+    ``successors`` the successor search (over every call of the window: seconds on millions of
+    calls) is skipped and its table is empty, with a note."""
     handset_limit = check_count("handset_limit", handset_limit)
     window = window or Window()
     if net is None:
@@ -194,4 +228,10 @@ def dossier(store: GraphStore, ref: str, window: Window | None = None, *, net=No
     if phones and calls.empty:
         bounded = window.since is not None or window.until is not None
         notes.append(f"no calls of {', '.join(phones)}" + (f" in {window}" if bounded else " in the workspace"))
-    return Dossier(nid, window, phones, accounts, people, arrests, contacts, cells, handsets, money, notes)
+    if successors:
+        found = _successors(store, net, own if not calls.empty else set(), window, notes)
+    else:
+        found = pd.DataFrame(columns=_SUCCESSOR_COLUMNS)
+        if phones:
+            notes.append("successors: not searched")
+    return Dossier(nid, window, phones, accounts, people, arrests, contacts, cells, handsets, money, found, notes)

@@ -688,10 +688,11 @@ def test_dossier_of_an_arrested_dealer(tmp_path, small_case):
     dealer = truth["arrested_retailers"][0]
     r = run("dossier", dealer, "--top", "3", "--out", tmp_path / "d", "--store", ws)
     assert f"dossier of person:{dealer}: phones +86" in r.output
-    for section in ("people: 1 row(s)", "arrests: ", "contacts: ", "cells: ", "handsets: ", "money: "):
+    for section in ("people: 1 row(s)", "arrests: ", "contacts: ", "cells: ", "handsets: ", "money: ",
+                    "successors: "):
         assert section in r.output, section
     tables = {p.stem: pd.read_csv(p, dtype=str) for p in (tmp_path / "d").glob("*.csv")}
-    assert sorted(tables) == ["arrests", "cells", "contacts", "handsets", "money", "people"]
+    assert sorted(tables) == ["arrests", "cells", "contacts", "handsets", "money", "people", "successors"]
     assert tables["people"]["person_id"].tolist() == [dealer] and len(tables["arrests"]) >= 1
     contacts = tables["contacts"]
     assert len(contacts) > 3 and contacts["calls"].astype(int).is_monotonic_decreasing
@@ -701,3 +702,13 @@ def test_dossier_of_an_arrested_dealer(tmp_path, small_case):
     assert any(f"({p})" in held for p in truth["distributors"]), held
     r = run("dossier", "999 9999 9999", "--store", ws, ok=False)
     assert r.exit_code == 1 and "999 9999 9999" in r.output
+    # a phone its holder replaced: the new number, at rank 1, with the evidence, from either number
+    change = truth["replacements"][0]
+    for ref in (change["old"], change["new"]):
+        r = run("dossier", ref, "--out", tmp_path / "r", "--store", ws)
+        found = pd.read_csv(tmp_path / "r" / "successors.csv", dtype=str)
+        top = found[found["old"] == change["old"]].iloc[0]
+        assert (top["candidate"], top["rank"]) == (change["new"], "1"), found
+        assert "contacts" in top["reasons"] and "successors: " in r.output
+    r = run("dossier", change["old"], "--no-successors", "--store", ws)
+    assert "successors: none" in r.output and "successors: not searched" in r.output

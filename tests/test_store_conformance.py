@@ -497,6 +497,36 @@ def test_phone_handsets_at_either_end(store, files, tmp_path):
     assert store.counts()["devices"] == 4
 
 
+# R1 goes quiet on 10 January; R2, in the same handset, calls the same three contacts from the
+# 11th; S calls one of them now and then until March (the end of the records)
+REPLACED = ("caller,callee,start,duration_s,kind,cell_id,imei\n"
+            + "".join(f"R1,K{k},2024-01-0{d}T10:0{k}:00Z,30,voice,c5,356938035643809\n"
+                      for d in range(1, 10) for k in (1, 2, 3))
+            + "".join(f"R2,K{k},2024-01-{d}T10:0{k}:00Z,30,voice,c5,356938035643809\n"
+                      for d in range(11, 20) for k in (1, 2, 3))
+            + "S,K1,2024-01-05T09:00:00Z,30,voice,c6,\nS,K1,2024-03-01T09:00:00Z,30,voice,c6,\n")
+
+
+def test_dossier_names_the_phone_that_replaced_it_and_the_one_it_replaced(store, tmp_path):
+    from netinv.dossier import dossier
+    from netinv.linkage import successors
+
+    load_files(store, "calls", [write_csv(tmp_path / "r.csv", REPLACED)], raw_ids=True, tz="UTC")
+    old, new = dossier(store, "R1"), dossier(store, "R2")
+    cols = ["old", "candidate", "rank", "how", "shared_contacts", "same_imei"]
+    assert old.successors[cols].values.tolist() == [["R1", "R2", 1, "quiet", 3, True]]
+    pd.testing.assert_frame_equal(old.successors, new.successors)
+    assert "same handset (IMEI)" in old.successors["reasons"].iloc[0]
+    # the rows the whole workspace's search gives, with R1 or R2 at either end
+    every = successors(store.records("calls"))
+    assert every[["old", "candidate", "rank"]].values.tolist() == [["R1", "R2", 1]]
+    assert dossier(store, "S").successors.empty and dossier(store, "K1").successors.empty
+    skipped = dossier(store, "R1", successors=False)
+    assert skipped.successors.empty and "successors: not searched" in skipped.notes
+    # a window that ends before R2 began: R1 is no longer quiet before the window's last call
+    assert dossier(store, "R1", Window.of(until="2024-01-10", tz="UTC")).successors.empty
+
+
 def test_dossier_of_a_person_a_phone_and_an_account(store, files, tmp_path):
     from netinv.dossier import dossier
     from netinv.errors import NodeNotFound

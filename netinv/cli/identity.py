@@ -20,6 +20,10 @@ BY = typer.Option(None, "--by", help="Who decides (kept in the log).")
 NOTE = typer.Option(None, "--note", help="Why (kept in the log).")
 
 
+#: the columns of a dossier table shown on screen, where not all
+_SHOWN = {"successors": ["old", "candidate", "rank", "score", "how", "reasons"]}
+
+
 def _no_handset_note(calls: pd.DataFrame) -> None:
     """Name the IMEI values of ``calls`` (either end) that name no handset, if any."""
     from ..normalize import no_handset_note
@@ -236,10 +240,14 @@ def register(app: typer.Typer) -> None:
         until: Optional[str] = typer.Option(None, "--until", help="End of the time window (exclusive)."),
         out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Write every table in full to this folder "
                                                                         "(people.csv, contacts.csv, ...)."),
+        with_successors: bool = typer.Option(True, "--successors/--no-successors",
+                                             help="Search the window's calls for the phones that replaced its phones "
+                                                  "or that they replaced, as netinv successors does (seconds on "
+                                                  "millions of calls; --no-successors skips it)."),
         store: Optional[str] = STORE,
     ):
         """What the workspace knows of one phone, account or person (号码画像): holders, arrests, contacts,
-        cell towers and handsets at either end of the calls, and money.
+        cell towers and handsets at either end of the calls, money, and replacement phones (换号).
 
         Example:
 
@@ -248,7 +256,7 @@ def register(app: typer.Typer) -> None:
         from ..dossier import SECTIONS, dossier
 
         with progress("dossier"), open_case(store) as st:
-            d = dossier(st, ref, case_window(st, since, until))
+            d = dossier(st, ref, case_window(st, since, until), successors=with_successors)
         what = ", ".join(x for x in (f"phones {', '.join(d.phones)}" if d.phones else "",
                                       f"accounts {', '.join(d.accounts)}" if d.accounts else "") if x)
         out.print(f"dossier of {d.id}" + (f": {what}" if what else ""), markup=False)
@@ -258,7 +266,8 @@ def register(app: typer.Typer) -> None:
                 out.print(f"{name}: none", markup=False)
                 continue
             more = f" (the first {top})" if len(df) > top else ""
-            out.print(frame_table(df, title=f"{name}: {len(df):,} row(s){more}", limit=top))
+            shown = df[_SHOWN[name]] if name in _SHOWN else df  # the reasons hold the rest (--out: every column)
+            out.print(frame_table(shown, title=f"{name}: {len(df):,} row(s){more}", limit=top))
         for note in d.notes:
             err.print(f"note: {note}", markup=False, soft_wrap=True)
         if out_dir is not None:
