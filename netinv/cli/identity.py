@@ -246,8 +246,9 @@ def register(app: typer.Typer) -> None:
                                                   "millions of calls; --no-successors skips it)."),
         store: Optional[str] = STORE,
     ):
-        """What the workspace knows of one phone, account or person (号码画像): holders, arrests, contacts,
-        cell towers and handsets at either end of the calls, money, and replacement phones (换号).
+        """One phone, account or person (号码画像): holders, arrests, contacts, towers, handsets, money, successors.
+
+        Towers and handsets at either end of the calls; the numbers that replaced its phones (换号).
 
         Example:
 
