@@ -33,13 +33,25 @@ ON CREATE SET l.created_by = $load_id
 MERGE (p)-[s:SEEN_AT]->(l)
 ON CREATE SET s.created_by = $load_id;
 
+// A handset is keyed by its IMEI as written; d.handset (r.handset, computed from it) joins one
+// handset written two ways.
 // name: merge_inserted_in
 UNWIND $rows AS r
 MATCH (p:Phone {number: r.phone})
 MERGE (d:Device {imei: r.key})
-ON CREATE SET d.created_by = $load_id
+ON CREATE SET d.created_by = $load_id, d.handset = r.handset
 MERGE (p)-[s:INSERTED_IN]->(d)
 ON CREATE SET s.created_by = $load_id;
+
+// Handsets written before Device nodes had their key (netinv 0.x graphs), found once per connection.
+// name: read_devices_without_handset
+MATCH (d:Device) WHERE d.handset IS NULL
+RETURN d.imei AS imei;
+
+// name: set_device_handsets
+UNWIND $rows AS r
+MATCH (d:Device {imei: r[0]})
+SET d.handset = r[1];
 
 // Calls and transfers arrive grouped by their pair of endpoints, as lists rather than maps (half
 // the bytes to send and decode): $pairs = [[caller, callee, [[record_id, start_us, duration_s, kind,

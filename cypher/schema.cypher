@@ -20,6 +20,11 @@ CREATE CONSTRAINT netinv_location_cell IF NOT EXISTS FOR (n:Location) REQUIRE n.
 // name: create_device_key
 CREATE CONSTRAINT netinv_device_imei IF NOT EXISTS FOR (n:Device) REQUIRE n.imei IS UNIQUE;
 
+// A handset's key (the first 14 digits of its IMEI, netinv.normalize.handset_keys): one handset
+// however its IMEI was written; absent where the IMEI names no handset (a placeholder, a test IMEI).
+// name: create_device_handset_index
+CREATE INDEX netinv_device_handset IF NOT EXISTS FOR (n:Device) ON (n.handset);
+
 // name: create_load_key
 CREATE CONSTRAINT netinv_load_id IF NOT EXISTS FOR (n:Load) REQUIRE n.load_id IS UNIQUE;
 

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pandas as pd
 
 from ..errors import QueryError, StoreError, StoreUnavailable
+from ..normalize import handset_keys
 from ..schema import RECORD_KINDS
 from .base import (DECISION_COLUMNS, GraphStore, Window, edge_frame, new_decision_id, new_load_id,
                    number_decision_frame, typed_records)
@@ -40,7 +41,8 @@ __all__ = ["Neo4jStore"]
 
 _SCHEMA_QUERIES = [
     "create_phone_key", "create_account_key", "create_person_key", "create_case_key", "create_location_key",
-    "create_device_key", "create_load_key", "create_source_key", "create_called_key", "create_paid_key",
+    "create_device_key", "create_device_handset_index", "create_load_key", "create_source_key", "create_called_key",
+    "create_paid_key",
     "create_uses_key", "create_holds_key", "create_arrested_in_key", "create_decision_key",
     "create_number_decision_key", "create_uses_load_index", "create_holds_load_index", "create_arrested_in_load_index",
 ]
@@ -151,6 +153,14 @@ class Neo4jStore(Neo4jWriting, GraphStore):
         for name in _SCHEMA_QUERIES:
             self._run(name)
         self._run("await_indexes", timeout_s=300)
+        self._key_handsets()
+
+    def _key_handsets(self) -> None:
+        """Give the Device nodes of a graph written before they had one their handset key."""
+        imeis = [r["imei"] for r in self._run("read_devices_without_handset").records]
+        keys = handset_keys(pd.Series(imeis, dtype="string"))
+        rows = [[i, k] for i, k in zip(imeis, keys.tolist()) if k is not pd.NA]
+        self._batched("set_device_handsets", rows)
 
     def close(self) -> None:
         try:

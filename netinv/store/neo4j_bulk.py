@@ -36,6 +36,7 @@ import pyarrow.csv as pacsv
 
 from ..errors import StoreError
 from ..folders import make_folder
+from ..normalize import handset_keys
 from .base import GraphStore, call_sightings, new_load_id
 from .neo4j_write import provenance_entries
 
@@ -143,7 +144,8 @@ def write_import_files(source: GraphStore, folder: str | Path,
                                             transfers["payee_account"]]))
     w.nodes("Case", "case_id", arrests["case_id"])
     w.nodes("Location", "cell_id", pd.concat([calls["cell_id"], calls["callee_cell_id"]]))
-    w.nodes("Device", "imei", pd.concat([calls["imei"], calls["callee_imei"]]))
+    imeis = pd.concat([calls["imei"], calls["callee_imei"]]).dropna().drop_duplicates().reset_index(drop=True)
+    w.nodes("Device", "imei", imeis, {"handset": _text(handset_keys(imeis))})
 
     loads = source.loads()
     if len(loads):

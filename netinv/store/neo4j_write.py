@@ -16,6 +16,7 @@ import pandas as pd
 from .. import __version__
 from ..adapters import Batch
 from ..errors import QueryError, StoreError, StoreUnavailable
+from ..normalize import handset_keys
 from ..schema import RECORD_KINDS
 from .base import GraphStore, LoadResult, call_sightings, new_load_id
 
@@ -275,6 +276,9 @@ class Neo4jWriting:
         for col, query in (("cell_id", "merge_seen_at"), ("imei", "merge_inserted_in")):
             pairs = call_sightings(calls, col)
             derived = [{"phone": a, "key": b} for a, b in zip(pairs["phone"].tolist(), pairs["key"].tolist())]
+            if col == "imei":  # each handset's key, for the Device it may create
+                for row, key in zip(derived, handset_keys(pairs["key"]).tolist()):
+                    row["handset"] = None if key is pd.NA else key
             self._batched(query, derived, load_id=load_id)
 
     def write(self, batch: Batch, *, authority: str | None = None, options: dict | None = None) -> LoadResult:
