@@ -16,11 +16,11 @@ CALL () { MATCH (n:Account) WHERE EXISTS { (n)--() } RETURN count(n) AS accounts
 CALL () { MATCH (n:Person) WHERE EXISTS { (n)--() } RETURN count(n) AS persons }
 CALL () { MATCH (n:Case) WHERE EXISTS { (n)--() } RETURN count(n) AS cases }
 CALL () { MATCH ()-[r:CALLED]->() UNWIND [r.imei, r.callee_imei] AS imei
-          RETURN count(DISTINCT imei) AS devices }
+          RETURN collect(DISTINCT imei) AS imeis }
 CALL () { MATCH ()-[r:CALLED|PAID|USES|HOLDS|ARRESTED_IN]->() WHERE r.provenance IS NOT NULL
           RETURN sum(size(r.provenance)) AS provenance }
 CALL () { MATCH (s:Source) RETURN count(s) AS files }
-RETURN phones, accounts, persons, cases, devices, provenance, files;
+RETURN phones, accounts, persons, cases, imeis, provenance, files;
 
 // name: read_calls
 MATCH (a:Phone)-[c:CALLED]->(b:Phone)

@@ -174,7 +174,7 @@ def test_devices_carry_their_handset_key_however_the_imei_was_written(neo, tmp_p
     shared = neo.driver.execute_query(
         "MATCH (a:Phone)-[:INSERTED_IN]->(d:Device), (b:Phone)-[:INSERTED_IN]->(e:Device) "
         "WHERE d.handset = e.handset AND a.number < b.number RETURN a.number AS a, b.number AS b").records
-    assert [(r["a"], r["b"]) for r in shared] == [("E", "F")]
+    assert [(r["a"], r["b"]) for r in shared] == [("E", "F")] and neo.counts()["devices"] == 1
     neo.driver.execute_query("MATCH (d:Device) REMOVE d.handset")
     again = Neo4jStore(os.environ["NETINV_TEST_NEO4J_URI"])
     try:

@@ -37,6 +37,8 @@ __all__ = [
     "PERSON_COLUMNS",
     "typed_records",
     "call_sightings",
+    "count_handsets",
+    "COUNT_KEYS",
     "new_load_id",
     "edge_frame",
     "DECISION_COLUMNS",
@@ -229,6 +231,20 @@ def call_sightings(calls: pd.DataFrame, what: str) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True).dropna().drop_duplicates().reset_index(drop=True)
 
 
+#: the keys of :meth:`GraphStore.counts`, in order
+COUNT_KEYS = ("calls", "transfers", "holders", "arrests", "phones", "accounts", "persons", "cases", "devices",
+              "provenance", "files")
+
+
+def count_handsets(imeis: Iterable) -> int:
+    """How many handsets the distinct IMEI values ``imeis`` name: one however written (a check
+    digit, a spare 0, an IMEISV), none for a placeholder, a test IMEI or a value that is no IMEI
+    (:func:`netinv.normalize.handset_keys`)."""
+    from ..normalize import handset_keys
+
+    return int(handset_keys(pd.Series(list(imeis), dtype="string")).nunique())
+
+
 def call_events(calls: pd.DataFrame) -> pd.DataFrame:
     """Call records as individual contacts: typed ``source`` and ``target``, ``time``, ``record_id``."""
     return pd.DataFrame({"source": "phone:" + calls["caller"], "target": "phone:" + calls["callee"],
@@ -249,7 +265,8 @@ class GraphStore(abc.ABC):
     # --- reading ---------------------------------------------------------------------------
     @abc.abstractmethod
     def counts(self) -> dict[str, int]:
-        """Record and node counts: calls, transfers, holders, arrests, phones, accounts, persons, cases."""
+        """Record and node counts, keyed as :data:`COUNT_KEYS` lists them; ``devices``: the handsets
+        the calls' IMEIs name (at either end; :func:`count_handsets`)."""
 
     @abc.abstractmethod
     def sources(self) -> pd.DataFrame:

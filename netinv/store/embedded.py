@@ -22,8 +22,8 @@ from .. import __version__
 from ..adapters import Batch
 from ..errors import StoreError, StoreUnavailable
 from ..schema import RECORD_KINDS
-from .base import (GraphStore, LoadResult, Window, edge_frame, new_decision_id, new_load_id, number_decision_frame,
-                   typed_records)
+from .base import (COUNT_KEYS, GraphStore, LoadResult, Window, count_handsets, edge_frame, new_decision_id,
+                   new_load_id, number_decision_frame, typed_records)
 
 __all__ = ["EmbeddedStore"]
 
@@ -256,13 +256,14 @@ class EmbeddedStore(GraphStore):
           (SELECT count(DISTINCT v) FROM (
               SELECT person_id AS v FROM holders UNION ALL SELECT person_id FROM arrests)) AS persons,
           (SELECT count(DISTINCT case_id) FROM arrests) AS cases,
-          (SELECT count(DISTINCT v) FROM (
-              SELECT imei AS v FROM calls UNION ALL SELECT callee_imei FROM calls)) AS devices,
           (SELECT count(*) FROM provenance) AS provenance,
           (SELECT count(*) FROM sources) AS files
         """
-        row = self._df(q).iloc[0]
-        return {k: int(v) for k, v in row.items()}
+        out = {k: int(v) for k, v in self._df(q).iloc[0].items()}
+        imeis = self._df("SELECT DISTINCT v FROM (SELECT imei AS v FROM calls UNION ALL "
+                         "SELECT callee_imei FROM calls) WHERE v IS NOT NULL")["v"]
+        out["devices"] = count_handsets(imeis)
+        return {k: out[k] for k in COUNT_KEYS}
 
     def sources(self) -> pd.DataFrame:
         return self._df(

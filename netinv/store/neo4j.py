@@ -32,8 +32,8 @@ import pandas as pd
 from ..errors import QueryError, StoreError, StoreUnavailable
 from ..normalize import handset_keys
 from ..schema import RECORD_KINDS
-from .base import (DECISION_COLUMNS, GraphStore, Window, edge_frame, new_decision_id, new_load_id,
-                   number_decision_frame, typed_records)
+from .base import (COUNT_KEYS, DECISION_COLUMNS, GraphStore, Window, count_handsets, edge_frame, new_decision_id,
+                   new_load_id, number_decision_frame, typed_records)
 from .cypher import QueryBook, default_book
 from .neo4j_write import Neo4jWriting
 
@@ -218,9 +218,8 @@ class Neo4jStore(Neo4jWriting, GraphStore):
         a = self._run("count_records").records[0]
         b = self._run("count_nodes").records[0]
         out = {**dict(a), **dict(b)}
-        order = ["calls", "transfers", "holders", "arrests", "phones", "accounts", "persons", "cases", "devices",
-                 "provenance", "files"]
-        return {k: int(out[k] or 0) for k in order}
+        out["devices"] = count_handsets(out.pop("imeis"))
+        return {k: int(out[k] or 0) for k in COUNT_KEYS}
 
     def sources(self) -> pd.DataFrame:
         df = self._df("read_sources")
