@@ -33,6 +33,7 @@ __all__ = [
     "valid_cn_id",
     "handset_keys",
     "no_handset_note",
+    "handset_codes",
     "times",
     "dates",
     "integers",
@@ -207,6 +208,14 @@ def handset_keys(values: pd.Series) -> pd.Series:
         keys.append(key)
     table = np.array(keys + [None], dtype=object)  # the last: a missing value (code -1)
     return pd.Series(table[codes], index=values.index, dtype="string")
+
+
+def handset_codes(values: pd.Series) -> np.ndarray:
+    """:func:`handset_keys` as integer codes (one per handset, -1 where a value names none), without
+    writing out a key for every value: for millions of call ends with a few thousand handsets."""
+    codes, uniques = pd.factorize(values)
+    keys, _ = pd.factorize(handset_keys(pd.Series(uniques, dtype="string")))
+    return np.append(keys, -1)[codes]  # the last: a missing value (code -1)
 
 
 def no_handset_note(values: pd.Series, shown: int = 3) -> str | None:

@@ -174,3 +174,8 @@ def test_handset_keys_and_the_values_that_name_none():
         "'00000000123456' ×1, '3569380356' ×1 and 2 other value(s)): not 14-16 digits, one digit "
         "repeated, or a test IMEI")
     assert no_handset_note(values.iloc[:5]) is None and no_handset_note(pd.Series([], dtype="string")) is None
+    # the same keys as integer codes: one per handset, -1 where a value names none
+    codes = nz.handset_codes(values)
+    assert codes.tolist() == [0, 0, 0, 0, 1] + [-1] * 7
+    twice = pd.concat([values, values.iloc[::-1]], ignore_index=True)
+    assert (nz.handset_codes(twice) == pd.factorize(handset_keys(twice))[0]).all()

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..normalize import handset_keys
+from ..normalize import handset_codes
 
 __all__ = ["successors", "phone_pairs", "quiet_on_arrest", "holder_arrests", "WEIGHTS"]
 
@@ -169,10 +169,11 @@ class _Context:
         for col in ("imei", "cell_id"):
             values = _both_ends(calls, col, "callee_" + col)
             if col == "imei" and values is not None:
-                values = handset_keys(values)
-            values = _codes(values, 2 * n)[kept]
+                values = handset_codes(values)[kept]
+            else:
+                values = _codes(values, 2 * n)[kept]
             has = values >= 0
-            sets.append(_grouped(*_unique_pairs(phone[has], values[has]), label))
+            sets.append(_LazySets(*_unique_pairs(phone[has], values[has]), len(label)))
         self.imeis, self.towers = sets
         # each phone's calls in time order
         order = _by_key_then_time(phone, at)
@@ -194,6 +195,7 @@ class _Context:
         self.last = dict(zip(names_p, at[last_i]))
         self.first_s = pd.Series(at[first_i], index=pd.Index(names_p, dtype=object))
         self.code = {x: i for i, x in enumerate(label)}  # numbers as integers, for fast membership tests
+        self.imeis.code = self.towers.code = self.code
         self.m = len(label)
         # each phone's calls with contacts (high-volume numbers left out): times and the contact's code
         contact = ~excluded[other]
@@ -240,7 +242,7 @@ class _Context:
         cands = list(cands)
         if not olds or not cands:
             return out
-        a, b = self._incidence(olds, {}), self._incidence(cands, renamed).T.tocsc()
+        a, b = self._incidence(olds, {}), self._incidence(cands, renamed).T.tocsr()  # CSR @ CSR: no conversion
         found = []
         for lo in range(0, len(olds), _CHUNK):  # in slices, so that memory stays bounded
             part = (a[lo:lo + _CHUNK] @ b).tocoo()
@@ -411,6 +413,27 @@ def _grouped(keys: np.ndarray, values: np.ndarray, label: np.ndarray) -> dict:
     """label[key] -> frozenset of its values (``keys`` sorted)."""
     heads, parts = _runs(keys, values)
     return {label[k]: frozenset(part.tolist()) for k, part in zip(heads, parts)}
+
+
+class _LazySets:
+    """number -> frozenset of its values (codes), like :func:`_grouped`'s dict, but each set made when
+    first asked for: the pair tests ask for the handsets and towers of a few of all the phones."""
+
+    def __init__(self, keys: np.ndarray, values: np.ndarray, m: int):
+        self.values = values
+        self.offsets = np.searchsorted(keys, np.arange(m + 1))
+        self.code: dict = {}
+        self.made: dict = {}
+
+    def get(self, name, default=frozenset()):
+        got = self.made.get(name)
+        if got is None:
+            i = self.code.get(name)
+            if i is None:
+                return default
+            lo, hi = self.offsets[i], self.offsets[i + 1]
+            got = self.made[name] = frozenset(self.values[lo:hi].tolist()) if hi > lo else default
+        return got
 
 
 def _days(n: float) -> np.timedelta64:
