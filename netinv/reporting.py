@@ -136,6 +136,7 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
     say("identity and case linkage")
     from .linkage import holder_arrests, link_cases, quiet_on_arrest, successors
     from .normalize import no_handset_note
+    from .store.base import call_ends
 
     res = store.resolution()
     groups = res.groups()
@@ -152,7 +153,7 @@ def build_report(store: GraphStore, out: str | Path, *, title: str = "netinv cas
                    "else's, and the resolved level does not merge them: "
                    + ", ".join(f"{o} ({p}, {pd.Timestamp(d).date()})" for o, (p, d) in on_arrest.items()) + "."
                    if on_arrest else "")
-    junk = no_handset_note(pd.concat([calls["imei"], calls["callee_imei"]], ignore_index=True))
+    junk = no_handset_note(call_ends(calls, "imei"))
     junk_text = f" Handsets are compared by their first 14 digits; {junk}." if junk else ""
     sections.append(Section("successors", "Replacement phones",
                             "Numbers that went quiet, or whose contacts moved to a newer number while they "

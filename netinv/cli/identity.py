@@ -27,8 +27,9 @@ _SHOWN = {"successors": ["old", "candidate", "rank", "score", "how", "reasons"]}
 def _no_handset_note(calls: pd.DataFrame) -> None:
     """Name the IMEI values of ``calls`` (either end) that name no handset, if any."""
     from ..normalize import no_handset_note
+    from ..store.base import call_ends
 
-    note = no_handset_note(pd.concat([calls["imei"], calls["callee_imei"]], ignore_index=True))
+    note = no_handset_note(call_ends(calls, "imei"))
     if note:
         err.print(f"note: {note}", markup=False, soft_wrap=True)
 

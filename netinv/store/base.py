@@ -37,6 +37,7 @@ __all__ = [
     "PERSON_COLUMNS",
     "typed_records",
     "call_sightings",
+    "call_ends",
     "count_handsets",
     "COUNT_KEYS",
     "new_load_id",
@@ -220,6 +221,12 @@ def typed_records(kind: str, frame: pd.DataFrame, ordered: bool = False) -> pd.D
 #: a call's cell and handset fields, by the end of the call that each describes
 CALL_ENDS = {"cell_id": (("caller", "cell_id"), ("callee", "callee_cell_id")),
              "imei": (("caller", "imei"), ("callee", "callee_imei"))}
+
+
+def call_ends(calls: pd.DataFrame, what: str) -> pd.Series:
+    """A call field at both ends (``what``: ``cell_id`` or ``imei``): the caller's of every call, then
+    the callee's, as one series (for counting values; :func:`call_sightings` pairs them with phones)."""
+    return pd.concat([calls[col] for _, col in CALL_ENDS[what] if col in calls], ignore_index=True)
 
 
 def call_sightings(calls: pd.DataFrame, what: str) -> pd.DataFrame:
