@@ -122,3 +122,13 @@ up.assign(truly=[true_person(i, truth) for i in up["id"]],
 
 # %%
 print(lead_hits(leads["id"], truth))
+
+# %% [markdown]
+# The generator also had some people change phones (换号).  The dossier of an old number names
+# the number that replaced it, with the evidence (shared contacts, the same handset, towers), as
+# `netinv dossier NUMBER` does on the command line:
+
+# %%
+change = truth["replacements"][0]
+print(f"{change['person_id']} changed {change['old']} for {change['new']} on day {change['switch_day']}")
+dossier(store, change["old"]).successors[["old", "candidate", "rank", "how", "reasons"]]
