@@ -525,6 +525,15 @@ def test_analysis_commands_write_ranked_csv(tmp_path, small_case):
     run("successors", "--phone", f"0086 {old[3:]}", "--store", ws, "--out", tmp_path / "succ.csv")
     succ = pd.read_csv(tmp_path / "succ.csv", dtype=str)
     assert len(succ) > 0 and set(succ["id"]) == {old}
+    # in a window: only its calls count; a window that ends on the switch day has no successor
+    change = small_case.truth["replacements"][0]
+    start = pd.Timestamp(small_case.truth["start"])
+    switch = (start + pd.Timedelta(days=change["switch_day"])).strftime("%Y-%m-%d")
+    for since, until, found in ((None, None, True), (None, switch, False), (start.strftime("%Y-%m-%d"), None, True)):
+        bounds = [x for flag, v in (("--since", since), ("--until", until)) if v for x in (flag, v)]
+        run("successors", "--phone", old, *bounds, "--store", ws, "--out", tmp_path / "w.csv")
+        rows = pd.read_csv(tmp_path / "w.csv", dtype=str)
+        assert ((rows["candidate"] == change["new"]) & (rows["rank"] == "1")).any() == found, (since, until)
     r = run("upstream", "--from", "nobody", "--store", ws, ok=False)
     assert r.exit_code == 1 and "not found" in r.output
     r = run("centrality", "--samples", "4", "--store", ws, ok=False)

@@ -16,14 +16,12 @@ from .. import analysis as an
 from ..errors import NetinvError
 from ..exports import write_csv
 from ..network import Network
-from .common import (ARRESTED, INCLUDE_HUBS, KEEP, LEVEL, STORE, case_window, err, frame_table, handle_errors,
-                     high_volume, open_case, out, progress, say_kept_by_decision, with_arrests)
+from .common import (ARRESTED, INCLUDE_HUBS, KEEP, LEVEL, SINCE, STORE, UNTIL, case_window, err, frame_table,
+                     handle_errors, high_volume, open_case, out, progress, say_kept_by_decision, with_arrests)
 
 __all__ = ["register"]
 
 LAYER = typer.Option([], "--layer", help="Layers: calls, money, co_arrest (repeatable; default all).")
-SINCE = typer.Option(None, "--since", help="Start of the time window, e.g. 2024-03-01.")
-UNTIL = typer.Option(None, "--until", help="End of the time window (exclusive).")
 OUT = typer.Option(None, "--out", "-o", help="Also write the table to this CSV file (column 'id' first).")
 TOP = typer.Option(20, "--top", min=1, help="Rows to show (the CSV has them all).")
 CALLS = typer.Option("auto", "--call-direction", help="How calls show rank: up (subordinates call their bosses; the "

@@ -112,6 +112,10 @@ def case_zone(st: GraphStore) -> str | None:
     return os.environ.get("NETINV_TZ") or st.time_zone()
 
 
+SINCE = typer.Option(None, "--since", help="Start of the time window, e.g. 2024-03-01.")
+UNTIL = typer.Option(None, "--until", help="End of the time window (exclusive).")
+
+
 def case_window(st: GraphStore, since: str | None, until: str | None) -> Window:
     """The window of ``--since``/``--until``.  A bound written without an offset is read in the time
     zone ``NETINV_TZ`` names, else in the one the case's records were loaded in, else in UTC; a note

@@ -11,8 +11,8 @@ import typer
 
 from ..errors import NetinvError
 from ..exports import write_csv
-from .common import (INCLUDE_HUBS, KEEP, STORE, case_window, err, frame_table, handle_errors, high_volume, open_case,
-                     out, progress)
+from .common import (INCLUDE_HUBS, KEEP, SINCE, STORE, UNTIL, case_window, err, frame_table, handle_errors, high_volume,
+                     open_case, out, progress)
 
 __all__ = ["register"]
 
@@ -193,14 +193,19 @@ def register(app: typer.Typer) -> None:
                                       help="Also numbers that still make a call now and then but whose contacts "
                                            "moved to a newer number (--quiet-only: only numbers that went quiet)."),
         include_hubs: bool = INCLUDE_HUBS, keep: List[str] = KEEP,
+        since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
         out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Also write the table to this CSV."),
         store: Optional[str] = STORE,
     ):
         """Replacement phones: likely successors of numbers that went quiet or handed over, with the evidence.
 
+        With --since/--until only the window's calls count (quiet: a week before the window's last call).
+
         Example:
 
         netinv successors --phone 13800138000 --top 3
+
+        netinv successors --since 2024-03-01 --until 2024-06-01 --out successors.csv
         """
         from ..linkage import successors as find
         from .analyse import _left_out, _write_csv
@@ -208,8 +213,9 @@ def register(app: typer.Typer) -> None:
         from ..linkage import holder_arrests, quiet_on_arrest
 
         with progress("successors"), open_case(store) as st:
-            calls = st.records("calls")
-            net = st.network(layers=("calls",), level="phone")
+            window = case_window(st, since, until)
+            calls = st.records("calls", window)
+            net = st.network(layers=("calls",), level="phone", window=window)
             held = holder_arrests(st.holdings(), st.records("arrests"))
         hubs = high_volume(net, include_hubs, keep)
         # numbers as written (national format, spaces) are read as the loads read them
@@ -217,7 +223,8 @@ def register(app: typer.Typer) -> None:
         df = find(calls, phones=wanted, top=top, exclude=[h.split(":", 1)[1] for h in hubs], handover=handover)
         out.print(frame_table(df[["old", "candidate", "rank", "score", "how", "reasons"]], title="successors"))
         if calls.empty:
-            err.print("note: no call records in the workspace: replacement phones are found in call records "
+            where = f"in {window}" if window.since is not None or window.until is not None else "in the workspace"
+            err.print(f"note: no call records {where}: replacement phones are found in call records "
                       "(netinv load calls)", markup=False, soft_wrap=True)
         on_arrest = quiet_on_arrest(df[df["rank"] == 1], held) if len(df) else {}
         if on_arrest:
@@ -237,8 +244,7 @@ def register(app: typer.Typer) -> None:
         ref: str = typer.Argument(..., help="A phone, account or person: typed (phone:..., person:P0012) or as "
                                             "written (138 0013 8000)."),
         top: int = typer.Option(10, "--top", min=1, help="Rows shown of each table (--out writes them all)."),
-        since: Optional[str] = typer.Option(None, "--since", help="Start of the time window, e.g. 2024-03-01."),
-        until: Optional[str] = typer.Option(None, "--until", help="End of the time window (exclusive)."),
+        since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
         out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Write every table in full to this folder "
                                                                         "(people.csv, contacts.csv, ...)."),
         with_successors: bool = typer.Option(True, "--successors/--no-successors",
