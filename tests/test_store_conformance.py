@@ -402,6 +402,27 @@ def test_workspace_from_before_memos_gains_the_column(tmp_path, files):
                                       old.drop(columns="memo"))
 
 
+def test_workspace_from_before_the_callees_end_reads_read_only(tmp_path, files):
+    # a workspace written before calls had the callee's cell and handset, opened read-only (as the
+    # benchmarks open their cached cases): every reading works, and the file is not changed
+    import hashlib
+
+    from netinv.store import EmbeddedStore
+
+    path = older_workspace(tmp_path / "old.duckdb", "calls", files["calls"],
+                           "ALTER TABLE calls DROP COLUMN callee_cell_id; ALTER TABLE calls DROP COLUMN callee_imei")
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    with EmbeddedStore(path, read_only=True) as st:
+        calls = st.records("calls")
+        assert len(calls) == 5 and calls[["callee_cell_id", "callee_imei"]].isna().all().all()
+        assert st.phone_handsets().values.tolist() == [["i1", "A"], ["i2", "B"]]
+        assert st.counts()["calls"] == 5 and len(st.calls_of(["A"])) == 3
+        assert len(st.network(layers=("calls",), level="phone").edges) > 0
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    with EmbeddedStore(path) as st:  # opened for writing, it gains the columns
+        assert st.records("calls")[["callee_cell_id", "callee_imei"]].isna().all().all()
+
+
 def test_route_hops_say_what_the_memos_say(store, files):
     from netinv import analysis as an
     from netinv.workflow import route_evidence

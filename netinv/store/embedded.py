@@ -104,8 +104,18 @@ class EmbeddedStore(GraphStore):
             self.con.execute("SET enable_progress_bar = false")
         except duckdb.Error:
             pass
-        if not read_only:
+        self.read_only = read_only
+        if read_only:
+            self._check_version()
+            self._add_optional_columns()
+        else:
             self._init_schema()
+
+    def _check_version(self) -> None:
+        rows = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+        if rows and rows[0][0] != SCHEMA_VERSION:
+            raise StoreError(f"workspace {self.path} has schema version {rows[0][0]}; "
+                             f"this netinv reads {SCHEMA_VERSION}")
 
     def _init_schema(self) -> None:
         for stmt in _ddl():
@@ -118,19 +128,27 @@ class EmbeddedStore(GraphStore):
                 "INSERT INTO meta VALUES ('schema_version', ?), ('created_at', ?), ('created_by', ?)",
                 [SCHEMA_VERSION, datetime.now(timezone.utc).isoformat(), f"netinv {__version__}"],
             )
-        elif have[0] != SCHEMA_VERSION:
-            raise StoreError(f"workspace {self.path} has schema version {have[0]}; this netinv reads {SCHEMA_VERSION}")
+        else:
+            self._check_version()
         self._add_optional_columns()
 
     def _add_optional_columns(self) -> None:
         """Add the optional fields a workspace made by an earlier netinv lacks (such as a transfer's
-        memo), empty on the records it holds; every other column and record stays as it was."""
+        memo), empty on the records it holds; every other column and record stays as it was.  Opened
+        read-only, the workspace is not changed: a temporary view of each such table adds them."""
         have = set(map(tuple, self.con.execute(
             "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main'").fetchall()))
         for kind, rk in RECORD_KINDS.items():
-            for f in rk.fields:
-                if f.name not in rk.core and (kind, f.name) not in have:
-                    self.con.execute(f"ALTER TABLE {kind} ADD COLUMN {f.name} {_SQL_TYPES[f.type]}")
+            missing = [f for f in rk.fields if f.name not in rk.core and (kind, f.name) not in have]
+            if not missing:
+                continue
+            if self.read_only:  # the names are the schema's, never data
+                db = self.con.execute("SELECT current_database()").fetchone()[0].replace('"', '""')
+                extra = ", ".join(f"NULL::{_SQL_TYPES[f.type]} AS {f.name}" for f in missing)
+                self.con.execute(f'CREATE TEMP VIEW {kind} AS SELECT *, {extra} FROM "{db}".main.{kind}')
+                continue
+            for f in missing:
+                self.con.execute(f"ALTER TABLE {kind} ADD COLUMN {f.name} {_SQL_TYPES[f.type]}")
 
     # --- writing ---------------------------------------------------------------------------
     def write(self, batch: Batch, *, authority: str | None = None, options: dict | None = None) -> LoadResult:
