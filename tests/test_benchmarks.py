@@ -72,6 +72,16 @@ def test_bench_network_and_report(bench):
     assert len(report["rows"]) >= 5 and report["total_seconds"] > 0
 
 
+def test_bench_successors(bench):
+    out = bench("bench_successors.py", *SMALL_CASE, "--repeat", "1", result="successors")
+    steps = [r["step"] for r in out["rows"]]
+    assert steps[0].startswith("read ") and steps[1:5] == [
+        "successors, every phone", "successors, quiet only", "successors, high-volume numbers left out",
+        "successors, the same, top=1"]
+    assert any(s.startswith("dossier of ") for s in steps), steps
+    assert all(len(r["seconds"]) == 1 and r["seconds"][0] >= 0 for r in out["rows"])
+
+
 def test_bench_load_then_linkage(bench):
     load = bench("bench_load.py", "--calls", "20000", "--people", "100", result="load")
     assert load["netinv"]["records"] == load["baseline_pandas_text_into_duckdb"]["records"] > 15_000
