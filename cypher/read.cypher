@@ -15,12 +15,10 @@ CALL () { MATCH (n:Phone) WHERE EXISTS { (n)--() } RETURN count(n) AS phones }
 CALL () { MATCH (n:Account) WHERE EXISTS { (n)--() } RETURN count(n) AS accounts }
 CALL () { MATCH (n:Person) WHERE EXISTS { (n)--() } RETURN count(n) AS persons }
 CALL () { MATCH (n:Case) WHERE EXISTS { (n)--() } RETURN count(n) AS cases }
-CALL () { MATCH ()-[r:CALLED]->() UNWIND [r.imei, r.callee_imei] AS imei
-          RETURN collect(DISTINCT imei) AS imeis }
 CALL () { MATCH ()-[r:CALLED|PAID|USES|HOLDS|ARRESTED_IN]->() WHERE r.provenance IS NOT NULL
           RETURN sum(size(r.provenance)) AS provenance }
 CALL () { MATCH (s:Source) RETURN count(s) AS files }
-RETURN phones, accounts, persons, cases, imeis, provenance, files;
+RETURN phones, accounts, persons, cases, provenance, files;
 
 // name: read_calls
 MATCH (a:Phone)-[c:CALLED]->(b:Phone)
@@ -63,6 +61,14 @@ RETURN c.record_id AS record_id, a.number AS caller, b.number AS callee,
 MATCH (p:Phone)-[:INSERTED_IN]->(d:Device)
 RETURN DISTINCT d.imei AS imei, p.number AS phone
 ORDER BY imei, phone;
+
+// Every IMEI value of the calls at either end, as written, with the call ends that have it.
+// name: read_imei_values
+MATCH ()-[r:CALLED]->()
+UNWIND [r.imei, r.callee_imei] AS imei
+WITH imei WHERE imei IS NOT NULL
+RETURN imei, count(*) AS ends
+ORDER BY imei;
 
 // name: read_transfers
 MATCH (a:Account)-[t:PAID]->(b:Account)

@@ -218,14 +218,19 @@ def handset_codes(values: pd.Series) -> np.ndarray:
     return np.append(keys, -1)[codes]  # the last: a missing value (code -1)
 
 
-def no_handset_note(values: pd.Series, shown: int = 3) -> str | None:
+def no_handset_note(values: pd.Series, shown: int = 3, *, counts: pd.Series | None = None) -> str | None:
     """A note naming the IMEI values (as written, with their counts) that :func:`handset_keys`
-    finds name no handset, or None where every value names one."""
-    codes, uniques = pd.factorize(values)  # each distinct value once
+    finds name no handset, or None where every value names one.  ``values``: one per call end;
+    or, with ``counts`` (how many call ends have each), each value once."""
+    if counts is None:
+        codes, uniques = pd.factorize(values)  # each distinct value once
+        n = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    else:
+        uniques, n = values.to_numpy(), np.asarray(counts, dtype=np.int64)
     if not len(uniques):
         return None
     written = clean(pd.Series(uniques, dtype="string"))
-    counts = pd.Series(np.bincount(codes[codes >= 0], minlength=len(uniques)), index=written.to_numpy())
+    counts = pd.Series(n, index=written.to_numpy())
     bad = counts[(handset_keys(written).isna() & written.notna()).to_numpy()]
     bad = bad.groupby(level=0).sum().sort_values(ascending=False, kind="stable")
     if bad.empty:

@@ -444,6 +444,21 @@ def test_load_same_call_within(tmp_path):
     assert r.exit_code == 1 and "only for calls" in r.output
 
 
+def test_status_counts_handsets_and_names_the_imeis_that_name_none(tmp_path):
+    calls = tmp_path / "c.csv"
+    calls.write_text("caller,callee,start,duration_s,imei\n"
+                     "A,B,2024-02-04T10:00:00Z,15,356938035643809\n"
+                     "C,B,2024-02-05T10:00:00Z,15,3569380356438001\n"
+                     "D,B,2024-02-06T10:00:00Z,15,000000000000000\n"
+                     "E,B,2024-02-07T10:00:00Z,15,000000000000000\n", encoding="utf-8")
+    ws = f"embedded:{tmp_path / 'w.duckdb'}"
+    run("load", "calls", calls, "--raw-ids", "--tz", "UTC", "--store", ws)
+    out = " ".join(run("status", "--store", ws).output.split())
+    assert re.search(r"devices │ 1 │", out), out  # one handset written two ways; the placeholder is none
+    assert ("note: devices are handsets by their first 14 digits; the IMEIs of 2 call end(s) name no handset and "
+            "are not compared ('000000000000000' ×2)") in out, out
+
+
 def test_status_sums_up_many_files_per_folder_and_lists_each_on_request(tmp_path, small_case):
     from netinv.cli import STATUS_FILES
     from netinv.store import EmbeddedStore

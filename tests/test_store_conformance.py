@@ -520,6 +520,11 @@ def test_phone_handsets_at_either_end(store, files, tmp_path):
                    "G,C,2024-02-06T10:00:00Z,15,voice,c7,000000000000000\n")
     load_files(store, "calls", [write_csv(tmp_path / "g.csv", placeholder)], raw_ids=True, tz="UTC")
     assert store.counts()["devices"] == 1 and "G" in set(store.phone_handsets()["phone"])
+    # every IMEI value as written, with the call ends that have it (status names those that name no handset)
+    values = store.imei_values()
+    pd.testing.assert_frame_equal(values, GraphStore.imei_values(store))
+    assert values.values.tolist() == [["000000000000000", 1], ["3569380356438001", 1], ["356938035643809", 1],
+                                      ["i1", 3], ["i2", 2]]
 
 
 # R1 goes quiet on 10 January; R2, in the same handset, calls the same three contacts from the

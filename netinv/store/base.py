@@ -418,6 +418,14 @@ class GraphStore(abc.ABC):
         seen = call_sightings(self.records("calls"), "imei").rename(columns={"key": "imei"})[["imei", "phone"]]
         return seen.astype("string").sort_values(["imei", "phone"]).reset_index(drop=True)
 
+    def imei_values(self) -> pd.DataFrame:
+        """Every IMEI value of the calls, at either end, as written: ``imei`` and ``ends`` (the call
+        ends that have it), sorted by value.  Stores override this with one grouping query."""
+        values = call_ends(self.records("calls"), "imei").dropna()
+        df = values.value_counts().rename_axis("imei").reset_index(name="ends")
+        df = df.astype({"imei": "string", "ends": "int64"})
+        return df.sort_values("imei").reset_index(drop=True)
+
     def events(self, layer: str, window: Window | None = None) -> pd.DataFrame:
         """Individual contacts of a layer: typed ``source``, ``target``, ``time``, ``record_id``
         (and for money ``amount`` and ``memo``).

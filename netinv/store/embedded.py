@@ -278,10 +278,13 @@ class EmbeddedStore(GraphStore):
           (SELECT count(*) FROM sources) AS files
         """
         out = {k: int(v) for k, v in self._df(q).iloc[0].items()}
-        imeis = self._df("SELECT DISTINCT v FROM (SELECT imei AS v FROM calls UNION ALL "
-                         "SELECT callee_imei FROM calls) WHERE v IS NOT NULL")["v"]
-        out["devices"] = count_handsets(imeis)
+        out["devices"] = count_handsets(self.imei_values()["imei"])
         return {k: out[k] for k in COUNT_KEYS}
+
+    def imei_values(self) -> pd.DataFrame:
+        df = self._df("SELECT v AS imei, count(*) AS ends FROM (SELECT imei AS v FROM calls UNION ALL "
+                      "SELECT callee_imei FROM calls) WHERE v IS NOT NULL GROUP BY v ORDER BY v")
+        return df.astype({"imei": "string", "ends": "int64"})
 
     def sources(self) -> pd.DataFrame:
         return self._df(

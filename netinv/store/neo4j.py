@@ -218,8 +218,12 @@ class Neo4jStore(Neo4jWriting, GraphStore):
         a = self._run("count_records").records[0]
         b = self._run("count_nodes").records[0]
         out = {**dict(a), **dict(b)}
-        out["devices"] = count_handsets(out.pop("imeis"))
+        out["devices"] = count_handsets(self.imei_values()["imei"])
         return {k: int(out[k] or 0) for k in COUNT_KEYS}
+
+    def imei_values(self) -> pd.DataFrame:
+        df = self._df("read_imei_values")
+        return (df if len(df) else pd.DataFrame(columns=["imei", "ends"])).astype({"imei": "string", "ends": "int64"})
 
     def sources(self) -> pd.DataFrame:
         df = self._df("read_sources")
