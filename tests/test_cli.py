@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import json
 import re
@@ -457,6 +458,14 @@ def test_status_counts_handsets_and_names_the_imeis_that_name_none(tmp_path):
     assert re.search(r"devices │ 1 │", out), out  # one handset written two ways; the placeholder is none
     assert ("note: devices are handsets by their first 14 digits; the IMEIs of 2 call end(s) name no handset and "
             "are not compared ('000000000000000' ×2)") in out, out
+    # loaded again (nothing new): the audit log lists both loads, each with the file's hash
+    run("load", "calls", calls, "--raw-ids", "--tz", "UTC", "--authority", "Order 9", "--store", ws)
+    r = run("status", "--loads", "--out", tmp_path / "loads.csv", "--store", ws)
+    assert "loads: 2 (times in UTC)" in r.output and "Order 9" in r.output and "wrote 2 loads" in r.output
+    log = pd.read_csv(tmp_path / "loads.csv", dtype=str)
+    sha = hashlib.sha256(calls.read_bytes()).hexdigest()
+    assert log["records_new"].tolist() == ["4", "0"]
+    assert [json.loads(o)["file_sha256"] for o in log["options"]] == [[sha], [sha]]
 
 
 def test_status_sums_up_many_files_per_folder_and_lists_each_on_request(tmp_path, small_case):

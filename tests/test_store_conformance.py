@@ -76,6 +76,12 @@ def test_reload_changes_nothing(store, files):
     assert store.counts() == before
     pd.testing.assert_frame_equal(store.layer_edges("calls"), edges_before)
     assert len(store.loads()) == 8  # the audit log records both attempts
+    # each names the files it read by their content hash, the second as the first (the sources
+    # table keeps a file's first load only)
+    sha = dict(zip(store.sources()["kind"], store.sources()["file_sha256"]))
+    loads = store.loads().sort_values("started_at", kind="stable")
+    assert [o["file_sha256"] for o in load_options(loads)] == [[sha[k]] for k in loads["kind"]]
+    assert [o["files"] for o in load_options(loads)] == [[str(files[k])] for k in loads["kind"]]
 
 
 def test_records_round_trip(store, files):

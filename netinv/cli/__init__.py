@@ -59,7 +59,10 @@ def status(store: Optional[str] = STORE,
            out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Also write every file loaded to this "
                                                    "CSV file: path first, full SHA-256, size, encoding, kind, profile, "
                                                    "rows, accepted, rejected, left_out, loaded_at (UTC), authority, "
-                                                   "load_id.")):
+                                                   "load_id (with --loads: every load instead)."),
+           loads: bool = typer.Option(False, "--loads", help="Also list every load, the audit log: when, under "
+                                      "which authority, with which profile, what it read and added; --out writes "
+                                      "it with each load's options (its files as named, and their SHA-256).")):
     """Show what the workspace holds and which files it came from.
 
     Example:
@@ -67,6 +70,8 @@ def status(store: Optional[str] = STORE,
     netinv status --store bolt://127.0.0.1:7687
 
     netinv status --files --out files.csv
+
+    netinv status --loads --out loads.csv
     """
     from ..normalize import no_handset_note
 
@@ -75,6 +80,7 @@ def status(store: Optional[str] = STORE,
         sources = st.sources()
         uri = st.uri
         imeis = st.imei_values() if counts["calls"] else None
+        log = st.loads().sort_values("started_at", kind="stable").reset_index(drop=True) if loads else None
         tz = st.time_zone() if counts["calls"] or counts["transfers"] else None
         decided = (len(st.decisions()), len(st.number_decisions()))
     out.print(f"workspace {uri}", markup=False)
@@ -107,7 +113,17 @@ def status(store: Optional[str] = STORE,
     if any(decided):
         out.print(f"analysts' decisions in force: {decided[0]:,} on identity, {decided[1]:,} on numbers "
                   "(netinv decisions)", markup=False)
-    if out_file is not None:
+    if log is not None:
+        shown = log.assign(finished=log["finished_at"].dt.strftime("%Y-%m-%d %H:%M:%S")).rename(
+            columns={"records_read": "read", "records_new": "new"})
+        out.print(frame_table(shown[["load_id", "kind", "finished", "authority", "profile", "files", "read", "new",
+                                     "rejected"]], title=f"loads: {len(log):,} (times in UTC)"))
+    if out_file is not None and log is not None:
+        cols = ["load_id", "kind", "started_at", "finished_at", "authority", "profile", "netinv_version", "files",
+                "records_read", "records_new", "provenance_new", "rejected", "options"]
+        write_csv(log[cols], out_file)
+        out.print(f"wrote {len(log):,} loads to {out_file}", markup=False)
+    elif out_file is not None:
         cols = ["path", "file_sha256", "size", "encoding", "kind", "profile", "rows", "accepted", "rejected",
                 "left_out", "loaded_at", "authority", "load_id"]
         write_csv(sources[[c for c in cols if c in sources.columns]], out_file)
