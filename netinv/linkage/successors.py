@@ -165,6 +165,7 @@ class _Context:
         phone, other, at = code[kept], np.concatenate([code[n:], code[:n]])[kept], np.concatenate([at, at])[kept]
         # each phone's handsets and towers, as codes: the caller's end of a call and the callee's;
         # handsets by their key (one handset however written; a placeholder IMEI is none)
+        self.code = {x: i for i, x in enumerate(label)}  # numbers as integers, for fast membership tests
         sets = []
         for col in ("imei", "cell_id"):
             values = _both_ends(calls, col, "callee_" + col)
@@ -173,7 +174,7 @@ class _Context:
             else:
                 values = _codes(values, 2 * n)[kept]
             has = values >= 0
-            sets.append(_LazySets(*_unique_pairs(phone[has], values[has]), len(label)))
+            sets.append(_LazySets(*_unique_pairs(phone[has], values[has]), self.code))
         self.imeis, self.towers = sets
         # each phone's calls in time order
         order = _by_key_then_time(phone, at)
@@ -194,8 +195,6 @@ class _Context:
         self.first = dict(zip(names_p, at[first_i]))
         self.last = dict(zip(names_p, at[last_i]))
         self.first_s = pd.Series(at[first_i], index=pd.Index(names_p, dtype=object))
-        self.code = {x: i for i, x in enumerate(label)}  # numbers as integers, for fast membership tests
-        self.imeis.code = self.towers.code = self.code
         self.m = len(label)
         # each phone's calls with contacts (high-volume numbers left out): times and the contact's code
         contact = ~excluded[other]
@@ -419,10 +418,9 @@ class _LazySets:
     """number -> frozenset of its values (codes), like :func:`_grouped`'s dict, but each set made when
     first asked for: the pair tests ask for the handsets and towers of a few of all the phones."""
 
-    def __init__(self, keys: np.ndarray, values: np.ndarray, m: int):
-        self.values = values
-        self.offsets = np.searchsorted(keys, np.arange(m + 1))
-        self.code: dict = {}
+    def __init__(self, keys: np.ndarray, values: np.ndarray, code: dict):
+        self.values, self.code = values, code  # code: number -> its integer, as ``keys`` hold them
+        self.offsets = np.searchsorted(keys, np.arange(len(code) + 1))
         self.made: dict = {}
 
     def get(self, name, default=frozenset()):

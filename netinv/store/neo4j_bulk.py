@@ -37,7 +37,7 @@ import pyarrow.csv as pacsv
 from ..errors import StoreError
 from ..folders import make_folder
 from ..normalize import handset_keys
-from .base import GraphStore, call_sightings, new_load_id
+from .base import GraphStore, call_ends, call_sightings, new_load_id
 from .neo4j_write import provenance_entries
 
 __all__ = ["ImportFiles", "write_import_files", "ARRAY_DELIMITER"]
@@ -143,8 +143,8 @@ def write_import_files(source: GraphStore, folder: str | Path,
     w.nodes("Account", "number", pd.concat([holders["account"], arrests["account"], transfers["payer_account"],
                                             transfers["payee_account"]]))
     w.nodes("Case", "case_id", arrests["case_id"])
-    w.nodes("Location", "cell_id", pd.concat([calls["cell_id"], calls["callee_cell_id"]]))
-    imeis = pd.concat([calls["imei"], calls["callee_imei"]]).dropna().drop_duplicates().reset_index(drop=True)
+    w.nodes("Location", "cell_id", call_ends(calls, "cell_id"))
+    imeis = call_ends(calls, "imei").dropna().drop_duplicates().reset_index(drop=True)
     w.nodes("Device", "imei", imeis, {"handset": _text(handset_keys(imeis))})
 
     loads = source.loads()
