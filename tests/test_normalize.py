@@ -179,3 +179,30 @@ def test_handset_keys_and_the_values_that_name_none():
     assert codes.tolist() == [0, 0, 0, 0, 1] + [-1] * 7
     twice = pd.concat([values, values.iloc[::-1]], ignore_index=True)
     assert (nz.handset_codes(twice) == pd.factorize(handset_keys(twice))[0]).all()
+
+
+def _handset_key_by_the_rules(value):
+    """The handset key of one value, the rules written out one by one (the reference for the
+    column-wise :func:`handset_keys`)."""
+    if value is None:
+        return None
+    v = value.strip().strip("\u3000\ufeff").upper()
+    v = "".join(c for c in v if c not in " \t\n\r\f\v-./")
+    digits = 14 <= len(v) <= 16 and all(c in "0123456789" for c in v)
+    meid = len(v) == 14 and all(c in "0123456789ABCDEF" for c in v)
+    if not (digits or meid):
+        return None
+    key = v[:14]
+    return None if len(set(key)) == 1 or key.startswith("00000000") else key
+
+
+@given(st.lists(st.one_of(
+    st.none(),
+    st.text(alphabet="0123456789", min_size=12, max_size=18),
+    st.text(alphabet="0123456789abcdefABCDEF", min_size=13, max_size=15),
+    st.text(alphabet="01 -./\u3000\ufeff\t8F", max_size=20),
+    st.sampled_from(["0" * 15, "F" * 14, "00000000123456", "00000001234567", "356938035643809", "1" * 14 + "2"]),
+), max_size=30))
+def test_handset_keys_follow_the_rules_value_by_value(values):
+    keys = nz.handset_keys(pd.Series(values, dtype="string"))
+    assert [None if pd.isna(k) else k for k in keys] == [_handset_key_by_the_rules(v) for v in values]
