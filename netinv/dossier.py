@@ -146,6 +146,8 @@ def _successors(store: GraphStore, net, own: set[str], window: Window, notes: li
     if calls.empty:
         return pd.DataFrame(columns=_SUCCESSOR_COLUMNS)
     # the numbers netinv successors leaves out: those its calls-only network flags
+    if "calls" not in net.layers or not net.n_edges:  # a network without its calls (or without edges)
+        net = store.network(layers=("calls",), window=window, level="phone")
     hubs = {h.partition(":")[2] for h in hub_ids(net, layers=("calls",)) if h.startswith("phone:")}
     if own & hubs:
         notes.append(f"{', '.join(sorted(own & hubs))}: a high-volume number, left out of the successor search "
@@ -163,15 +165,21 @@ def _successors(store: GraphStore, net, own: set[str], window: Window, notes: li
 def dossier(store: GraphStore, ref: str, window: Window | None = None, *, net=None,
             handset_limit: int = 50, successors: bool = True) -> Dossier:
     """The dossier of ``ref`` (a phone, account or person, as ``netinv`` commands take them: typed or
-    as an analyst types it) in ``window``.  ``net``: a phone-level network of the workspace to
-    resolve ``ref`` in (built when not given).  Handsets seen with more than ``handset_limit``
-    phones (a test device, a shop's) are named in the notes without their phones.  Without
+    as an analyst types it) in ``window``.  ``net``: a phone-level network of the workspace in
+    ``window`` to resolve ``ref`` in and to find the high-volume numbers in (built when not given;
+    without the successor search, only its nodes are read: no call is aggregated).  Handsets seen
+    with more than ``handset_limit`` phones (a test device, a shop's) are named in the notes without
+    their phones.  Without
     ``successors`` the successor search (over every call of the window: seconds on millions of
     calls) is skipped and its table is empty, with a note."""
     handset_limit = check_count("handset_limit", handset_limit)
     window = window or Window()
-    if net is None:
-        net = store.network(layers=("calls", "money", "co_arrest"), window=window, level="phone")
+    from .projection import identifier_network
+
+    if net is None:  # the search needs the calls network's high-volume numbers: one network serves both
+        layers = ("calls", "money", "co_arrest")
+        net = store.network(layers=layers, window=window, level="phone") if successors else \
+            identifier_network(store, layers, window)
     nid = net.resolve([ref])[0]
     kind, _, value = nid.partition(":")
     holdings, persons = store.holdings(), store.persons()

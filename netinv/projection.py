@@ -18,7 +18,7 @@ from .errors import NetinvError
 from .network import LEVELS, Network
 from .store.base import LAYERS, Window, sort_once
 
-__all__ = ["build_network"]
+__all__ = ["build_network", "identifier_network"]
 
 _LAYER_KIND = {"calls": "phone", "money": "account", "co_arrest": "person"}
 _SYMMETRIC = {"co_arrest"}
@@ -119,6 +119,23 @@ def _decided_phone_pairs(store, pairs: list[tuple[str, str]], edges: pd.DataFram
     return kept + sorted(decided), decided, apart
 
 
+def _holders(holdings: pd.DataFrame) -> tuple[dict[str, str], list[str]]:
+    """Each identifier (typed id) that exactly one person holds -> that person (typed id); and the
+    identifiers held by more than one, sorted."""
+    h = holdings.drop_duplicates(["person_id", "kind", "value"])
+    h_ids = h["kind"] + ":" + h["value"]
+    n_holders = h_ids.map(h_ids.value_counts())
+    unique = h.loc[(n_holders == 1).to_numpy()]
+    owner = dict(zip((unique["kind"] + ":" + unique["value"]).tolist(), ("person:" + unique["person_id"]).tolist()))
+    return owner, sorted(set(h_ids[(n_holders > 1).to_numpy()]))
+
+
+def _check_layers(layers: tuple[str, ...]) -> None:
+    for layer in layers:
+        if layer not in LAYERS:
+            raise NetinvError(f"unknown layer {layer!r}; layers are {', '.join(LAYERS)}")
+
+
 def build_network(store, layers: Sequence[str] = LAYERS, window: Window | None = None, level: str = "phone",
                   resolution=None, successors: pd.DataFrame | None = None) -> Network:
     """Build a :class:`Network` from ``store`` for ``layers`` in ``window`` at ``level``.
@@ -131,9 +148,7 @@ def build_network(store, layers: Sequence[str] = LAYERS, window: Window | None =
     over).  ``notes`` say what was merged.
     """
     layers = tuple(layers)
-    for layer in layers:
-        if layer not in LAYERS:
-            raise NetinvError(f"unknown layer {layer!r}; layers are {', '.join(LAYERS)}")
+    _check_layers(layers)
     if level not in LEVELS:
         raise NetinvError(f"unknown level {level!r}; levels are {', '.join(LEVELS)}")
     window = window or Window()
@@ -162,12 +177,7 @@ def build_network(store, layers: Sequence[str] = LAYERS, window: Window | None =
             notes.append(f"resolved persons: {len(entity) + ents} person ids are {ents} people")
         notes.extend(resolution.notes)
     if not holdings.empty:
-        h = holdings.drop_duplicates(["person_id", "kind", "value"])
-        h_ids = h["kind"] + ":" + h["value"]
-        n_holders = h_ids.map(h_ids.value_counts())
-        unique = h.loc[(n_holders == 1).to_numpy()]
-        owner = dict(zip((unique["kind"] + ":" + unique["value"]).tolist(), ("person:" + unique["person_id"]).tolist()))
-        shared = sorted(set(h_ids[(n_holders > 1).to_numpy()]))
+        owner, shared = _holders(holdings)
         if shared:
             notes.append(f"{len(shared)} identifier(s) held by more than one person, kept apart: "
                          + ", ".join(shared[:10]) + (" ..." if len(shared) > 10 else ""))
@@ -257,16 +267,35 @@ def _merge_replacements(store, owner: dict[str, str], entity: dict[str, str], su
     return notes
 
 
+def identifier_network(store, layers: Sequence[str] = LAYERS, window: Window | None = None) -> Network:
+    """The phone-level network of ``layers`` in ``window`` without its edges: the same nodes as
+    :func:`build_network` gives (each identifier at either end of an edge, every person with the
+    co-arrest layer), with their holders and names, for resolving what an analyst typed
+    (:meth:`Network.resolve`) without aggregating millions of calls."""
+    layers = tuple(layers)
+    _check_layers(layers)
+    window = window or Window()
+    ids = [_LAYER_KIND[layer] + ":" + store.layer_nodes(layer, window) for layer in sorted(layers)]
+    edges = pd.DataFrame(columns=["source", "target", "layer", "count"])
+    holdings = store.holdings()
+    owner = _holders(holdings)[0] if not holdings.empty else {}
+    return _assemble(edges, store.persons(), owner, "phone", layers, window, [],
+                     store.number_decisions() if hasattr(store, "number_decisions") else None,
+                     ids=pd.concat(ids, ignore_index=True) if ids else None)
+
+
 def _assemble(edges: pd.DataFrame, persons: pd.DataFrame, owner: dict[str, str], level: str,
               layers: tuple[str, ...], window: Window, notes: list[str],
-              decided_numbers: pd.DataFrame | None) -> Network:
+              decided_numbers: pd.DataFrame | None, ids: pd.Series | None = None) -> Network:
     """The Network of (collapsed) ``edges``: nodes with their holders, names and arrests, and the
-    igraph vertex and edge numbering."""
+    igraph vertex and edge numbering; ``ids``: more nodes (typed ids), for a network without edges."""
     # nodes: every endpoint, plus persons when the co-arrest layer or person level is asked for;
     # factorizing the edges' ends numbers each edge's ends by the sorted node ids in one pass
     if len(edges):
         edges = sort_once(edges, ["layer", "source", "target"])
     ends = [edges["source"].astype("string"), edges["target"].astype("string")] if len(edges) else []
+    if ids is not None:
+        ends.append(ids.astype("string"))
     if level in ("person", "resolved") or "co_arrest" in layers:
         ends.append(("person:" + persons["person_id"]).astype("string"))
     codes, ids = pd.factorize(pd.concat(ends, ignore_index=True), sort=True) if ends else (np.array([], "int64"), [])
@@ -275,13 +304,17 @@ def _assemble(edges: pd.DataFrame, persons: pd.DataFrame, owner: dict[str, str],
     nodes["kind"] = kk[0].astype("string") if len(nodes) else pd.Series(dtype="string")
     nodes["key"] = kk[1].astype("string") if len(nodes) else pd.Series(dtype="string")
     pinfo = persons.set_index("person:" + persons["person_id"]) if not persons.empty else pd.DataFrame()
-    holder = nodes["id"].map(lambda x: owner.get(x, pd.NA)).astype("string")
+    holder = nodes["id"].map(owner).astype("string")  # a dict's map looks every id up at once
     nodes["holder"] = holder
-    who = nodes["id"].where(nodes["kind"] == "person", holder).astype(object)
+    who = nodes["id"].where(nodes["kind"] == "person", holder)
     def pick(col, default=pd.NA):
+        """The person column ``col`` of each node's person (its holder's, for an identifier); ``default``
+        where there is none."""
         if pinfo.empty or col not in pinfo:
             return pd.Series(default, index=nodes.index)
-        return who.map(lambda x: pinfo[col].get(x, default) if pd.notna(x) else default)
+        found = pinfo[col].reindex(who.to_numpy(object)).set_axis(nodes.index)
+        known = who.isin(pinfo.index).to_numpy()
+        return found.astype(object).where(known, default)
     nodes["name"] = pick("name").astype("string")
     nodes["arrested"] = pick("arrested", False).fillna(False).astype(bool)
     nodes["cases"] = pick("cases", None).map(lambda v: v if isinstance(v, list) else [])

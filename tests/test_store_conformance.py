@@ -160,6 +160,25 @@ def test_layer_edges_and_windows(store, files):
     assert store.layer_edges("co_arrest", Window.of(until="2024-02-01")).empty
 
 
+def test_layer_nodes_are_the_ends_of_the_layer_edges(store, files):
+    from netinv.projection import identifier_network
+
+    load_all(store, files)
+    windows = [Window(), Window.of("2024-01-01", "2024-02-01"), Window.of(since="2030-01-01")]
+    for layer in ("calls", "money", "co_arrest"):
+        for w in windows:
+            e = store.layer_edges(layer, w)
+            ends = sorted(set(e["source"]) | set(e["target"]))
+            assert store.layer_nodes(layer, w).tolist() == ends, (layer, w)
+    assert store.layer_nodes("calls", windows[1]).tolist() == ["A", "B"]
+    # the nodes a dossier resolves among: the network's, with their holders, without its edges
+    for layers in (("calls", "money", "co_arrest"), ("calls",), ("money",)):
+        for w in windows:
+            whole, bare = store.network(layers=layers, window=w), identifier_network(store, layers, w)
+            pd.testing.assert_frame_equal(bare.nodes, whole.nodes)
+            assert bare.n_edges == 0 and bare.graph.vcount() == len(whole.nodes)
+
+
 def test_persons_and_holdings(store, files):
     load_all(store, files)
     p = store.persons().set_index("person_id")
@@ -546,6 +565,7 @@ REPLACED = ("caller,callee,start,duration_s,kind,cell_id,imei\n"
 def test_dossier_names_the_phone_that_replaced_it_and_the_one_it_replaced(store, tmp_path):
     from netinv.dossier import dossier
     from netinv.linkage import successors
+    from netinv.projection import identifier_network
 
     load_files(store, "calls", [write_csv(tmp_path / "r.csv", REPLACED)], raw_ids=True, tz="UTC")
     old, new = dossier(store, "R1"), dossier(store, "R2")
@@ -553,6 +573,9 @@ def test_dossier_names_the_phone_that_replaced_it_and_the_one_it_replaced(store,
     assert old.successors[cols].values.tolist() == [["R1", "R2", 1, "quiet", 3, True]]
     pd.testing.assert_frame_equal(old.successors, new.successors)
     assert "same handset (IMEI)" in old.successors["reasons"].iloc[0]
+    # given a network without its edges, the search builds the calls network it needs
+    bare = dossier(store, "R1", net=identifier_network(store))
+    pd.testing.assert_frame_equal(bare.successors, old.successors)
     # the rows the whole workspace's search gives, with R1 or R2 at either end
     every = successors(store.records("calls"))
     assert every[["old", "candidate", "rank"]].values.tolist() == [["R1", "R2", 1]]

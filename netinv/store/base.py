@@ -319,6 +319,12 @@ class GraphStore(abc.ABC):
     def layer_edges(self, layer: str, window: Window | None = None) -> pd.DataFrame:
         """Edges of one layer aggregated per (source, target) at identifier level (:data:`EDGE_COLUMNS`)."""
 
+    def layer_nodes(self, layer: str, window: Window | None = None) -> pd.Series:
+        """The identifiers at either end of ``layer``'s edges in ``window`` (phones, accounts or person
+        ids, bare), each once, sorted: the nodes :meth:`layer_edges` gives, without reading its edges."""
+        e = self.layer_edges(layer, window)
+        return pd.Series(sorted(set(e["source"].tolist()) | set(e["target"].tolist())), dtype="string")
+
     # --- analyst decisions on identity (person resolution) --------------------------------------
     @abc.abstractmethod
     def record_decision(self, a: str, b: str, same: bool, *, by: str | None = None, note: str | None = None) -> str:

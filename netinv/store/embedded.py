@@ -388,6 +388,20 @@ class EmbeddedStore(GraphStore):
             raise StoreError(f"unknown layer {layer!r}; layers are calls, money, co_arrest")
         return edge_frame(self._arrow_df(sql + " ORDER BY source, target", params))
 
+    _LAYER_NODES = {
+        "calls": "SELECT caller AS id FROM calls WHERE start >= ? AND start < ? "
+                 "UNION SELECT callee FROM calls WHERE start >= ? AND start < ?",
+        "money": "SELECT payer_account AS id FROM transfers WHERE time >= ? AND time < ? "
+                 "UNION SELECT payee_account FROM transfers WHERE time >= ? AND time < ?",
+    }
+
+    def layer_nodes(self, layer: str, window: Window | None = None) -> pd.Series:
+        if layer not in self._LAYER_NODES:  # co-arrests: a small layer, read as edges
+            return super().layer_nodes(layer, window)
+        lo, hi = (window or Window()).bounds
+        ids = self._df(self._LAYER_NODES[layer], [lo, hi, lo, hi])["id"]
+        return pd.Series(sorted(ids.tolist()), dtype="string")
+
     def record_decision(self, a: str, b: str, same: bool, *, by: str | None = None, note: str | None = None) -> str:
         did = new_decision_id()
         a, b = sorted((str(a), str(b)))
