@@ -135,6 +135,18 @@ RETURN source, target, count, amount,
        first.epochSeconds * 1000000 + first.microsecond AS first_us,
        last.epochSeconds * 1000000 + last.microsecond AS last_us;
 
+// The phones (accounts) at either end of a call (transfer) in the window, each once: the nodes of
+// the layer without aggregating its edges (one matching relationship is enough for each).
+// name: read_call_nodes
+MATCH (p:Phone)
+WHERE EXISTS { MATCH (p)-[c:CALLED]-(:Phone) WHERE c.start >= $since AND c.start < $until }
+RETURN p.number AS id;
+
+// name: read_money_nodes
+MATCH (a:Account)
+WHERE EXISTS { MATCH (a)-[t:PAID]-(:Account) WHERE t.time >= $since AND t.time < $until }
+RETURN a.number AS id;
+
 // name: aggregate_co_arrest_edges
 MATCH (x:Person)-[ax:ARRESTED_IN]->(c:Case)<-[ay:ARRESTED_IN]-(y:Person)
 WHERE x <> y AND ax.date >= date($since) AND ax.date < date($until)

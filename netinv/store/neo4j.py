@@ -325,6 +325,14 @@ class Neo4jStore(Neo4jWriting, GraphStore):
                                ["source", "target", "count", "duration_s", "amount", "currency", "first", "last"]})
         return edge_frame(df)
 
+    def layer_nodes(self, layer: str, window: Window | None = None) -> pd.Series:
+        query = {"calls": "read_call_nodes", "money": "read_money_nodes"}.get(layer)
+        if query is None:  # co-arrests: a small layer, read as edges
+            return super().layer_nodes(layer, window)
+        lo, hi = (window or Window()).bounds
+        ids = [r["id"] for r in self._run(query, since=lo, until=hi).records]
+        return pd.Series(sorted(ids), dtype="string")
+
     # --- GDS -------------------------------------------------------------------------------
     def gds_version(self) -> str:
         return str(self._run("read_gds_version").records[0]["version"])
