@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -26,9 +26,6 @@ import pandas as pd
 from .errors import NetinvError
 from .folders import make_folder
 from .network import Network
-
-if TYPE_CHECKING:  # networkx is imported on first use (it takes about 0.2 s)
-    import networkx as nx
 
 __all__ = ["FORMATS", "edge_provenance", "export_network", "export_tables", "spreadsheet_safe", "write_csv"]
 
@@ -111,61 +108,22 @@ def edge_provenance(store, net: Network) -> pd.DataFrame:
     return out
 
 
-def _scalar(v):
-    if isinstance(v, np.ndarray):
-        v = v.tolist()
-    if isinstance(v, (list, tuple)):
-        return "; ".join(map(str, v))
-    if isinstance(v, pd.Timestamp):
-        return v.isoformat()
-    if v is None or (not isinstance(v, str) and pd.isna(v)):
-        return None
-    if hasattr(v, "item"):
-        return v.item()
-    return v
-
-
-def _column(values: pd.Series) -> list:
-    """The cells of one column as :func:`_scalar` writes them; whole columns of plain numbers or
-    text in one step (None for a missing cell), anything else cell by cell."""
-    numbers = pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_integer_dtype(values.dtype) \
-        or pd.api.types.is_float_dtype(values.dtype)
-    if numbers or isinstance(values.dtype, pd.StringDtype):
-        filled = values.notna().to_numpy()
-        if filled.all():
-            return values.to_numpy().tolist()
-        return [v if ok else None for v, ok in zip(values.astype(object).tolist(), filled)]
-    return [_scalar(v) for v in values.tolist()]
-
-
-def _rows(frame: pd.DataFrame, names: list[str]) -> list[dict]:
-    """One attribute dict per row: the columns under ``names``, missing cells left out."""
-    cols = [_column(frame[c]) for c in frame.columns]
-    return [{k: v for k, v in zip(names, vals) if v is not None} for vals in zip(*cols)]
-
-
-def _graph(net: Network, prov: pd.DataFrame | None) -> nx.MultiDiGraph:
-    import networkx as nx
-
-    g = nx.MultiDiGraph()
-    nodes = net.nodes.drop(columns="id")
+def _tables(net: Network, prov: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The node and edge tables the graph files are written from: every node and edge property, the
+    edges with their provenance."""
     # 'key' is reserved by GEXF readers: the identifier travels as 'identifier'
-    names = ["identifier" if c == "key" else c for c in nodes.columns]
-    g.add_nodes_from(zip(net.nodes["id"].tolist(), _rows(nodes, names)))
+    nodes = net.nodes.rename(columns={"key": "identifier"})
     e = net.edges.drop(columns=["s", "t", "weight"], errors="ignore")
     if prov is not None and len(prov):
         e = e.merge(prov, on=["source", "target", "layer"], how="left")
-    attrs = e.drop(columns=["source", "target"])
-    g.add_edges_from(zip(e["source"].tolist(), e["target"].tolist(), e["layer"].tolist(),
-                         _rows(attrs, list(attrs.columns))))
-    return g
+    return nodes, e
 
 
 def export_network(store, net: Network, path: str | Path, fmt: str | None = None,
                    progress: Callable[[str], None] | None = None) -> Path:
     """Write ``net`` (with edge provenance from ``store``) as GraphML, GEXF, or CSV tables.
 
-    ``progress`` hears each step (gathering the records and files, building the graph, writing).
+    ``progress`` hears each step (gathering the records and files, writing).
     """
     p = Path(path)
     fmt = (fmt or p.suffix.lstrip(".")).lower()
@@ -179,28 +137,23 @@ def export_network(store, net: Network, path: str | Path, fmt: str | None = None
     if fmt == "csv":
         say("writing nodes.csv and edges.csv")
         return export_tables(net, p, prov)
-    import networkx as nx
+    from .graphxml import write_gexf, write_graphml
 
-    say("building the graph")
-    g = _graph(net, prov)
+    nodes, edges = _tables(net, prov)
     make_folder(p.parent)
     say(f"writing {'GraphML' if fmt == 'graphml' else 'GEXF'}")
-    if fmt == "graphml":  # lxml writes node by node: a third of the memory of a document built whole
-        nx.write_graphml_lxml(g, p)
-    else:
-        nx.write_gexf(g, p)
-    return p
+    # element by element from the tables: no networkx graph, no document built whole in memory
+    return (write_graphml if fmt == "graphml" else write_gexf)(nodes, edges, p)
 
 
 def export_tables(net: Network, folder: str | Path, prov: pd.DataFrame | None = None) -> Path:
     """``nodes.csv`` and ``edges.csv`` in ``folder`` (created)."""
+    from .graphxml import cell_values
+
     d = make_folder(folder)
     nodes = net.nodes.copy()
     for c in nodes.columns:
-        nodes[c] = nodes[c].map(_scalar)
+        nodes[c] = cell_values(nodes[c])
     write_csv(nodes, d / "nodes.csv")
-    e = net.edges.drop(columns=["s", "t", "weight"], errors="ignore")
-    if prov is not None and len(prov):
-        e = e.merge(prov, on=["source", "target", "layer"], how="left")
-    write_csv(e, d / "edges.csv")
+    write_csv(_tables(net, prov)[1], d / "edges.csv")
     return d

@@ -22,13 +22,30 @@ def loaded(embedded, small_case):
     return embedded
 
 
+def _networkx_graph(nodes: pd.DataFrame, edges: pd.DataFrame) -> nx.MultiDiGraph:
+    """The tables as a networkx graph, each cell as the exports write it (missing cells left out):
+    what networkx's own writers write the formats from."""
+    from netinv.graphxml import cell_values
+
+    def rows(frame):
+        cols = [cell_values(frame[c]) for c in frame.columns]
+        return [{k: v for k, v in zip(frame.columns, vals) if v is not None} for vals in zip(*cols)]
+
+    g = nx.MultiDiGraph()
+    g.add_nodes_from(zip(nodes["id"].tolist(), rows(nodes.drop(columns="id"))))
+    g.add_edges_from(zip(edges["source"].tolist(), edges["target"].tolist(), edges["layer"].tolist(),
+                         rows(edges.drop(columns=["source", "target"]))))
+    return g
+
+
 @pytest.mark.parametrize("fmt", ["graphml", "gexf"])
 def test_graph_exports_read_back(loaded, tmp_path, fmt):
+    from netinv.exports import _tables, edge_provenance
+
     net = loaded.network(level="person")
     heard = []
     path = export_network(loaded, net, tmp_path / f"case.{fmt}", progress=heard.append)
-    assert heard == ["gathering each edge's records and files", "building the graph",
-                     f"writing {'GraphML' if fmt == 'graphml' else 'GEXF'}"]
+    assert heard == ["gathering each edge's records and files", f"writing {'GraphML' if fmt == 'graphml' else 'GEXF'}"]
     g = nx.read_graphml(path) if fmt == "graphml" else nx.read_gexf(path)
     assert set(g.nodes) == set(net.nodes["id"])
     assert g.number_of_edges() == len(net.edges)
@@ -42,13 +59,46 @@ def test_graph_exports_read_back(loaded, tmp_path, fmt):
     for row in net.nodes.head(100).itertuples():
         assert n[row.id]["label"] == row.label and n[row.id]["kind"] == row.kind
         assert n[row.id]["identifier"] == row.key
-    if fmt == "graphml":  # written node by node through lxml: what networkx's whole-document writer writes
-        from netinv.exports import _graph, edge_provenance
-
-        nx.write_graphml_xml(_graph(net, edge_provenance(loaded, net)), tmp_path / "whole.graphml")
+    # written element by element from the tables: what networkx's writers write from a graph of them,
+    # read back the same (GEXF: networkx also keeps each edge's key, its layer, as 'networkx_key')
+    reference = _networkx_graph(*_tables(net, edge_provenance(loaded, net)))
+    if fmt == "graphml":
+        nx.write_graphml_xml(reference, tmp_path / "whole.graphml")
         whole = nx.read_graphml(tmp_path / "whole.graphml")
         assert list(g.nodes(data=True)) == list(whole.nodes(data=True))
         assert list(g.edges(keys=True, data=True)) == list(whole.edges(keys=True, data=True))
+    else:
+        nx.write_gexf(reference, tmp_path / "whole.gexf")
+        whole = nx.read_gexf(tmp_path / "whole.gexf")
+        assert list(g.nodes(data=True)) == list(whole.nodes(data=True))
+        def plain(graph):  # edge ids number the edges in the order each writer met them
+            return [(a, b, {k: v for k, v in d.items() if k not in ("id", "networkx_key")})
+                    for a, b, d in graph.edges(data=True)]
+        assert plain(g) == plain(whole) and len({d["id"] for _, _, d in g.edges(data=True)}) == len(net.edges)
+
+
+def test_graph_exports_carry_any_text_the_records_hold(tmp_path):
+    """Markup, quotes and control characters in names (as seized spreadsheets hold them) are
+    written so that the files parse and read back: XML-escaped, a control character as U+FFFD."""
+    from netinv.graphxml import write_gexf, write_graphml
+
+    hostile = 'Bo <b>"&amp;</b>\x01\x0b 李\ufffe'
+    nodes = pd.DataFrame({"id": pd.Series(["person:P1", "phone:<1>"], dtype="string"),
+                          "label": pd.Series([hostile, "x"], dtype="string"),
+                          "n": pd.Series([1, None], dtype="Int64"), "ok": [True, False],
+                          "cases": [["K1", "K2"], []]})
+    edges = pd.DataFrame({"source": pd.Series(["person:P1"], dtype="string"),
+                          "target": pd.Series(["phone:<1>"], dtype="string"),
+                          "layer": pd.Series(["calls"], dtype="string"),
+                          "amount": pd.Series([2.5], dtype="Float64")})
+    want = 'Bo <b>"&amp;</b>\ufffd\ufffd 李\ufffd'
+    for g in (nx.read_graphml(write_graphml(nodes, edges, tmp_path / "x.graphml")),
+              nx.read_gexf(write_gexf(nodes, edges, tmp_path / "x.gexf"))):
+        assert dict(g.nodes(data=True))["person:P1"]["label"] == want
+        assert dict(g.nodes(data=True))["person:P1"]["cases"] == "K1; K2"
+        assert dict(g.nodes(data=True))["person:P1"]["n"] == 1 and "n" not in dict(g.nodes(data=True))["phone:<1>"]
+        assert [d["ok"] for _, d in g.nodes(data=True)] == [True, False]
+        assert [(a, b, d["amount"]) for a, b, d in g.edges(data=True)] == [("person:P1", "phone:<1>", 2.5)]
 
 
 def test_edge_provenance_names_every_file_behind_each_edge(store, small_case):
