@@ -29,15 +29,18 @@ Every table is an evidence summary: its rows come from call and transfer records
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
 
 import pandas as pd
 
+from . import __version__
 from .errors import check_count
 from .normalize import handset_keys
 from .store import GraphStore, Window
 from .store.base import CALL_ENDS
 
-__all__ = ["Dossier", "dossier", "SECTIONS"]
+__all__ = ["Dossier", "dossier", "dossier_sources", "write_dossier", "SECTIONS"]
 
 #: the tables of a dossier, in the order they are shown
 SECTIONS = ("people", "arrests", "contacts", "cells", "handsets", "money", "successors")
@@ -60,6 +63,9 @@ class Dossier:
     money: pd.DataFrame
     successors: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    #: the records its tables sum up (its holder records, its arrest records, its phones' calls and
+    #: its accounts' transfers in the window), each once: what :func:`dossier_sources` traces to files
+    record_ids: list[str] = field(default_factory=list)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in SECTIONS}
@@ -203,6 +209,9 @@ def dossier(store: GraphStore, ref: str, window: Window | None = None, *, net=No
     arrests = store.records("arrests", window)
     arrests = arrests[arrests["person_id"].isin(people_ids) | arrests["phone"].isin(phones)
                       | arrests["account"].isin(accounts)]
+    held = store.records("holders")
+    held = held[held["person_id"].isin(people_ids) | held["phone"].isin(phones) | held["account"].isin(accounts)]
+    used = [held["record_id"], arrests["record_id"]]
     arrests = arrests.drop(columns=["record_id", "id_number_valid"], errors="ignore")
     arrests = arrests.sort_values(["date", "case_id", "person_id"]).reset_index(drop=True)
 
@@ -231,8 +240,10 @@ def dossier(store: GraphStore, ref: str, window: Window | None = None, *, net=No
             with_it = []
         shared.append("; ".join(with_it))
     handsets["other_phones"] = pd.Series(shared, index=handsets.index, dtype="string")
-    money = _money(store.records("transfers", window), set(accounts), holders) if accounts else \
-        _money(store.records("transfers").iloc[0:0], set(), holders)
+    transfers = store.records("transfers", window) if accounts else store.records("transfers").iloc[0:0]
+    transfers = transfers[transfers["payer_account"].isin(accounts) | transfers["payee_account"].isin(accounts)]
+    money = _money(transfers, set(accounts), holders)
+    used += [calls["record_id"], transfers["record_id"]]
     if phones and calls.empty:
         bounded = window.since is not None or window.until is not None
         notes.append(f"no calls of {', '.join(phones)}" + (f" in {window}" if bounded else " in the workspace"))
@@ -242,4 +253,40 @@ def dossier(store: GraphStore, ref: str, window: Window | None = None, *, net=No
         found = pd.DataFrame(columns=_SUCCESSOR_COLUMNS)
         if phones:
             notes.append("successors: not searched")
-    return Dossier(nid, window, phones, accounts, people, arrests, contacts, cells, handsets, money, found, notes)
+    record_ids = pd.unique(pd.concat(used, ignore_index=True).astype("string")).tolist()
+    return Dossier(nid, window, phones, accounts, people, arrests, contacts, cells, handsets, money, found, notes,
+                   record_ids)
+
+
+def dossier_sources(store: GraphStore, d: Dossier) -> pd.DataFrame:
+    """The files behind the dossier's records (:attr:`Dossier.record_ids`): the rows of
+    ``store.sources()`` for each file and record kind they were read from, with ``records``: how
+    many of the dossier's records that file gave.  Files in the order of ``store.sources()``."""
+    src = store.sources()
+    prov = store.provenance(d.record_ids) if d.record_ids else None
+    if prov is None or prov.empty:
+        return src.iloc[0:0].assign(records=pd.Series(dtype="int64"))
+    used = prov.groupby(["file_sha256", "kind"])["record_id"].nunique().rename("records").reset_index()
+    return src.merge(used, on=["file_sha256", "kind"], how="inner").reset_index(drop=True)
+
+
+def write_dossier(store: GraphStore, d: Dossier, path: str | Path, *, limit: int = 1000) -> Path:
+    """Write ``d`` as one offline HTML page (:func:`netinv.views.dossier_page.render_dossier`):
+    its tables (the first ``limit`` rows of each), its notes, the files behind its records with
+    their SHA-256 and authority, and a manifest of how it was made."""
+    from .views.dossier_page import render_dossier
+
+    sources = dossier_sources(store, d)
+    bounds = {k: None if v is None else v.isoformat() for k, v in (("since", d.window.since),
+                                                                     ("until", d.window.until))}
+    manifest = {
+        "netinv": __version__, "generated_at": datetime.now(timezone.utc).isoformat(), "store": store.uri,
+        "dossier_of": d.id, "phones": d.phones, "accounts": d.accounts, "window": bounds,
+        "successor_search": "successors: not searched" not in d.notes,
+        "records": len(d.record_ids),
+        "inputs": sources[["path", "kind", "file_sha256", "records"]].to_dict("records"),
+    }
+    path = Path(path)
+    render_dossier(path, d, sources, manifest, tz=store.time_zone(), limit=limit, workspace=store.uri)
+    return path
+

@@ -745,3 +745,21 @@ def test_dossier_of_an_arrested_dealer(tmp_path, small_case):
         assert "contacts" in top["reasons"] and "successors: " in r.output
     r = run("dossier", change["old"], "--no-successors", "--store", ws)
     assert "successors: none" in r.output and "successors: not searched" in r.output
+
+
+def test_a_dossier_page_shows_the_records_words_as_text(tmp_path):
+    # names and aliases come from seized records: the page shows them escaped, with its notes
+    ws = f"embedded:{tmp_path / 'w.duckdb'}"
+    evil = "<script>alert(1)</script>"
+    run("load", "holders", write_csv(tmp_path / "h.csv", f"person_id,name,phone\nP1,\"{evil}\",A\n"),
+        "--raw-ids", "--store", ws)
+    run("load", "calls", write_csv(tmp_path / "c.csv", "caller,callee,start,duration_s\n"
+                                                       "A,B,2024-01-01T10:00:00Z,60\nB,A,2024-01-02T10:00:00Z,30\n"),
+        "--raw-ids", "--store", ws)
+    r = run("dossier", "A", "--html", tmp_path / "out" / "a.html", "--no-successors", "--store", ws)
+    assert f"wrote {tmp_path / 'out' / 'a.html'}" in r.output
+    page = (tmp_path / "out" / "a.html").read_text(encoding="utf-8")
+    assert evil not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<li>successors: not searched</li>" in page and "h.csv" in page and "c.csv" in page
+    for heading in ("Who holds it", "Contacts", "Cell towers", "Handsets", "Money", "Replacement phones"):
+        assert f"<h2>{heading}" in page, heading

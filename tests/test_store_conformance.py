@@ -532,6 +532,35 @@ CALLEE_ENDS = ("caller,callee,start,duration_s,kind,cell_id,imei,callee_cell_id,
                "F,C,2024-02-05T10:00:00Z,15,voice,c7,3569380356438001,,\n")
 
 
+def test_a_dossier_names_the_files_behind_its_records(store, files, tmp_path):
+    from netinv.dossier import dossier, dossier_sources, write_dossier
+
+    load_all(store, files)
+    load_files(store, "calls", [write_csv(tmp_path / "ends.csv", CALLEE_ENDS)], raw_ids=True, tz="UTC")
+
+    def named(d):
+        src = dossier_sources(store, d)
+        assert len(d.record_ids) == len(set(d.record_ids)) == src["records"].sum()
+        return sorted(zip(src["path"].map(lambda p: Path(p).name), src["kind"], src["records"].astype(int)))
+
+    # Bob (phones B and D, account X2): his two holder rows, the five calls of B or D, the three
+    # transfers of X2; no arrest record and no call of ends.csv is his
+    bob = dossier(store, "P2")
+    assert named(bob) == [("calls.csv", "calls", 5), ("holders.csv", "holders", 2), ("transfers.csv", "transfers", 3)]
+    assert (dossier_sources(store, bob)["authority"] == "Warrant 7/2024").all()
+    # Ann's phone: her holder row, her arrest record, her three calls and the call ends.csv gives her
+    assert named(dossier(store, "phone:A")) == [("arrests.csv", "arrests", 1), ("calls.csv", "calls", 3),
+                                                ("ends.csv", "calls", 1), ("holders.csv", "holders", 1)]
+    # in a window, only the window's calls and transfers
+    assert named(dossier(store, "P2", Window.of(since="2024-02-01", tz="UTC"))) == [
+        ("calls.csv", "calls", 2), ("holders.csv", "holders", 2), ("transfers.csv", "transfers", 1)]
+    page = write_dossier(store, bob, tmp_path / "bob.html").read_text(encoding="utf-8")
+    assert "Dossier of person:P2" in page and "Warrant 7/2024" in page
+    for sha in dossier_sources(store, bob)["file_sha256"]:
+        assert sha in page  # each file's full SHA-256: in the manifest and the table's tooltip
+    assert "arrests.csv" not in page and "ends.csv" not in page
+
+
 def test_phone_handsets_at_either_end(store, files, tmp_path):
     from netinv.store.base import GraphStore
 

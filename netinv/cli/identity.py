@@ -247,6 +247,9 @@ def register(app: typer.Typer) -> None:
         since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
         out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Write every table in full to this folder "
                                                                         "(people.csv, contacts.csv, ...)."),
+        html: Optional[Path] = typer.Option(None, "--html", help="Write the dossier as one offline HTML page to hand "
+                                                                 "on: its tables, notes, the files behind its records "
+                                                                 "(SHA-256, authority) and a manifest."),
         with_successors: bool = typer.Option(True, "--successors/--no-successors",
                                              help="Search the window's calls for the phones that replaced its phones "
                                                   "or that they replaced, as netinv successors does (seconds on "
@@ -260,11 +263,15 @@ def register(app: typer.Typer) -> None:
         Example:
 
         netinv dossier 13800138000 --since 2024-03-01 --out dossier-138
+
+        netinv dossier P0012 --html dossier-P0012.html
         """
-        from ..dossier import SECTIONS, dossier
+        from ..dossier import SECTIONS, dossier, write_dossier
 
         with progress("dossier"), open_case(store) as st:
             d = dossier(st, ref, case_window(st, since, until), successors=with_successors)
+            if html is not None:
+                write_dossier(st, d, html)
         what = ", ".join(x for x in (f"phones {', '.join(d.phones)}" if d.phones else "",
                                       f"accounts {', '.join(d.accounts)}" if d.accounts else "") if x)
         out.print(f"dossier of {d.id}" + (f": {what}" if what else ""), markup=False)
@@ -282,6 +289,8 @@ def register(app: typer.Typer) -> None:
             for name, df in d.tables().items():
                 write_csv(df, out_dir / f"{name}.csv")
             out.print(f"wrote {len(SECTIONS)} tables to {out_dir}", markup=False)
+        if html is not None:
+            out.print(f"wrote {html}", markup=False)
 
     @app.command("link-cases")
     @handle_errors

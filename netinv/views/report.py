@@ -83,8 +83,11 @@ def render_report(
     sections: Sequence[Section],
     manifest: dict,
     subtitle: str = "",
+    sources_title: str = "What was loaded",
+    sources_intro: str = "",
 ) -> str:
-    """Render the report page; written to ``path`` when given.  Returns the HTML."""
+    """Render the report page; written to ``path`` when given.  Returns the HTML.  ``sources``
+    with a ``records`` column (how many of the records shown each file gave) shows it."""
     cards = [(k.replace("_", " "), f"{v:,}") for k, v in counts.items() if k not in ("provenance",)]
     src = sources.copy()
     if "loaded_at" in src:
@@ -93,6 +96,7 @@ def render_report(
     src = src.astype(object).where(src.notna(), "")
     body = Markup(env().get_template("report.html").render(
         cards=cards, sources=src.to_dict("records"), sections=list(sections), left_out=left_out,
+        used="records" in src, sources_title=sources_title, sources_intro=sources_intro,
         manifest=json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
     ))
     html = page(title, body, subtitle=subtitle)
