@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from netinv import analysis as an
-from netinv.dossier import dossier
+from netinv.dossier import dossier, dossier_sources, write_dossier
 from netinv.store import EmbeddedStore
 from netinv.synth import generate
 from netinv.synth.evaluate import lead_hits, true_person, upstream_hits
@@ -95,6 +95,17 @@ first.contacts.head(8)
 
 # %%
 first.money.head(8)
+
+# %% [markdown]
+# The same dossier as one offline page to hand on (`netinv dossier ID --html FILE`), with the files
+# its records were read from: each with how many of them it gave, its SHA-256 and the authority it
+# was loaded under.
+
+# %%
+page = write_dossier(store, first, work / "dossier.html")
+print(page.name, f"{page.stat().st_size:,} bytes")
+dossier_sources(store, first)[["path", "kind", "records", "authority"]].assign(path=lambda d: d["path"].map(
+    lambda p: Path(p).name))
 
 # %% [markdown]
 # ## The network around the seeds
