@@ -39,6 +39,10 @@ from .neo4j_write import Neo4jWriting
 
 __all__ = ["Neo4jStore"]
 
+#: the fields of each call in a row of read_calls (its caller is the row's)
+_CALL_ROW = ["record_id", "callee", "start_us", "duration_s", "kind", "cell_id", "imei", "callee_cell_id",
+             "callee_imei"]
+
 _SCHEMA_QUERIES = [
     "create_phone_key", "create_account_key", "create_person_key", "create_case_key", "create_location_key",
     "create_device_key", "create_device_handset_index", "create_load_key", "create_source_key", "create_called_key",
@@ -242,7 +246,12 @@ class Neo4jStore(Neo4jWriting, GraphStore):
             raise StoreError(f"unknown record kind {kind!r}")
         lo, hi = (window or Window()).bounds
         if kind == "calls":
-            df = self._df("read_calls", since=lo, until=hi)
+            callers, calls = [], []
+            for r in self._run("read_calls", since=lo, until=hi).records:  # each caller's calls
+                callers += [r["caller"]] * len(r["calls"])
+                calls += r["calls"]
+            df = pd.DataFrame(calls, columns=_CALL_ROW)
+            df.insert(1, "caller", pd.Series(callers, dtype=object))
             df["start"] = pd.to_datetime(df.pop("start_us"), unit="us", utc=True)
         elif kind == "transfers":
             df = self._df("read_transfers", since=lo, until=hi)
