@@ -122,24 +122,36 @@ RETURN l.load_id AS load_id, l.kind AS kind, toString(l.started_at) AS started_a
 ORDER BY l.started_at;
 
 // Layer edges aggregated per (source, target): the projection every store returns.
+// One result row per calling phone: its edges in the window, each
+// [target, count, duration_s, first_us, last_us] (a row per edge cost the driver a message each).
 // name: aggregate_call_edges
-MATCH (a:Phone)-[c:CALLED]->(b:Phone)
-WHERE c.start >= $since AND c.start < $until
-WITH a.number AS source, b.number AS target, count(c) AS count, sum(c.duration_s) AS duration_s,
-     count(c.duration_s) AS with_duration, min(c.start) AS first, max(c.start) AS last
-RETURN source, target, count, CASE WHEN with_duration = 0 THEN null ELSE duration_s END AS duration_s,
-       first.epochSeconds * 1000000 + first.microsecond AS first_us,
-       last.epochSeconds * 1000000 + last.microsecond AS last_us;
+MATCH (a:Phone)
+CALL (a) {
+  MATCH (a)-[c:CALLED]->(b:Phone)
+  WHERE c.start >= $since AND c.start < $until
+  WITH b.number AS target, count(c) AS count, sum(c.duration_s) AS duration_s,
+       count(c.duration_s) AS with_duration, min(c.start) AS first, max(c.start) AS last
+  RETURN collect([target, count, CASE WHEN with_duration = 0 THEN null ELSE duration_s END,
+                  first.epochSeconds * 1000000 + first.microsecond,
+                  last.epochSeconds * 1000000 + last.microsecond]) AS edges
+}
+WITH a, edges WHERE size(edges) > 0
+RETURN a.number AS source, edges;
 
+// One result row per paying account: its edges, each [target, count, amount, currency, first_us, last_us].
 // name: aggregate_money_edges
-MATCH (a:Account)-[t:PAID]->(b:Account)
-WHERE t.time >= $since AND t.time < $until
-WITH a.number AS source, b.number AS target, count(t) AS count, sum(t.amount) AS amount,
-     collect(DISTINCT t.currency) AS currencies, min(t.time) AS first, max(t.time) AS last
-RETURN source, target, count, amount,
-       CASE WHEN size(currencies) = 1 THEN currencies[0] ELSE 'MIXED' END AS currency,
-       first.epochSeconds * 1000000 + first.microsecond AS first_us,
-       last.epochSeconds * 1000000 + last.microsecond AS last_us;
+MATCH (a:Account)
+CALL (a) {
+  MATCH (a)-[t:PAID]->(b:Account)
+  WHERE t.time >= $since AND t.time < $until
+  WITH b.number AS target, count(t) AS count, sum(t.amount) AS amount,
+       collect(DISTINCT t.currency) AS currencies, min(t.time) AS first, max(t.time) AS last
+  RETURN collect([target, count, amount, CASE WHEN size(currencies) = 1 THEN currencies[0] ELSE 'MIXED' END,
+                  first.epochSeconds * 1000000 + first.microsecond,
+                  last.epochSeconds * 1000000 + last.microsecond]) AS edges
+}
+WITH a, edges WHERE size(edges) > 0
+RETURN a.number AS source, edges;
 
 // The phones (accounts) at either end of a call (transfer) in the window, each once: the nodes of
 // the layer without aggregating its edges (one matching relationship is enough for each).

@@ -28,6 +28,14 @@ def test_every_query_is_used_by_the_code():
     assert unused == []
 
 
+def test_every_query_the_code_names_exists():
+    # the queries the Neo4j store runs by name, and the read queries it picks from a table
+    code = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "netinv" / "store").glob("*.py"))
+    named = set(re.findall(r'_(?:run|run_auto|df|grouped|batched)\(\s*"([a-z_]+)"', code))
+    named |= set(re.findall(r'"((?:read|aggregate)_[a-z_]+)"', code))
+    assert len(named) > 40 and sorted(named - set(BOOK)) == []
+
+
 def test_no_value_is_built_into_query_text():
     """Statements are fixed text: netinv never formats Cypher (no f-strings or % with MATCH/CREATE)."""
     offenders = []
