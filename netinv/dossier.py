@@ -223,9 +223,8 @@ def dossier(store: GraphStore, ref: str, window: Window | None = None, *, net=No
     handsets.insert(2, "handset", handset_keys(handsets["imei"]))
     others = pd.DataFrame(columns=["handset", "phone"])
     if handsets["handset"].notna().any():
-        every = store.phone_handsets()
-        others = every.assign(handset=handset_keys(every["imei"]))
-        others = others[others["handset"].isin(set(handsets["handset"].dropna()))]
+        others = store.handset_phones(handsets["handset"].dropna())
+        others = others.assign(handset=handset_keys(others["imei"]))
     shared = []
     for imei, key in zip(handsets["imei"].tolist(), handsets["handset"].tolist()):
         if key is pd.NA:

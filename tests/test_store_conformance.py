@@ -570,6 +570,12 @@ def test_phone_handsets_at_either_end(store, files, tmp_path):
     pd.testing.assert_frame_equal(got, GraphStore.phone_handsets(store))
     assert got.values.tolist() == [["3569380356438001", "F"], ["356938035643809", "E"], ["i1", "A"], ["i2", "B"]]
     assert store.counts()["devices"] == 1  # one handset written two ways; 'i1', 'i2' name none
+    # the phones of some handsets (by key), however their IMEIs were written
+    for keys in (["35693803564380"], ["35693803564380", "99999999999999"], [], ["i1"]):
+        pd.testing.assert_frame_equal(store.handset_phones(keys), GraphStore.handset_phones(store, keys))
+    assert store.handset_phones(["35693803564380"]).values.tolist() == [["3569380356438001", "F"],
+                                                                         ["356938035643809", "E"]]
+    assert store.handset_phones(["i1"]).empty  # 'i1' names no handset: it is no key
     placeholder = ("caller,callee,start,duration_s,kind,cell_id,imei\n"
                    "G,C,2024-02-06T10:00:00Z,15,voice,c7,000000000000000\n")
     load_files(store, "calls", [write_csv(tmp_path / "g.csv", placeholder)], raw_ids=True, tz="UTC")

@@ -424,6 +424,14 @@ class GraphStore(abc.ABC):
         seen = call_sightings(self.records("calls"), "imei").rename(columns={"key": "imei"})[["imei", "phone"]]
         return seen.astype("string").sort_values(["imei", "phone"]).reset_index(drop=True)
 
+    def handset_phones(self, handsets: Iterable[str]) -> pd.DataFrame:
+        """The rows of :meth:`phone_handsets` whose IMEI names one of ``handsets`` (handset keys,
+        :func:`~netinv.normalize.handset_keys`: one handset however its IMEI was written)."""
+        from ..normalize import handset_keys
+
+        every = self.phone_handsets()
+        return every[handset_keys(every["imei"]).isin(set(handsets)).to_numpy()].reset_index(drop=True)
+
     def imei_values(self) -> pd.DataFrame:
         """Every IMEI value of the calls, at either end, as written: ``imei`` and ``ends`` (the call
         ends that have it), sorted by value.  Stores override this with one grouping query."""

@@ -300,9 +300,13 @@ class Neo4jStore(Neo4jWriting, GraphStore):
         df = self._df("read_phone_handsets")
         return (df if len(df) else pd.DataFrame(columns=["imei", "phone"])).astype("string")
 
+    def handset_phones(self, handsets: Iterable[str]) -> pd.DataFrame:
+        df = self._df("read_handset_phones", keys=sorted(set(map(str, handsets))))
+        return (df if len(df) else pd.DataFrame(columns=["imei", "phone"])).astype("string")
+
     def provenance(self, record_ids: Iterable[str] | None = None) -> pd.DataFrame:
-        ids = None if record_ids is None else list(record_ids)
-        df = self._df("read_provenance", ids=ids)
+        df = self._df("read_provenance") if record_ids is None else \
+            self._df("read_provenance_of", ids=sorted(set(map(str, record_ids))))
         cols = ["record_id", "kind", "path", "file_sha256", "row", "row_sha256", "loaded_at", "authority", "load_id"]
         if df.empty:
             return pd.DataFrame(columns=cols)
@@ -349,7 +353,7 @@ class Neo4jStore(Neo4jWriting, GraphStore):
         if query is None:  # co-arrests: a small layer, read as edges
             return super().layer_nodes(layer, window)
         lo, hi = (window or Window()).bounds
-        ids = [r["id"] for r in self._run(query, since=lo, until=hi).records]
+        ids = self._run(query, since=lo, until=hi).records[0]["ids"]
         return pd.Series(sorted(ids), dtype="string")
 
     # --- GDS -------------------------------------------------------------------------------
