@@ -83,13 +83,18 @@ WITH imei WHERE imei IS NOT NULL
 RETURN imei, count(*) AS ends
 ORDER BY imei;
 
+// One result row per paying account, its transfers in the window as a list of [record_id,
+// payee_account, amount, currency, time_us, channel, payer_name, payee_name, reference, memo].
 // name: read_transfers
-MATCH (a:Account)-[t:PAID]->(b:Account)
-WHERE t.time >= $since AND t.time < $until
-RETURN t.record_id AS record_id, a.number AS payer_account, b.number AS payee_account, t.amount AS amount,
-       t.currency AS currency, t.time.epochSeconds * 1000000 + t.time.microsecond AS time_us,
-       t.channel AS channel, t.payer_name AS payer_name, t.payee_name AS payee_name, t.reference AS reference,
-       t.memo AS memo;
+MATCH (a:Account)
+CALL (a) {
+  MATCH (a)-[t:PAID]->(b:Account)
+  WHERE t.time >= $since AND t.time < $until
+  RETURN collect([t.record_id, b.number, t.amount, t.currency, t.time.epochSeconds * 1000000 + t.time.microsecond,
+                  t.channel, t.payer_name, t.payee_name, t.reference, t.memo]) AS transfers
+}
+WITH a, transfers WHERE size(transfers) > 0
+RETURN a.number AS payer_account, transfers;
 
 // name: read_holders
 MATCH (p:Person)-[r:USES|HOLDS]->(x)

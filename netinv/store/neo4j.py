@@ -43,6 +43,10 @@ __all__ = ["Neo4jStore"]
 _CALL_ROW = ["record_id", "callee", "start_us", "duration_s", "kind", "cell_id", "imei", "callee_cell_id",
              "callee_imei"]
 
+#: the fields of each transfer in a row of read_transfers (its payer is the row's)
+_TRANSFER_ROW = ["record_id", "payee_account", "amount", "currency", "time_us", "channel", "payer_name",
+                 "payee_name", "reference", "memo"]
+
 _SCHEMA_QUERIES = [
     "create_phone_key", "create_account_key", "create_person_key", "create_case_key", "create_location_key",
     "create_device_key", "create_device_handset_index", "create_load_key", "create_source_key", "create_called_key",
@@ -262,7 +266,8 @@ class Neo4jStore(Neo4jWriting, GraphStore):
             df.insert(1, "caller", df.pop("caller"))
             df["start"] = pd.to_datetime(df.pop("start_us"), unit="us", utc=True)
         elif kind == "transfers":
-            df = self._df("read_transfers", since=lo, until=hi)
+            df = self._grouped("read_transfers", "payer_account", "transfers", _TRANSFER_ROW, since=lo, until=hi)
+            df.insert(1, "payer_account", df.pop("payer_account"))
             df["time"] = pd.to_datetime(df.pop("time_us"), unit="us", utc=True)
         elif kind == "arrests":
             d_lo, d_hi = (window or Window()).date_bounds
