@@ -76,12 +76,14 @@ RETURN DISTINCT d.imei AS imei, p.number AS phone
 ORDER BY imei, phone;
 
 // Every IMEI value of the calls at either end, as written, with the call ends that have it.
+// One row: the values and their counts as two lists (a row per value cost a message each).
 // name: read_imei_values
 MATCH ()-[r:CALLED]->()
 UNWIND [r.imei, r.callee_imei] AS imei
 WITH imei WHERE imei IS NOT NULL
-RETURN imei, count(*) AS ends
-ORDER BY imei;
+WITH imei, count(*) AS ends
+ORDER BY imei
+RETURN collect(imei) AS imei, collect(ends) AS ends;
 
 // One result row per paying account, its transfers in the window as a list of [record_id,
 // payee_account, amount, currency, time_us, channel, payer_name, payee_name, reference, memo].

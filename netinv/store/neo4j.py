@@ -242,8 +242,8 @@ class Neo4jStore(Neo4jWriting, GraphStore):
         return {k: int(out[k] or 0) for k in COUNT_KEYS}
 
     def imei_values(self) -> pd.DataFrame:
-        df = self._df("read_imei_values")
-        return (df if len(df) else pd.DataFrame(columns=["imei", "ends"])).astype({"imei": "string", "ends": "int64"})
+        r = self._run("read_imei_values").records[0]
+        return pd.DataFrame({"imei": pd.Series(r["imei"], dtype="string"), "ends": pd.Series(r["ends"], dtype="int64")})
 
     def sources(self) -> pd.DataFrame:
         df = self._df("read_sources")
