@@ -61,6 +61,6 @@ def render_dossier(path: str | Path | None, d, sources: pd.DataFrame, manifest: 
     return render_report(
         path, title=f"Dossier of {d.id}", counts=cards, sources=sources, sections=sections, manifest=manifest,
         subtitle=(f"{d.window}" if bounded else "every record") + (f"; workspace {workspace}" if workspace else ""),
-        sources_title="What it holds, and the files behind it",
+        sources_title="What it holds, and the files behind it", scripts=False,
         sources_intro="The files its holder, arrest, call and transfer records were read from, with how many of "
                       "those records each gave, when it was loaded and under which authority.")

@@ -54,9 +54,11 @@ def vis_assets() -> tuple[str, str]:
     return js, css
 
 
-def page(title: str, body: Markup, subtitle: str = "", lang: str = "en") -> str:
-    """A whole HTML page around ``body`` (trusted markup produced by netinv's own templates)."""
-    js, css = vis_assets()
+def page(title: str, body: Markup, subtitle: str = "", lang: str = "en", scripts: bool = True) -> str:
+    """A whole HTML page around ``body`` (trusted markup produced by netinv's own templates).
+    Without ``scripts`` (a page of tables only) the network view's script is left out and the
+    page's policy allows no script at all."""
+    js, css = vis_assets() if scripts else ("", "")
     style = (resources.files("netinv.views") / "templates" / "style.css").read_text(encoding="utf-8")
     return env().get_template("page.html").render(
         title=title, subtitle=subtitle, lang=lang, body=body, version=__version__,

@@ -85,9 +85,11 @@ def render_report(
     subtitle: str = "",
     sources_title: str = "What was loaded",
     sources_intro: str = "",
+    scripts: bool = True,
 ) -> str:
     """Render the report page; written to ``path`` when given.  Returns the HTML.  ``sources``
-    with a ``records`` column (how many of the records shown each file gave) shows it."""
+    with a ``records`` column (how many of the records shown each file gave) shows it; without
+    ``scripts`` (no network view among the sections) the page carries and allows no script."""
     cards = [(k.replace("_", " "), f"{v:,}") for k, v in counts.items() if k not in ("provenance",)]
     src = sources.copy()
     if "loaded_at" in src:
@@ -99,7 +101,7 @@ def render_report(
         used="records" in src, sources_title=sources_title, sources_intro=sources_intro,
         manifest=json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
     ))
-    html = page(title, body, subtitle=subtitle)
+    html = page(title, body, subtitle=subtitle, scripts=scripts)
     if path is not None:
         write_page(path, html)
     return html
