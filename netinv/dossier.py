@@ -66,6 +66,9 @@ class Dossier:
     #: the records its tables sum up (its holder records, its arrest records, its phones' calls and
     #: its accounts' transfers in the window), each once: what :func:`dossier_sources` traces to files
     record_ids: list[str] = field(default_factory=list)
+    #: whether the successor search ran over the window's calls (not with ``successors=False``, nor
+    #: for a reference without calls of its own)
+    searched: bool = False
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in SECTIONS}
@@ -116,10 +119,10 @@ def _seen(calls: pd.DataFrame, phones: set[str], what: str) -> pd.DataFrame:
     return df[cols].reset_index(drop=True)
 
 
-def _money(transfers: pd.DataFrame, accounts: set[str], holders: dict[str, str]) -> pd.DataFrame:
+def _money(t: pd.DataFrame, accounts: set[str], holders: dict[str, str]) -> pd.DataFrame:
+    """Per counterpart and currency, the transfers ``t`` (each paid or received by ``accounts``)."""
     cols = ["counterpart", "currency", "transfers", "paid_n", "paid", "received_n", "received", "first", "last",
             "held_by"]
-    t = transfers[transfers["payer_account"].isin(accounts) | transfers["payee_account"].isin(accounts)]
     if t.empty:
         return pd.DataFrame(columns=cols)
     paid = t["payer_account"].isin(accounts)
@@ -175,13 +178,12 @@ def dossier(store: GraphStore, ref: str, window: Window | None = None, *, net=No
     ``window`` to resolve ``ref`` in and to find the high-volume numbers in (built when not given;
     without the successor search, only its nodes are read: no call is aggregated).  Handsets seen
     with more than ``handset_limit`` phones (a test device, a shop's) are named in the notes without
-    their phones.  Without
-    ``successors`` the successor search (over every call of the window: seconds on millions of
-    calls) is skipped and its table is empty, with a note."""
-    handset_limit = check_count("handset_limit", handset_limit)
-    window = window or Window()
+    their phones.  Without ``successors`` the successor search (over every call of the window:
+    seconds on millions of calls) is skipped and its table is empty, with a note."""
     from .projection import identifier_network
 
+    handset_limit = check_count("handset_limit", handset_limit)
+    window = window or Window()
     if net is None:  # the search needs the calls network's high-volume numbers: one network serves both
         layers = ("calls", "money", "co_arrest")
         net = store.network(layers=layers, window=window, level="phone") if successors else \
@@ -254,7 +256,7 @@ def dossier(store: GraphStore, ref: str, window: Window | None = None, *, net=No
             notes.append("successors: not searched")
     record_ids = pd.unique(pd.concat(used, ignore_index=True).astype("string")).tolist()
     return Dossier(nid, window, phones, accounts, people, arrests, contacts, cells, handsets, money, found, notes,
-                   record_ids)
+                   record_ids, searched=successors and not calls.empty)
 
 
 def dossier_sources(store: GraphStore, d: Dossier) -> pd.DataFrame:
@@ -281,7 +283,7 @@ def write_dossier(store: GraphStore, d: Dossier, path: str | Path, *, limit: int
     manifest = {
         "netinv": __version__, "generated_at": datetime.now(timezone.utc).isoformat(), "store": store.uri,
         "dossier_of": d.id, "phones": d.phones, "accounts": d.accounts, "window": bounds,
-        "successor_search": "successors: not searched" not in d.notes,
+        "successor_search": d.searched,
         "records": len(d.record_ids),
         "inputs": sources[["path", "kind", "file_sha256", "records"]].to_dict("records"),
     }

@@ -121,7 +121,9 @@ def _decided_phone_pairs(store, pairs: list[tuple[str, str]], edges: pd.DataFram
 
 def _holders(holdings: pd.DataFrame) -> tuple[dict[str, str], list[str]]:
     """Each identifier (typed id) that exactly one person holds -> that person (typed id); and the
-    identifiers held by more than one, sorted."""
+    identifiers held by more than one, sorted (none of either without holdings)."""
+    if holdings.empty:
+        return {}, []
     h = holdings.drop_duplicates(["person_id", "kind", "value"])
     h_ids = h["kind"] + ":" + h["value"]
     n_holders = h_ids.map(h_ids.value_counts())
@@ -165,7 +167,6 @@ def build_network(store, layers: Sequence[str] = LAYERS, window: Window | None =
     holdings = store.holdings()
     decided_numbers = store.number_decisions() if hasattr(store, "number_decisions") else None
     notes: list[str] = []
-    owner: dict[str, str] = {}
     entity: dict[str, str] = {}
     if level == "resolved":
         resolution = resolution or store.resolution()
@@ -176,11 +177,10 @@ def build_network(store, layers: Sequence[str] = LAYERS, window: Window | None =
             ents = len(set(entity.values()))
             notes.append(f"resolved persons: {len(entity) + ents} person ids are {ents} people")
         notes.extend(resolution.notes)
-    if not holdings.empty:
-        owner, shared = _holders(holdings)
-        if shared:
-            notes.append(f"{len(shared)} identifier(s) held by more than one person, kept apart: "
-                         + ", ".join(shared[:10]) + (" ..." if len(shared) > 10 else ""))
+    owner, shared = _holders(holdings)
+    if shared:
+        notes.append(f"{len(shared)} identifier(s) held by more than one person, kept apart: "
+                     + ", ".join(shared[:10]) + (" ..." if len(shared) > 10 else ""))
     if level == "resolved":
         for pid, ent in entity.items():
             owner[f"person:{pid}"] = f"person:{ent}"
@@ -277,9 +277,7 @@ def identifier_network(store, layers: Sequence[str] = LAYERS, window: Window | N
     window = window or Window()
     ids = [_LAYER_KIND[layer] + ":" + store.layer_nodes(layer, window) for layer in sorted(layers)]
     edges = pd.DataFrame(columns=["source", "target", "layer", "count"])
-    holdings = store.holdings()
-    owner = _holders(holdings)[0] if not holdings.empty else {}
-    return _assemble(edges, store.persons(), owner, "phone", layers, window, [],
+    return _assemble(edges, store.persons(), _holders(store.holdings())[0], "phone", layers, window, [],
                      store.number_decisions() if hasattr(store, "number_decisions") else None,
                      ids=pd.concat(ids, ignore_index=True) if ids else None)
 

@@ -617,6 +617,7 @@ def test_dossier_names_the_phone_that_replaced_it_and_the_one_it_replaced(store,
     assert dossier(store, "S").successors.empty and dossier(store, "K1").successors.empty
     skipped = dossier(store, "R1", successors=False)
     assert skipped.successors.empty and "successors: not searched" in skipped.notes
+    assert old.searched and not skipped.searched
     # a window that ends before R2 began: R1 is no longer quiet before the window's last call
     assert dossier(store, "R1", Window.of(until="2024-01-10", tz="UTC")).successors.empty
 

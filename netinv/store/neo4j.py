@@ -263,11 +263,9 @@ class Neo4jStore(Neo4jWriting, GraphStore):
         lo, hi = (window or Window()).bounds
         if kind == "calls":
             df = self._grouped("read_calls", "caller", "calls", _CALL_ROW, since=lo, until=hi)
-            df.insert(1, "caller", df.pop("caller"))
             df["start"] = pd.to_datetime(df.pop("start_us"), unit="us", utc=True)
         elif kind == "transfers":
             df = self._grouped("read_transfers", "payer_account", "transfers", _TRANSFER_ROW, since=lo, until=hi)
-            df.insert(1, "payer_account", df.pop("payer_account"))
             df["time"] = pd.to_datetime(df.pop("time_us"), unit="us", utc=True)
         elif kind == "arrests":
             d_lo, d_hi = (window or Window()).date_bounds
