@@ -29,8 +29,16 @@ MATCH ()-[r:SEEN_AT|INSERTED_IN]->() WHERE r.created_by = $load_id
 CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS;
 
 // name: clear_load_call_ends
-MATCH ()-[r:CALLED]->() WHERE r.callee_end_load = $load_id
-CALL (r) { SET r.callee_cell_id = null, r.callee_imei = null, r.callee_end_load = null } IN TRANSACTIONS OF 20000 ROWS;
+MATCH ()-[r:CALLED]->() WHERE r.callee_end_load = $load_id OR r.caller_end_load = $load_id
+CALL (r) {
+  WITH r, r.caller_end_load = $load_id AS caller, r.callee_end_load = $load_id AS callee
+  SET r.cell_id = CASE WHEN caller THEN null ELSE r.cell_id END,
+      r.imei = CASE WHEN caller THEN null ELSE r.imei END,
+      r.caller_end_load = CASE WHEN caller THEN null ELSE r.caller_end_load END,
+      r.callee_cell_id = CASE WHEN callee THEN null ELSE r.callee_cell_id END,
+      r.callee_imei = CASE WHEN callee THEN null ELSE r.callee_imei END,
+      r.callee_end_load = CASE WHEN callee THEN null ELSE r.callee_end_load END
+} IN TRANSACTIONS OF 20000 ROWS;
 
 // name: remove_load_provenance
 MATCH ()-[r:CALLED|PAID|USES|HOLDS|ARRESTED_IN]->()

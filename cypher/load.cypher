@@ -241,12 +241,18 @@ ON CREATE SET s.file_sha256 = r.file_sha256, s.path = r.path, s.size = r.size, s
               s.kind = r.kind, s.profile = r.profile, s.rows = r.rows, s.accepted = r.accepted,
               s.rejected = r.rejected, s.load_id = r.load_id;
 
-// Calls of the workspace without the callee's cell and handset take them from a later load's
-// row ($rows = [[record_id, callee_cell_id, callee_imei], ...]); the load is noted on the call so
-// that undoing it clears them.
+// Calls of the workspace without an end's cell and handset take them from a later load's row
+// ($rows = [[record_id, cell_id, imei, callee_cell_id, callee_imei], ...], an end's pair null where
+// the call keeps its own); the load is noted on the call (per end) so that undoing it clears them.
 // name: fill_call_ends
 UNWIND $rows AS r
 MATCH ()-[c:CALLED {record_id: r[0]}]->()
-WHERE c.callee_cell_id IS NULL AND c.callee_imei IS NULL
-SET c.callee_cell_id = r[1], c.callee_imei = r[2], c.callee_end_load = $load_id
+CALL (c, r) {
+  WITH c, r WHERE (r[1] IS NOT NULL OR r[2] IS NOT NULL) AND c.cell_id IS NULL AND c.imei IS NULL
+  SET c.cell_id = r[1], c.imei = r[2], c.caller_end_load = $load_id
+}
+CALL (c, r) {
+  WITH c, r WHERE (r[3] IS NOT NULL OR r[4] IS NOT NULL) AND c.callee_cell_id IS NULL AND c.callee_imei IS NULL
+  SET c.callee_cell_id = r[3], c.callee_imei = r[4], c.callee_end_load = $load_id
+}
 RETURN count(c) AS filled;

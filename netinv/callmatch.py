@@ -14,14 +14,14 @@ matched greedily in time order, each to the call it fits best (the least differe
 plus duration).  With ``merge``, each new row
 so matched becomes a provenance entry of the call read first (from the workspace; else the row
 with a cell or handset, the caller's, before one whose were cleared as the callee's by
-``--incoming``; else the row of the earlier file), which keeps its own fields: the other row's
-times stay in that row of its file, which the provenance names.  A call of the load also takes
+``--incoming``; else the row of the earlier file), which keeps its own times: the other row's
+stay in that row of its file, which the provenance names.  A call of the load also takes
 the callee's cell and handset from the callee's row (read as hers with ``--incoming``) where it
 has none: the caller's carrier and the callee's each give one end.  So does a call of the
-workspace without them (``Batch.call_ends``; the only change a later load makes to a record, and
-only to fields it lacks).  A call of the workspace read from the callee's side keeps its own
-caller's end: the caller's cell and handset are part of a call's identity.  Without ``merge`` the
-pairs are only counted and named in the load's notes.
+workspace without them, and one of the workspace read from the callee's side takes the caller's
+cell and handset from the caller's row (``Batch.call_ends``; the only change a later load makes
+to a record, and only to an end it lacks): loaded in either order, the two files give each call
+both ends.  Without ``merge`` the pairs are only counted and named in the load's notes.
 """
 
 from __future__ import annotations
@@ -44,6 +44,9 @@ DETECT_WITHIN_S = 2
 
 #: the fields of a call that its other row may give where the call read first has none
 _CALLEE_END = ["callee_cell_id", "callee_imei"]
+#: the caller's fields of a call (a callee-side row, read with ``--incoming``, has none)
+_CALLER_END = ["cell_id", "imei"]
+_ENDS = (_CALLER_END, _CALLEE_END)
 
 
 @dataclass
@@ -61,7 +64,7 @@ def _near(new: pd.DataFrame, old: pd.DataFrame, within: float) -> pd.DataFrame:
     can be one call with another), sorted by caller and callee, then time; ``stored``: from the
     workspace (only its calls between the pairs of phones of the load's new calls count).  Works on
     whole columns: a load of millions of calls has few such rows."""
-    cols = ["record_id", "caller", "callee", "start", "duration_s", "cell_id", "imei", *_CALLEE_END]
+    cols = ["record_id", "caller", "callee", "start", "duration_s", *_CALLER_END, *_CALLEE_END]
     if len(old):  # a record read again is the workspace's, as it is: never taken for another call
         again = pc.is_in(pa.array(new["record_id"]), value_set=pa.array(old["record_id"]))
         new = new[~again.to_numpy(zero_copy_only=False)]
@@ -86,7 +89,7 @@ def _near(new: pd.DataFrame, old: pd.DataFrame, within: float) -> pd.DataFrame:
     out = out.reset_index(drop=True)
     out["t"], out["pair"] = t[near], pair[near]
     out["d"] = out["duration_s"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
-    out["end"] = (out["cell_id"].notna() | out["imei"].notna()).to_numpy()  # a cell or handset: the caller's
+    out["end"] = out[_CALLER_END].notna().any(axis=1).to_numpy()  # a cell or handset: the caller's
     out["callee_end"] = out[_CALLEE_END].notna().any(axis=1).to_numpy()
     return out
 
@@ -168,11 +171,10 @@ def match_calls(store: GraphStore, batch: Batch, within: float, *, merge: bool) 
                           "other_file": both["file_sha256"].to_numpy()[reps],
                           "stored": both["stored"].to_numpy()[reps]})
     stored = pairs["stored"].to_numpy()
-    # a call of the workspace without the callee's cell and handset takes them from the row; one
-    # read from the callee's side keeps its own caller's end (part of its identity), and the row's
-    # stays in the file
+    # a call of the workspace without an end (the callee's cell and handset; the caller's, where it
+    # was read from the callee's side) takes it from the row
     pairs["gives_callee"] = stored & both["callee_end"].to_numpy()[rows] & ~both["callee_end"].to_numpy()[reps]
-    pairs["caller_in_file"] = stored & both["end"].to_numpy()[rows] & ~both["end"].to_numpy()[reps]
+    pairs["gives_caller"] = stored & both["end"].to_numpy()[rows] & ~both["end"].to_numpy()[reps]
     paths = {s.sha256: s.given or s.path for s in batch.sources}  # as the command named them
     if pairs["stored"].any():
         src = store.sources()
@@ -181,23 +183,19 @@ def match_calls(store: GraphStore, batch: Batch, within: float, *, merge: bool) 
     for (f, other), g in pairs.groupby(["file", "other_file"], sort=False):
         where = Path(paths.get(other, other)).name + (", in the workspace" if g["stored"].iloc[0] else "")
         if merge:
-            given = g.loc[g["gives_callee"], "same_as"].nunique()
-            kept_out = int(g["caller_in_file"].sum())
+            given = {end: g.loc[g[f"gives_{end}"], "same_as"].nunique() for end in ("caller", "callee")}
             notes.append(f"{paths.get(f, f)}: {len(g):,} call(s) are calls of {where} (the same caller and callee, "
                          f"start and duration within {within:g} s): each is kept as that one call, with both rows "
                          "in its provenance"
-                         + (f"; {given:,} of the workspace's calls take the callee's cell and handset from these rows"
-                            if given else "")
-                         + (f"; the caller's cell and handset of {kept_out:,} of these rows stay in the file (the "
-                            "workspace's call, read from the callee's side, keeps its own: a call's caller end is "
-                            "part of its identity)" if kept_out else ""))
+                         + "".join(f"; {n:,} of the workspace's calls take the {end}'s cell and handset from these "
+                                   "rows" for end, n in given.items() if n))
         else:
             notes.append(f"{paths.get(f, f)}: {len(g):,} call(s) lie within {within:g} s (start and duration) of a "
                          f"call of {where} between the same phones: probably one call in both phones' records, "
                          f"now counted twice; --same-call-within {within:g} loads each as one call")
     if merge:
         _merge(batch, pairs, existing)
-    return CallMatches(pairs.drop(columns=["stored", "gives_callee", "caller_in_file"]), notes)
+    return CallMatches(pairs.drop(columns=["stored", "gives_callee", "gives_caller"]), notes)
 
 
 def _merge(batch: Batch, pairs: pd.DataFrame, existing: pd.DataFrame) -> None:
@@ -220,39 +218,54 @@ def _merge(batch: Batch, pairs: pd.DataFrame, existing: pd.DataFrame) -> None:
 
 
 def _given_ends(recs: pd.DataFrame, to: dict) -> pd.DataFrame:
-    """For each call that rows of the load are taken for, the callee's cell and handset of the first
-    of them that gives any (the callee's row, read as hers with ``--incoming``): ``record_id`` (the
-    call's) and the callee's fields."""
-    rows = recs[recs["record_id"].isin(set(to)) & recs[_CALLEE_END].notna().any(axis=1)]
-    given = rows[_CALLEE_END].assign(record_id=rows["record_id"].map(to).to_numpy())
-    return given.drop_duplicates("record_id").reset_index(drop=True)[["record_id", *_CALLEE_END]]
+    """For each call that rows of the load are taken for, each end's cell and handset from the first
+    of them that gives that end (the caller's from the caller's row, the callee's from the callee's,
+    read as hers with ``--incoming``): ``record_id`` (the call's) and both ends' fields, missing
+    where no row gives that end."""
+    taken = recs[recs["record_id"].isin(set(to))]
+    call = taken["record_id"].map(to)
+    parts = []
+    for cols in _ENDS:
+        has = taken[cols].notna().any(axis=1)
+        part = taken.loc[has, cols].set_axis(call[has].to_numpy())
+        parts.append(part[~part.index.duplicated()])
+    given = pd.concat(parts, axis=1).astype("string")
+    return given.rename_axis("record_id").reset_index()[["record_id", *_CALLER_END, *_CALLEE_END]]
 
 
-def _without_ends(calls: pd.DataFrame, given: pd.DataFrame) -> np.ndarray:
-    """Positions in ``calls`` of the calls of ``given`` (-1 where not there or with a callee end)."""
+def _lacking(calls: pd.DataFrame, given: pd.DataFrame, cols: list[str]) -> np.ndarray:
+    """Positions in ``calls`` of the calls of ``given`` that lack the end ``cols`` which ``given``
+    has for them (-1 where not there, where the call has that end or ``given`` has none)."""
     at = pd.Index(calls["record_id"]).get_indexer(given["record_id"])
-    found = at >= 0
-    found[found] = calls[_CALLEE_END].iloc[at[found]].isna().all(axis=1).to_numpy()
+    found = (at >= 0) & given[cols].notna().any(axis=1).to_numpy()
+    found[found] = calls[cols].iloc[at[found]].isna().all(axis=1).to_numpy()
     return np.where(found, at, -1)
 
 
 def _fill_ends(recs: pd.DataFrame, given: pd.DataFrame) -> pd.DataFrame:
-    """``recs`` where each call of the load taken for another has the callee's end ``given`` for it,
-    where it had none."""
-    at = _without_ends(recs, given)
-    if not (at >= 0).any():
-        return recs
-    recs = recs.copy()
-    recs.iloc[at[at >= 0], [recs.columns.get_loc(c) for c in _CALLEE_END]] = given.loc[at >= 0, _CALLEE_END].to_numpy()
+    """``recs`` where each call of the load taken for another has each end ``given`` for it, where it
+    had none."""
+    for cols in _ENDS:
+        at = _lacking(recs, given, cols)
+        if (at >= 0).any():
+            recs = recs.copy()
+            recs.iloc[at[at >= 0], [recs.columns.get_loc(c) for c in cols]] = given.loc[at >= 0, cols].to_numpy()
     return recs
 
 
 def _stored_ends(given: pd.DataFrame, existing: pd.DataFrame) -> pd.DataFrame | None:
-    """The calls of the workspace without a callee end that take the one ``given`` for them (with
-    the callee, for her SEEN_AT and INSERTED_IN in Neo4j), or None."""
-    at = _without_ends(existing, given)
-    if not (at >= 0).any():
+    """The calls of the workspace that take an end ``given`` for them, one they lack, with both
+    phones (for their SEEN_AT and INSERTED_IN in Neo4j): each end's fields are missing where the
+    call keeps its own; None when no call takes any."""
+    ends = given.copy()
+    takes = np.zeros(len(ends), dtype=bool)
+    for cols in _ENDS:
+        at = _lacking(existing, given, cols)
+        ends.loc[at < 0, cols] = pd.NA
+        takes |= at >= 0
+    if not takes.any():
         return None
-    ends = given[at >= 0].reset_index(drop=True)
-    ends.insert(1, "callee", existing["callee"].iloc[at[at >= 0]].to_numpy())
-    return ends.astype("string")
+    at = pd.Index(existing["record_id"]).get_indexer(ends["record_id"])
+    ends.insert(1, "caller", existing["caller"].to_numpy()[at])
+    ends.insert(2, "callee", existing["callee"].to_numpy()[at])
+    return ends[takes].reset_index(drop=True).astype("string")

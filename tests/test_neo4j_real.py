@@ -119,19 +119,21 @@ def test_gds_pagerank_and_wcc_agree_with_igraph(neo, small_case):
     assert ours_d.rank().corr(theirs_d.rank()) > 0.97
 
 
-def test_a_failed_load_that_completed_a_call_is_undone(neo, tmp_path, monkeypatch):
-    # the caller's side of a call is in the workspace; a later load of the callee's side gives the
-    # call her cell and handset, then fails: undone, the call is as before and so are her links
+@pytest.mark.parametrize("first", ["caller", "callee"])
+def test_a_failed_load_that_completed_a_call_is_undone(neo, tmp_path, monkeypatch, first):
+    # one side of a call is in the workspace; a later load of the other side gives the call that
+    # end's cell and handset, then fails: undone, the call is as before and so are the links
     from netinv.errors import QueryError, StoreError
 
     from .conftest import write_csv
 
     head = "主叫号码,被叫号码,通话开始时间,通话时长,基站号,IMEI,呼叫类型\n"
     d = write_csv(tmp_path / "d.csv", head + "13700137000,13900139000,2024-03-06 09:00:00,30,A2,860000000000002,主叫\n")
-    e = write_csv(tmp_path / "e.csv", head + "13700137000,13900139000,2024-03-06 09:00:01,30,B9,860000000000019,被叫\n")
+    e = write_csv(tmp_path / "e.csv", head + "13700137000,13900139000,2024-03-06 09:00:01,30,B9,863000000000019,被叫\n")
+    earlier, later = (d, e) if first == "caller" else (e, d)
     opts = {"profile": "cdr-cn", "same_call_within": 2, "incoming": {"呼叫类型": ("被叫",)}}
-    load_files(neo, "calls", [d], **opts)
-    before = neo.records("calls")
+    load_files(neo, "calls", [earlier], **opts)
+    before, handsets = neo.records("calls"), neo.phone_handsets()
     run = neo._run
 
     def failing(name, **params):
@@ -141,13 +143,18 @@ def test_a_failed_load_that_completed_a_call_is_undone(neo, tmp_path, monkeypatc
 
     monkeypatch.setattr(neo, "_run", failing)
     with pytest.raises(StoreError, match="failed and was undone"):
-        load_files(neo, "calls", [e], **opts)
+        load_files(neo, "calls", [later], **opts)
     monkeypatch.setattr(neo, "_run", run)
     pd.testing.assert_frame_equal(neo.records("calls"), before)
-    assert neo.phone_handsets()["phone"].tolist() == ["+8613700137000"] and neo.counts()["devices"] == 1
-    load_files(neo, "calls", [e], **opts)  # loaded again, it completes the call
-    assert neo.records("calls")[["callee_cell_id", "callee_imei"]].values.tolist() == [["B9", "860000000000019"]]
+    pd.testing.assert_frame_equal(neo.phone_handsets(), handsets)
+    assert len(handsets) == 1 and neo.counts()["devices"] == 1
+    load_files(neo, "calls", [later], **opts)  # loaded again, it completes the call
+    call = neo.records("calls")
+    assert call[["cell_id", "imei", "callee_cell_id", "callee_imei"]].values.tolist() == \
+        [["A2", "860000000000002", "B9", "863000000000019"]]
+    assert call["record_id"].tolist() == before["record_id"].tolist()
     assert sorted(neo.phone_handsets()["phone"]) == ["+8613700137000", "+8613900139000"]
+    assert neo.counts()["devices"] == 2
 
 
 def test_devices_carry_their_handset_key_however_the_imei_was_written(neo, tmp_path):

@@ -340,15 +340,26 @@ def test_one_call_keeps_its_callers_row(store, tmp_path):
         assert calls[["cell_id", "callee_cell_id", "callee_imei"]].values.tolist()[1] == ["A2", "B9", "860000000000019"]
         assert store.counts()["calls"] == 2 and store.counts()["devices"] == 4
     assert store.phone_handsets()["phone"].value_counts()["+8613900139000"] == 2  # her handsets: both calls
-    # the other way round, the workspace's call read from the callee's side keeps its caller's end
+    # the other way round, the workspace's call read from the callee's side takes the caller's cell
+    # and handset from his row (once), and his handset's sighting
     f = write_csv(tmp_path / "f.csv", head + "13600136000,13900139000,2024-03-07 09:00:01,30,B9,860000000000019,被叫\n")
-    g = write_csv(tmp_path / "g.csv", head + "13600136000,13900139000,2024-03-07 09:00:00,30,A3,860000000000003,主叫\n")
+    g = write_csv(tmp_path / "g.csv", head + "13600136000,13900139000,2024-03-07 09:00:00,30,A3,863000000000003,主叫\n")
     load_files(store, "calls", [f], **opts)
-    _, batch = load_files(store, "calls", [g], **opts)
-    assert ("the caller's cell and handset of 1 of these rows stay in the file (the workspace's call, read from "
-            "the callee's side, keeps its own") in " ".join(batch.notes)
     last = store.records("calls").sort_values("start").iloc[-1]
-    assert pd.isna(last["cell_id"]) and last["callee_cell_id"] == "B9"
+    assert pd.isna(last["cell_id"]) and pd.isna(last["imei"]) and last["callee_cell_id"] == "B9"
+    for i in range(2):
+        _, batch = load_files(store, "calls", [g], **opts)
+        assert ("1 of the workspace's calls take the caller's cell and handset from these rows" in
+                " ".join(batch.notes)) == (i == 0)
+        assert "callee's cell" not in " ".join(batch.notes)
+        last = store.records("calls").sort_values("start").iloc[-1]
+        assert last[["cell_id", "imei", "callee_cell_id", "callee_imei"]].tolist() == \
+            ["A3", "863000000000003", "B9", "860000000000019"]
+        assert last["start"] == pd.Timestamp("2024-03-07 01:00:01", tz="UTC")  # its own row's times
+        assert store.counts()["calls"] == 3 and store.counts()["devices"] == 5
+    seen = store.phone_handsets()
+    assert seen.loc[seen["phone"] == "+8613600136000", "imei"].tolist() == ["863000000000003"]
+    assert sorted(Path(p).name for p in store.provenance([last["record_id"]])["path"]) == ["f.csv", "g.csv"]
 
 
 def test_two_phones_call_sheets_make_each_call_once(store, tmp_path):

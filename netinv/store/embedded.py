@@ -198,12 +198,13 @@ class EmbeddedStore(GraphStore):
                 "ANTI JOIN sources s ON s.file_sha256 = b.file_sha256 AND s.kind = b.kind"
             )
             if batch.call_ends is not None and len(batch.call_ends):
-                # calls of the workspace without the callee's end take it from a row of this load
+                # calls of the workspace without an end (cell and handset) take it from a row of this load
                 with self._given("_batch_ends", batch.call_ends):
-                    con.execute(
-                        "UPDATE calls SET callee_cell_id = e.callee_cell_id, callee_imei = e.callee_imei "
-                        "FROM _batch_ends e WHERE calls.record_id = e.record_id "
-                        "AND calls.callee_cell_id IS NULL AND calls.callee_imei IS NULL")
+                    for cell, imei in (("cell_id", "imei"), ("callee_cell_id", "callee_imei")):
+                        con.execute(
+                            f"UPDATE calls SET {cell} = e.{cell}, {imei} = e.{imei} FROM _batch_ends e "
+                            f"WHERE calls.record_id = e.record_id AND (e.{cell} IS NOT NULL OR e.{imei} IS NOT NULL) "
+                            f"AND calls.{cell} IS NULL AND calls.{imei} IS NULL")
             result = LoadResult(
                 load_id=load_id, kind=kind, files=len(batch.sources), records_read=len(recs),
                 records_new=len(recs) - int(existing), records_existing=int(existing),

@@ -264,10 +264,10 @@ class Neo4jWriting:
             self._batched("merge_accounts", accts, key="keys", load_id=load_id)
 
     def _fill_call_ends(self, ends: pd.DataFrame, load_id: str) -> None:
-        """Calls of the workspace without the callee's cell and handset take them from this load
-        (marked with it, so that undoing the load clears them), with her SEEN_AT and INSERTED_IN."""
-        rows = [list(r) for r in zip(_column(ends["record_id"]), _column(ends["callee_cell_id"]),
-                                     _column(ends["callee_imei"]))]
+        """Calls of the workspace without an end's cell and handset take them from this load
+        (marked with it, so that undoing the load clears them), with that end's SEEN_AT and INSERTED_IN."""
+        rows = [list(r) for r in zip(*(_column(ends[c]) for c in ("record_id", "cell_id", "imei", "callee_cell_id",
+                                                                  "callee_imei")))]
         self._batched("fill_call_ends", rows, load_id=load_id)
         self._merge_sightings(ends, load_id)
 
