@@ -13,7 +13,7 @@ from netinv.exports import export_network
 from netinv.views import network_view
 from netinv.workflow import load_generated
 
-from .conftest import PageRun
+from .conftest import ARTIFACTS, PageRun
 
 
 @pytest.fixture
@@ -304,3 +304,113 @@ def test_a_computed_layout_is_the_same_on_every_run(nodes):
     first = _layout(net, keep, True).positions
     random.random()  # whatever else drew from Python's generator in between
     assert np.array_equal(_layout(net, keep, True).positions, first)
+
+
+def _wheel_case(embedded, tmp_path):
+    """Phone A: three calls to B (B's holder's name a script), C calls it twice and it calls C
+    once, D calls it once; its holder's account X1 pays Y twice and is paid by Z in two currencies."""
+    from netinv.workflow import load_files
+
+    from .conftest import write_csv
+
+    load_files(embedded, "calls", [write_csv(tmp_path / "c.csv", "caller,callee,start,duration_s\n" + "".join(
+        f"{a},{b},2024-01-0{i + 1}T10:00:00Z,{s}\n" for i, (a, b, s) in enumerate(
+            [("A", "B", 60), ("A", "B", 60), ("A", "B", 60), ("C", "A", 10), ("C", "A", 10), ("A", "C", 10),
+             ("D", "A", 5)])))], raw_ids=True)
+    load_files(embedded, "holders", [write_csv(tmp_path / "h.csv", "person_id,name,phone,account\n"
+                                               "P1,Ann,A,X1\nP2,\"<script>alert(1)</script>\",B,\n")], raw_ids=True)
+    transfers = ("payer_account,payee_account,amount,currency,time\n"
+                 "X1,Y,100,CNY,2024-01-02T10:00:00Z\nX1,Y,50,CNY,2024-01-03T10:00:00Z\n"
+                 "Z,X1,20,CNY,2024-01-04T10:00:00Z\nZ,X1,5,USD,2024-01-05T10:00:00Z\n")
+    load_files(embedded, "transfers", [write_csv(tmp_path / "t.csv", transfers)], raw_ids=True)
+
+
+def test_a_dossier_wheel_draws_its_strongest_counterparts(embedded, tmp_path):
+    # hand-checked: one spoke per contact and counterpart account, strongest first, an arrow only
+    # where calls or money went one way, the replacement phone the successor search ranks first
+    from dataclasses import replace
+
+    from lxml import etree
+
+    from netinv.dossier import dossier
+    from netinv.views.contact_wheel import contact_wheel, spokes
+
+    _wheel_case(embedded, tmp_path)
+    d = dossier(embedded, "P1", successors=False)
+    d.successors = pd.DataFrame({"old": ["A", "A"], "candidate": ["E", "F"], "rank": [1, 2], "score": [4.5, 1.0],
+                                 "how": ["quiet", "quiet"], "reasons": ["12 of its 14 contacts", "3 of its 14"]})
+    drawn, shown = spokes(d)
+    assert [(s.kind, s.target, s.direction) for s in drawn] == [
+        ("calls", "B", "out"), ("calls", "C", "both"), ("calls", "D", "in"),
+        ("money", "Y", "out"), ("money", "Z", "in"), ("successor", "E", "out")]
+    assert [s.detail for s in drawn] == [
+        "3 calls (3 out, 0 in)", "3 calls (1 out, 2 in)", "1 calls (0 out, 1 in)", "2 transfers, paid 150 CNY",
+        "2 transfers", "its replacement (quiet)"]  # two currencies: the tooltip and the table say which
+    assert drawn[4].tip == "2 transfers: 0 paid, 2 received (20 CNY + 5 USD)"
+    assert shown == {"calls": (3, 3), "money": (2, 2), "successor": (1, 1)}
+    svg, caption = contact_wheel(d)
+    assert caption == ("The wheel draws all 3 contacts by calls; all 2 counterpart accounts by transfers; all 1 "
+                       "replacement phones (rank 1). The tables below list every row.")
+    root = etree.fromstring(str(svg).encode())  # well-formed SVG
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    groups = root.findall("s:g", ns)
+    assert [g.get("class") for g in groups] == [f"spoke {s.kind} {s.direction}" for s in drawn]
+    lines = [g.find("s:line", ns) for g in groups]
+    assert [(ln.get("marker-end"), ln.get("marker-start")) for ln in lines] == [
+        ("url(#wheel-arrow-calls)", None), (None, None), (None, "url(#wheel-arrow-calls)"),
+        ("url(#wheel-arrow-money)", None), (None, "url(#wheel-arrow-money)"), ("url(#wheel-arrow-successor)", None)]
+    width = [float(ln.get("stroke-width")) for ln in lines]
+    assert width[0] == width[1] > width[2] and width[3] == width[4]  # as strong as the strongest of its kind
+    assert lines[1].get("stroke-dasharray") is None and lines[3].get("stroke-dasharray") == "9 5"
+    assert "".join(groups[0].find("s:text", ns).itertext()) == "B<script>alert(1)</script> (P2)3 calls (3 out, 0 in)"
+    assert "<script" not in str(svg) and "&lt;script&gt;" in str(svg)  # the holder's name as text
+    # fewer drawn than there are: the caption says so
+    assert contact_wheel(d, calls=2, money=1)[1].startswith(
+        "The wheel draws the 2 strongest of 3 contacts by calls; the 1 busiest of 2 counterpart accounts")
+    # nothing to draw: no wheel
+    empty = replace(d, contacts=d.contacts.iloc[0:0], money=d.money.iloc[0:0], successors=d.successors.iloc[0:0])
+    assert contact_wheel(empty) == ("", "")
+
+
+def test_a_full_dossier_wheel_keeps_its_labels_apart_in_the_browser(embedded, browser, tmp_path):
+    # as many spokes as the wheel draws (16 contacts, 8 counterpart accounts, two replacements),
+    # long names: laid out by Chromium, no two labels overlap and every label is inside the picture
+    from dataclasses import replace
+
+    from netinv.dossier import dossier, dossier_sources
+    from netinv.views.dossier_page import render_dossier
+
+    _wheel_case(embedded, tmp_path)
+    d = dossier(embedded, "phone:A", successors=False)
+    t = pd.Timestamp("2024-01-01", tz="UTC")
+    long = "Zhang Weiguo alias Big Brother of the east market (P{:04d})"
+    contacts = pd.DataFrame({"contact": [f"+86138{i:08d}" for i in range(20)], "calls": range(400, 380, -1),
+                             "calls_out": range(200, 180, -1), "calls_in": 200, "seconds": 9000, "first": t,
+                             "last": t, "held_by": [long.format(i) for i in range(20)]})
+    money = pd.DataFrame({"counterpart": [f"62220000000000{i:05d}" for i in range(10)], "currency": "CNY",
+                          "transfers": range(50, 40, -1), "paid_n": 25, "paid": 1234567.0,
+                          "received_n": range(25, 15, -1), "received": 7654321.0, "first": t, "last": t,
+                          "held_by": [long.format(50 + i) for i in range(10)]})
+    successors = d.successors.reindex(range(2))
+    successors[["old", "candidate", "rank", "score", "how", "reasons"]] = [
+        ["A", "+8613999999999", 1, 5.5, "handover", "x"], ["+8613888888888", "A", 1, 4.0, "quiet", "y"]]
+    d = replace(d, contacts=contacts, money=money, successors=successors)
+    out = tmp_path / "wheel.html"
+    render_dossier(out, d, dossier_sources(embedded, d), {"reference": d.id})
+    run = PageRun(browser, out)
+    try:
+        boxes = run.page.evaluate("""() => [...document.querySelectorAll('svg.netinv-wheel text.label')].map(e => {
+            const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })""")
+        frame = run.page.evaluate("() => { const r = document.querySelector('svg.netinv-wheel')"
+                                  ".getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        run.page.locator("svg.netinv-wheel").screenshot(path=str(ARTIFACTS / "dossier-wheel.png"))
+        assert len(boxes) == 16 + 8 + 2 + 1 and run.errors == [] and run.foreign_requests == []
+        assert all(b[0] >= frame[0] and b[1] >= frame[1] and b[2] <= frame[2] and b[3] <= frame[3] for b in boxes)
+        spokes = boxes[:-1]  # the middle's label lies on the spokes' lines, not on another label
+        overlaps = [(i, j) for i in range(len(spokes)) for j in range(i + 1, len(spokes))
+                    if min(spokes[i][2], spokes[j][2]) - max(spokes[i][0], spokes[j][0]) > 1
+                    and min(spokes[i][3], spokes[j][3]) - max(spokes[i][1], spokes[j][1]) > 1]
+        assert overlaps == []
+    finally:
+        run.close()

@@ -248,8 +248,9 @@ def register(app: typer.Typer) -> None:
         out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Write every table in full to this folder "
                                                                         "(people.csv, contacts.csv, ...)."),
         html: Optional[Path] = typer.Option(None, "--html", help="Write the dossier as one offline HTML page to hand "
-                                                                 "on: its tables, notes, the files behind its records "
-                                                                 "(SHA-256, authority) and a manifest."),
+                                                                 "on: a wheel of its counterparts, its tables, notes, "
+                                                                 "the files behind its records (SHA-256, authority) "
+                                                                 "and a manifest."),
         with_successors: bool = typer.Option(True, "--successors/--no-successors",
                                              help="Search the window's calls for the phones that replaced its phones "
                                                   "or that they replaced, as netinv successors does (seconds on "

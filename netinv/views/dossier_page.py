@@ -2,7 +2,9 @@
 
 :func:`render_dossier` is a view: it takes a :class:`~netinv.dossier.Dossier`, the files behind
 its records and a manifest that the caller gathered (:func:`netinv.dossier.write_dossier`), and
-never queries a store.  Every string from the records reaches the page as escaped text.
+never queries a store.  Its counterparts come first, drawn as a wheel
+(:func:`~netinv.views.contact_wheel.contact_wheel`), then its tables.  Every string from the
+records reaches the page as escaped text.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 from markupsafe import Markup
 
+from .contact_wheel import contact_wheel
 from .report import Section, render_report, table_from_frame
 
 __all__ = ["render_dossier", "TITLES"]
@@ -40,6 +43,9 @@ def render_dossier(path: str | Path | None, d, sources: pd.DataFrame, manifest: 
     from ..dossier import SECTIONS
 
     sections = []
+    wheel, caption = contact_wheel(d)
+    if wheel:
+        sections.append(Section("wheel", "At a glance", caption, html=wheel))
     for name in SECTIONS:
         df = getattr(d, name)
         title, intro = TITLES[name]
