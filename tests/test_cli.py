@@ -764,3 +764,21 @@ def test_a_dossier_page_shows_the_records_words_as_text(tmp_path):
     assert "<script" not in page and "script-src 'none'" in page  # tables only: no script, none allowed
     for heading in ("Who holds it", "Contacts", "Cell towers", "Handsets", "Money", "Replacement phones"):
         assert f"<h2>{heading}" in page, heading
+
+
+def test_store_neo4j_alone_is_the_server_never_a_file(tmp_path, monkeypatch):
+    # --store neo4j once made a workspace file called "neo4j" and loaded into it: the word alone
+    # names the server NETINV_NEO4J_URI names, and without one the command stops
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NETINV_NEO4J_URI", raising=False)
+    calls = write_csv(tmp_path / "c.csv", "caller,callee,start,duration_s\nA,B,2024-01-01T10:00:00Z,60\n")
+    for word in ("neo4j", "bolt", " Neo4j "):
+        r = run("load", "calls", calls, "--raw-ids", "--store", word, ok=False)
+        assert r.exit_code == 1 and "is the Neo4j server NETINV_NEO4J_URI names, and it is not set" in r.output
+        assert f"embedded:{word.strip()}" in " ".join(r.output.split())
+    monkeypatch.setenv("NETINV_NEO4J_URI", "neo4j")
+    assert "that is 'neo4j', no server URI" in run("status", "--store", "neo4j", ok=False).output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.csv"]  # no workspace made
+    # a workspace file of that name is still one to name
+    run("load", "calls", calls, "--raw-ids", "--store", "embedded:neo4j")
+    assert (tmp_path / "neo4j").exists()

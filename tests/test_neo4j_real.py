@@ -188,3 +188,16 @@ def test_devices_carry_their_handset_key_however_the_imei_was_written(neo, tmp_p
         assert devices(again) == want
     finally:
         again.close()
+
+
+def test_the_word_neo4j_opens_the_server_neo4j_uri_names(neo, monkeypatch, tmp_path):
+    from netinv.store import open_store
+    from netinv.store.neo4j import Neo4jStore
+
+    from .conftest import neo4j_test_uri
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NETINV_NEO4J_URI", neo4j_test_uri())
+    with open_store("neo4j") as st:
+        assert isinstance(st, Neo4jStore) and st.uri == neo.uri and st.counts()["calls"] == 0
+    assert list(tmp_path.iterdir()) == []

@@ -373,8 +373,9 @@ def demo(
 @app.command()
 @handle_errors
 def push(
-    to: str = typer.Option(..., "--to", help="Target Neo4j store, bolt://HOST:PORT or neo4j://HOST:PORT "
-                                             "(credentials from NETINV_NEO4J_USER / NETINV_NEO4J_PASSWORD)."),
+    to: str = typer.Option(..., "--to", help="Target Neo4j store, bolt://HOST:PORT or neo4j://HOST:PORT, or neo4j "
+                                             "for the server NETINV_NEO4J_URI names (credentials from "
+                                             "NETINV_NEO4J_USER / NETINV_NEO4J_PASSWORD)."),
     store: Optional[str] = STORE,
 ):
     """Copy the workspace into Neo4j with its provenance, audit log and decisions (pushing again adds nothing).

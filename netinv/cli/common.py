@@ -34,8 +34,8 @@ err = Console(stderr=True, highlight=False)
 
 STORE = typer.Option(
     None, "--store", envvar="NETINV_STORE",
-    help="Where the case lives: embedded:PATH (default embedded:netinv.duckdb) or bolt://HOST:PORT "
-         "(credentials from NETINV_NEO4J_USER / NETINV_NEO4J_PASSWORD).",
+    help="Where the case lives: embedded:PATH (default embedded:netinv.duckdb), bolt://HOST:PORT, or neo4j "
+         "for the server NETINV_NEO4J_URI names (credentials from NETINV_NEO4J_USER / NETINV_NEO4J_PASSWORD).",
     show_default=False,
 )
 
