@@ -9,7 +9,9 @@ two phones doubles.
 :func:`match_calls` finds such pairs: the same caller and callee, start and duration each within
 ``within`` seconds, rows of different files (two rows of one file are never taken for one call;
 a carrier does not print a call twice).  A row whose call the workspace holds already (a file read
-again) is that call, as it is: it is never taken for another.  A call takes at most one row of each file; rows are
+again) is that call, as it is: it is never taken for another; so is a row of a file read before
+that was then taken for another file's call (its provenance names the row): loading a file again
+adds nothing, with the option or without it.  A call takes at most one row of each file; rows are
 matched greedily in time order, each to the call it fits best (the least difference in start
 plus duration).  With ``merge``, each new row
 so matched becomes a provenance entry of the call read first (from the workspace; else the row
@@ -47,6 +49,15 @@ _CALLEE_END = ["callee_cell_id", "callee_imei"]
 #: the caller's fields of a call (a callee-side row, read with ``--incoming``, has none)
 _CALLER_END = ["cell_id", "imei"]
 _ENDS = (_CALLER_END, _CALLEE_END)
+
+
+def _isin(values: pd.Series, wanted) -> np.ndarray:
+    """Which of ``values`` (record ids, text) are among ``wanted``: pyarrow's hash lookup, many times
+    faster than pandas' ``isin`` on hundreds of thousands of ids."""
+    def text(x):
+        return pa.array(x if isinstance(x, pd.Series) else list(x), type=pa.string())
+
+    return pc.is_in(text(values), value_set=text(wanted)).to_numpy(zero_copy_only=False).astype(bool)
 
 
 @dataclass
@@ -99,7 +110,7 @@ def _with_files(near: pd.DataFrame, batch: Batch, store: GraphStore) -> pd.DataF
     the workspace's calls first, then the load's by file."""
     order = {s.sha256: i + 1 for i, s in enumerate(batch.sources)}
     new_ids = set(near.loc[~near["stored"], "record_id"])
-    prov = batch.provenance[batch.provenance["record_id"].isin(new_ids)]  # in the order the files were read
+    prov = batch.provenance[_isin(batch.provenance["record_id"], new_ids)]  # in the order the files were read
     files = dict(zip(prov["record_id"][::-1], prov["file_sha256"][::-1]))  # each record's first file
     stored = near.loc[near["stored"], "record_id"]
     if len(stored):
@@ -157,6 +168,11 @@ def match_calls(store: GraphStore, batch: Batch, within: float, *, merge: bool) 
     pad = pd.Timedelta(seconds=within + 1)
     existing = store.calls_between(recs[["caller", "callee"]],
                                    Window(since=recs["start"].min() - pad, until=recs["start"].max() + pad))
+    held = _held(store, batch, existing)
+    if held:  # rows read before and taken for other calls then: they are those calls, as they are
+        empty.notes.extend(_held_notes(batch, held))
+        _merge(batch, held, existing)
+        recs = batch.records
     near = _near(recs, existing, within)
     if near.empty:
         return empty
@@ -179,7 +195,7 @@ def match_calls(store: GraphStore, batch: Batch, within: float, *, merge: bool) 
     if pairs["stored"].any():
         src = store.sources()
         paths = {**dict(zip(src["file_sha256"], src["path"])), **paths}
-    notes = []
+    notes = list(empty.notes)
     for (f, other), g in pairs.groupby(["file", "other_file"], sort=False):
         where = Path(paths.get(other, other)).name + (", in the workspace" if g["stored"].iloc[0] else "")
         if merge:
@@ -194,23 +210,53 @@ def match_calls(store: GraphStore, batch: Batch, within: float, *, merge: bool) 
                          f"call of {where} between the same phones: probably one call in both phones' records, "
                          f"now counted twice; --same-call-within {within:g} loads each as one call")
     if merge:
-        _merge(batch, pairs, existing)
+        _merge(batch, dict(zip(pairs["record_id"], pairs["same_as"])), existing)
     return CallMatches(pairs.drop(columns=["stored", "gives_callee", "gives_caller"]), notes)
 
 
-def _merge(batch: Batch, pairs: pd.DataFrame, existing: pd.DataFrame) -> None:
-    """Make each paired new record a provenance entry of the call it was taken for, and give that
-    call the callee's cell and handset where it has none."""
-    to = dict(zip(pairs["record_id"], pairs["same_as"]))
+def _held(store: GraphStore, batch: Batch, existing: pd.DataFrame) -> dict:
+    """The records of ``batch`` that are rows the workspace holds already as another call's (a file
+    read again, whose rows were taken for the calls of another file's rows when it was first read):
+    record -> that call.  Only files read before can hold such rows, and only calls between the
+    same phones (``existing``) can be those calls: for a file read for the first time this asks
+    nothing."""
+    shas = {s.sha256 for s in batch.sources}
+    if existing.empty or not shas:
+        return {}
+    seen = shas & set(store.sources()["file_sha256"])
+    if not seen:
+        return {}
+    theirs = store.provenance(existing["record_id"])
+    theirs = theirs[theirs["file_sha256"].isin(seen)]
+    if theirs.empty:
+        return {}
+    key = ["file_sha256", "row"]
+    mine = batch.provenance[batch.provenance["file_sha256"].isin(seen)]
+    same = mine[["record_id", *key]].astype({"row": "int64"}).merge(
+        theirs[["record_id", *key]].astype({"row": "int64"}).rename(columns={"record_id": "held_as"}), on=key)
+    same = same[same["record_id"] != same["held_as"]]  # a row held as its own record is that record already
+    return dict(zip(same["record_id"], same["held_as"]))
+
+
+def _held_notes(batch: Batch, held: dict) -> list[str]:
+    prov = batch.provenance
+    rows = prov[_isin(prov["record_id"], held)].groupby("file_sha256", sort=False).size()
+    paths = {s.sha256: s.given or s.path for s in batch.sources}
+    return [f"{paths.get(f, f)}: {n:,} row(s) were read before, as calls of other files' rows (--same-call-within): "
+            "each is that call again, nothing new" for f, n in rows.items() if f in paths]
+
+
+def _merge(batch: Batch, to: dict, existing: pd.DataFrame) -> None:
+    """Make each new record of ``to`` a provenance entry of the call it was taken for (``to`` maps
+    one to the other), and give that call each end's cell and handset where it has none."""
     prov = batch.provenance.copy()
     prov["record_id"] = prov["record_id"].map(lambda r: to.get(r, r)).astype("string")
     batch.provenance = prov.drop_duplicates(["record_id", "file_sha256", "row"]).reset_index(drop=True)
     given = _given_ends(batch.records, to)
     batch.call_ends = _stored_ends(given, existing)
     recs = _fill_ends(batch.records, given)
-    recs = recs[~recs["record_id"].isin(set(to))]
-    stored = existing[existing["record_id"].isin(set(pairs["same_as"])) & ~existing["record_id"].isin(
-        set(recs["record_id"]))]
+    recs = recs[~_isin(recs["record_id"], to)]
+    stored = existing[_isin(existing["record_id"], set(to.values())) & ~_isin(existing["record_id"], recs["record_id"])]
     if len(stored):  # the workspace's call comes along, so that every store appends the new rows to it
         stored = stored[[c for c in recs.columns if c in stored.columns]].astype(recs.dtypes.to_dict())
         recs = pd.concat([recs, stored], ignore_index=True)
@@ -222,7 +268,7 @@ def _given_ends(recs: pd.DataFrame, to: dict) -> pd.DataFrame:
     of them that gives that end (the caller's from the caller's row, the callee's from the callee's,
     read as hers with ``--incoming``): ``record_id`` (the call's) and both ends' fields, missing
     where no row gives that end."""
-    taken = recs[recs["record_id"].isin(set(to))]
+    taken = recs[_isin(recs["record_id"], to)]
     call = taken["record_id"].map(to)
     parts = []
     for cols in _ENDS:

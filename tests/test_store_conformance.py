@@ -362,6 +362,32 @@ def test_one_call_keeps_its_callers_row(store, tmp_path):
     assert sorted(Path(p).name for p in store.provenance([last["record_id"]])["path"]) == ["f.csv", "g.csv"]
 
 
+def test_a_file_read_again_adds_nothing_once_its_rows_were_taken_for_other_calls(store, tmp_path):
+    # the callee's file first, then the caller's, whose rows are taken for her calls: read again
+    # (with or without the option, alone or with hers, in one load), his rows are those calls
+    # again, not new ones (they are in no call of their own: only in her calls' provenance)
+    head = "主叫号码,被叫号码,通话开始时间,通话时长,基站号,IMEI,呼叫类型\n"
+    a, b, c = "13800138000", "13900139000", "13700137000"
+    hers = write_csv(tmp_path / "hers.csv", head + f"{a},{b},2024-03-05 14:03:23,76,B7,861000000000009,被叫\n"
+                                                   f"{a},{b},2024-03-06 09:00:01,30,B7,861000000000009,被叫\n")
+    his = write_csv(tmp_path / "his.csv", head + f"{a},{b},2024-03-05 14:03:22,75,A1,860000000000001,主叫\n"
+                                                 f"{a},{b},2024-03-06 09:00:00,30,A1,860000000000001,主叫\n"
+                                                 f"{a},{c},2024-03-06 10:00:00,12,A1,860000000000001,主叫\n")
+    opts = {"profile": "cdr-cn", "incoming": {"呼叫类型": ("被叫",)}}
+    load_files(store, "calls", [hers], same_call_within=2, **opts)
+    first, batch = load_files(store, "calls", [his], same_call_within=2, **opts)
+    assert (first.records_new, first.provenance_new) == (1, 3)
+    calls, prov = store.records("calls"), store.provenance()[["record_id", "file_sha256", "row"]]
+    assert len(calls) == 3 and calls["cell_id"].notna().all()
+    for files, within in (([his], 2), ([his], None), ([hers, his], 2), ([his, hers], None)):
+        again, batch = load_files(store, "calls", files, same_call_within=within, **opts)
+        assert (again.records_new, again.provenance_new, again.records_existing) == (0, 0, 3), (files, within)
+        assert f"{his}: 2 row(s) were read before, as calls of other files' rows (--same-call-within): each is " \
+               "that call again, nothing new" in batch.notes
+        pd.testing.assert_frame_equal(store.records("calls"), calls)
+        pd.testing.assert_frame_equal(store.provenance()[["record_id", "file_sha256", "row"]], prov)
+
+
 def test_two_phones_call_sheets_make_each_call_once(store, tmp_path):
     # the sheets of two phones of one carrier: their call is in both, the same second, each row
     # with its own phone's cell and handset.  Within 0 s it is one call, with the caller's cell
