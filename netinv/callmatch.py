@@ -171,7 +171,13 @@ def match_calls(store: GraphStore, batch: Batch, within: float, *, merge: bool) 
     held = _held(store, batch, existing)
     if held:  # rows read before and taken for other calls then: they are those calls, as they are
         empty.notes.extend(_held_notes(batch, held))
-        _merge(batch, held, existing)
+        _merge(batch, held, existing)  # which gives a call an end it lacks (read before netinv did so)
+        ends = batch.call_ends
+        for end, cols in (("caller", _CALLER_END), ("callee", _CALLEE_END)):
+            n = 0 if ends is None else int(ends[cols].notna().any(axis=1).sum())
+            if n:
+                empty.notes.append(f"{n:,} of the workspace's calls take the {end}'s cell and handset from the rows "
+                                   "read before (the calls lacked them)")
         recs = batch.records
     near = _near(recs, existing, within)
     if near.empty:

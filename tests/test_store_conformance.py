@@ -388,6 +388,26 @@ def test_a_file_read_again_adds_nothing_once_its_rows_were_taken_for_other_calls
         pd.testing.assert_frame_equal(store.provenance()[["record_id", "file_sha256", "row"]], prov)
 
 
+def test_a_caller_file_read_again_completes_a_call_an_older_netinv_left_without_its_end(embedded, tmp_path):
+    # netinv before 2026-12-05 kept a call read first from its callee's side without the caller's
+    # cell and handset when his file came later (his row only in its provenance): that state,
+    # made by hand here.  Reading his file again gives the call his end, and nothing else changes
+    head = "主叫号码,被叫号码,通话开始时间,通话时长,基站号,IMEI,呼叫类型\n"
+    pair = "13800138000,13900139000"
+    hers = write_csv(tmp_path / "hers.csv", head + f"{pair},2024-03-05 14:03:23,76,B7,861000000000009,被叫\n")
+    his = write_csv(tmp_path / "his.csv", head + f"{pair},2024-03-05 14:03:22,75,A1,860000000000001,主叫\n")
+    opts = {"profile": "cdr-cn", "incoming": {"呼叫类型": ("被叫",)}, "same_call_within": 2}
+    load_files(embedded, "calls", [hers], **opts)
+    load_files(embedded, "calls", [his], **opts)
+    whole = embedded.records("calls")
+    embedded.con.execute("UPDATE calls SET cell_id = NULL, imei = NULL")
+    again, batch = load_files(embedded, "calls", [his], **opts)
+    assert (again.records_new, again.provenance_new) == (0, 0)
+    assert "1 of the workspace's calls take the caller's cell and handset from the rows read before (the calls " \
+           "lacked them)" in batch.notes
+    pd.testing.assert_frame_equal(embedded.records("calls"), whole)
+
+
 def test_two_phones_call_sheets_make_each_call_once(store, tmp_path):
     # the sheets of two phones of one carrier: their call is in both, the same second, each row
     # with its own phone's cell and handset.  Within 0 s it is one call, with the caller's cell
