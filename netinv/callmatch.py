@@ -76,9 +76,6 @@ def _near(new: pd.DataFrame, old: pd.DataFrame, within: float) -> pd.DataFrame:
     workspace (only its calls between the pairs of phones of the load's new calls count).  Works on
     whole columns: a load of millions of calls has few such rows."""
     cols = ["record_id", "caller", "callee", "start", "duration_s", *_CALLER_END, *_CALLEE_END]
-    if len(old):  # a record read again is the workspace's, as it is: never taken for another call
-        again = pc.is_in(pa.array(new["record_id"]), value_set=pa.array(old["record_id"]))
-        new = new[~again.to_numpy(zero_copy_only=False)]
     if new.empty:
         return pd.DataFrame(columns=[*cols, "stored", "t", "pair", "d", "end", "callee_end"])
     n_old = len(old)
@@ -168,7 +165,9 @@ def match_calls(store: GraphStore, batch: Batch, within: float, *, merge: bool) 
     pad = pd.Timedelta(seconds=within + 1)
     existing = store.calls_between(recs[["caller", "callee"]],
                                    Window(since=recs["start"].min() - pad, until=recs["start"].max() + pad))
-    held = _held(store, batch, existing)
+    # a record read again is the workspace's, as it is: never taken for another call
+    known = _isin(recs["record_id"], existing["record_id"]) if len(existing) else np.zeros(len(recs), dtype=bool)
+    held = _held(store, batch, existing, recs["record_id"][~known])
     if held:  # rows read before and taken for other calls then: they are those calls, as they are
         empty.notes.extend(_held_notes(batch, held))
         _merge(batch, held, existing)  # which gives a call an end it lacks (read before netinv did so)
@@ -179,7 +178,8 @@ def match_calls(store: GraphStore, batch: Batch, within: float, *, merge: bool) 
                 empty.notes.append(f"{n:,} of the workspace's calls take the {end}'s cell and handset from the rows "
                                    "read before (the calls lacked them)")
         recs = batch.records
-    near = _near(recs, existing, within)
+        known = _isin(recs["record_id"], existing["record_id"])
+    near = _near(recs[~known], existing, within)
     if near.empty:
         return empty
     both = _with_files(near, batch, store)
@@ -220,27 +220,33 @@ def match_calls(store: GraphStore, batch: Batch, within: float, *, merge: bool) 
     return CallMatches(pairs.drop(columns=["stored", "gives_callee", "gives_caller"]), notes)
 
 
-def _held(store: GraphStore, batch: Batch, existing: pd.DataFrame) -> dict:
+def _held(store: GraphStore, batch: Batch, existing: pd.DataFrame, unknown: pd.Series) -> dict:
     """The records of ``batch`` that are rows the workspace holds already as another call's (a file
     read again, whose rows were taken for the calls of another file's rows when it was first read):
-    record -> that call.  Only files read before can hold such rows, and only calls between the
-    same phones (``existing``) can be those calls: for a file read for the first time this asks
-    nothing."""
+    record -> that call.  Only rows of files read before can be such rows, only those that are no
+    record of the workspace themselves (``unknown``: their record ids), and only calls between the
+    same phones (``existing``) can be those calls: a file read for the first time, or again without
+    such rows, asks nothing more."""
     shas = {s.sha256 for s in batch.sources}
-    if existing.empty or not shas:
+    if existing.empty or unknown.empty or not shas:
         return {}
     seen = shas & set(store.sources()["file_sha256"])
     if not seen:
         return {}
-    theirs = store.provenance(existing["record_id"])
-    theirs = theirs[theirs["file_sha256"].isin(seen)]
-    if theirs.empty:
+    mine = batch.provenance[_isin(batch.provenance["record_id"], unknown)]
+    mine = mine[_isin(mine["file_sha256"], seen)]
+    if mine.empty:
         return {}
+    recs = batch.records
+    pairs = recs.loc[_isin(recs["record_id"], mine["record_id"]), ["caller", "callee"]].drop_duplicates()
+    between = existing.merge(pairs, on=["caller", "callee"])["record_id"]
+    if between.empty:
+        return {}
+    theirs = store.provenance(between)
+    theirs = theirs[_isin(theirs["file_sha256"], seen)]
     key = ["file_sha256", "row"]
-    mine = batch.provenance[batch.provenance["file_sha256"].isin(seen)]
     same = mine[["record_id", *key]].astype({"row": "int64"}).merge(
         theirs[["record_id", *key]].astype({"row": "int64"}).rename(columns={"record_id": "held_as"}), on=key)
-    same = same[same["record_id"] != same["held_as"]]  # a row held as its own record is that record already
     return dict(zip(same["record_id"], same["held_as"]))
 
 
