@@ -34,33 +34,43 @@ CALL (a) {
 WITH a, calls WHERE size(calls) > 0
 RETURN a.number AS caller, calls;
 
-// The calls from one phone to another, for each pair [caller, callee] of $pairs, in
-// [$since, $until) (both phones sought by their unique number, the calls between them expanded).
+// The calls from one phone to others, for each [caller, [callee, ...]] of $pairs, in
+// [$since, $until) (both phones sought by their unique number, the calls between them expanded):
+// one row per caller with its calls as lists, as read_calls gives them.
 // name: read_calls_between
 UNWIND $pairs AS p
-MATCH (a:Phone {number: p[0]})-[c:CALLED]->(b:Phone {number: p[1]})
-WHERE c.start >= $since AND c.start < $until
-RETURN c.record_id AS record_id, a.number AS caller, b.number AS callee,
-       c.start.epochSeconds * 1000000 + c.start.microsecond AS start_us,
-       c.duration_s AS duration_s, c.kind AS kind, c.cell_id AS cell_id, c.imei AS imei,
-       c.callee_cell_id AS callee_cell_id, c.callee_imei AS callee_imei;
+MATCH (a:Phone {number: p[0]})
+CALL (a, p) {
+  UNWIND p[1] AS callee
+  MATCH (a)-[c:CALLED]->(b:Phone {number: callee})
+  WHERE c.start >= $since AND c.start < $until
+  RETURN collect([c.record_id, b.number, c.start.epochSeconds * 1000000 + c.start.microsecond, c.duration_s,
+                  c.kind, c.cell_id, c.imei, c.callee_cell_id, c.callee_imei]) AS calls
+}
+WITH a, calls WHERE size(calls) > 0
+RETURN a.number AS caller, calls;
 
-// The calls of some phones, either way, in [$since, $until) (each half seeks the phones by their
-// unique number).
+// The calls of some phones, either way, in [$since, $until): one row per phone of $numbers (sought
+// by its unique number) with its calls as lists [record_id, caller, callee, start_us, duration_s,
+// kind, cell_id, imei, callee_cell_id, callee_imei]; a call between two of them comes once, with
+// its caller's.
 // name: read_calls_of
-MATCH (a:Phone)-[c:CALLED]->(b:Phone)
-WHERE a.number IN $numbers AND c.start >= $since AND c.start < $until
-RETURN c.record_id AS record_id, a.number AS caller, b.number AS callee,
-       c.start.epochSeconds * 1000000 + c.start.microsecond AS start_us,
-       c.duration_s AS duration_s, c.kind AS kind, c.cell_id AS cell_id, c.imei AS imei,
-       c.callee_cell_id AS callee_cell_id, c.callee_imei AS callee_imei
-UNION
-MATCH (a:Phone)-[c:CALLED]->(b:Phone)
-WHERE b.number IN $numbers AND c.start >= $since AND c.start < $until
-RETURN c.record_id AS record_id, a.number AS caller, b.number AS callee,
-       c.start.epochSeconds * 1000000 + c.start.microsecond AS start_us,
-       c.duration_s AS duration_s, c.kind AS kind, c.cell_id AS cell_id, c.imei AS imei,
-       c.callee_cell_id AS callee_cell_id, c.callee_imei AS callee_imei;
+UNWIND $numbers AS n
+MATCH (p:Phone {number: n})
+CALL (p) {
+  MATCH (p)-[c:CALLED]->(b:Phone)
+  WHERE c.start >= $since AND c.start < $until
+  RETURN collect([c.record_id, p.number, b.number, c.start.epochSeconds * 1000000 + c.start.microsecond,
+                  c.duration_s, c.kind, c.cell_id, c.imei, c.callee_cell_id, c.callee_imei]) AS made
+}
+CALL (p) {
+  MATCH (a:Phone)-[c:CALLED]->(p)
+  WHERE c.start >= $since AND c.start < $until AND NOT a.number IN $numbers
+  RETURN collect([c.record_id, a.number, p.number, c.start.epochSeconds * 1000000 + c.start.microsecond,
+                  c.duration_s, c.kind, c.cell_id, c.imei, c.callee_cell_id, c.callee_imei]) AS taken
+}
+WITH p, made + taken AS calls WHERE size(calls) > 0
+RETURN p.number AS phone, calls;
 
 // Every handset and phone seen together (either end of their calls: the INSERTED_IN links).
 // name: read_phone_handsets

@@ -284,12 +284,15 @@ class Neo4jStore(Neo4jWriting, GraphStore):
     def calls_between(self, pairs: pd.DataFrame, window: Window | None = None) -> pd.DataFrame:
         lo, hi = (window or Window()).bounds
         keys = pairs[["caller", "callee"]].drop_duplicates()
-        return self._calls(self._df("read_calls_between", since=lo, until=hi,
-                                    pairs=[[a, b] for a, b in zip(keys["caller"], keys["callee"])]))
+        callees = keys.groupby("caller", sort=False)["callee"].agg(list)  # each caller once, with its callees
+        return self._calls(self._grouped("read_calls_between", "caller", "calls", _CALL_ROW, since=lo, until=hi,
+                                         pairs=[[a, b] for a, b in zip(callees.index.tolist(), callees.tolist())]))
 
     def calls_of(self, numbers: Iterable[str], window: Window | None = None) -> pd.DataFrame:
         lo, hi = (window or Window()).bounds
-        return self._calls(self._df("read_calls_of", numbers=sorted(set(numbers)), since=lo, until=hi))
+        df = self._grouped("read_calls_of", "phone", "calls", ["record_id", "caller", *_CALL_ROW[1:]],
+                           numbers=sorted(set(numbers)), since=lo, until=hi)
+        return self._calls(df.drop(columns="phone"))
 
     @staticmethod
     def _calls(df: pd.DataFrame) -> pd.DataFrame:
