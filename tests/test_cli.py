@@ -761,6 +761,7 @@ def test_a_dossier_page_shows_the_records_words_as_text(tmp_path):
     page = (tmp_path / "out" / "a.html").read_text(encoding="utf-8")
     assert evil not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<li>successors: not searched</li>" in page and "h.csv" in page and "c.csv" in page
+    assert "The successor search read" not in page
     assert "<script" not in page and "script-src 'none'" in page  # tables only: no script, none allowed
     for heading in ("Who holds it", "Contacts", "Cell towers", "Handsets", "Money", "Replacement phones"):
         assert f"<h2>{heading}" in page, heading

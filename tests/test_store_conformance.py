@@ -616,6 +616,7 @@ def test_a_dossier_names_the_files_behind_its_records(store, files, tmp_path):
     for sha in dossier_sources(store, bob)["file_sha256"]:
         assert sha in page  # each file's full SHA-256: in the manifest and the table's tooltip
     assert "arrests.csv" not in page and "ends.csv" not in page
+    assert bob.searched and "The successor search read every call of the window besides" in page
 
 
 def test_phone_handsets_at_either_end(store, files, tmp_path):

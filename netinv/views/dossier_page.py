@@ -69,4 +69,6 @@ def render_dossier(path: str | Path | None, d, sources: pd.DataFrame, manifest: 
         subtitle=(f"{d.window}" if bounded else "every record") + (f"; workspace {workspace}" if workspace else ""),
         sources_title="What it holds, and the files behind it", scripts=False,
         sources_intro="The files its holder, arrest, call and transfer records were read from, with how many of "
-                      "those records each gave, when it was loaded and under which authority.")
+                      "those records each gave, when it was loaded and under which authority."
+                      + (" The successor search read every call of the window besides: its files are those of "
+                         "netinv status." if d.searched else ""))
