@@ -6,6 +6,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings, strategies as st
 from typer.testing import CliRunner
 
 from netinv.cli import app
@@ -414,3 +415,21 @@ def test_a_full_dossier_wheel_keeps_its_labels_apart_in_the_browser(embedded, br
         assert overlaps == []
     finally:
         run.close()
+
+
+@given(st.lists(st.tuples(st.floats(0, 800), st.sampled_from([28, 42])), min_size=0, max_size=30))
+@settings(max_examples=200, deadline=None)
+def test_wheel_labels_stack_apart_inside_the_picture(wishes):
+    # whatever the spokes' ends wish, the labels of one column keep their order, never overlap and
+    # stay inside the picture when it has room for them all (contact_wheel makes it tall enough)
+    from netinv.views.contact_wheel import _GAP, _stacked
+
+    wishes = sorted(wishes)
+    want, sizes = [w for w, _ in wishes], [h for _, h in wishes]
+    bottom = max(800.0, 12 + sum(h + _GAP for h in sizes))
+    tops = _stacked(want, sizes, 12, bottom)
+    assert len(tops) == len(want)
+    for k in range(len(tops) - 1):
+        assert tops[k] + sizes[k] + _GAP <= tops[k + 1] + 1e-9
+    if tops:
+        assert tops[0] >= 12 - 1e-9 and tops[-1] + sizes[-1] <= bottom + 1e-9
