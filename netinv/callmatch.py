@@ -103,17 +103,21 @@ def _near(new: pd.DataFrame, old: pd.DataFrame, within: float) -> pd.DataFrame:
 
 
 def _with_files(near: pd.DataFrame, batch: Batch, store: GraphStore) -> pd.DataFrame:
-    """``near`` with the file each call was first read from and the order in which they count:
-    the workspace's calls first, then the load's by file."""
+    """``near`` with the file each call was first read from, every file it holds a row of
+    (``files``: the workspace's calls may hold two) and the order in which they count: the
+    workspace's calls first, then the load's by file."""
     order = {s.sha256: i + 1 for i, s in enumerate(batch.sources)}
     new_ids = set(near.loc[~near["stored"], "record_id"])
     prov = batch.provenance[_isin(batch.provenance["record_id"], new_ids)]  # in the order the files were read
     files = dict(zip(prov["record_id"][::-1], prov["file_sha256"][::-1]))  # each record's first file
     stored = near.loc[near["stored"], "record_id"]
+    held: dict = {}
     if len(stored):
-        sp = store.provenance(stored)
+        sp = store.provenance(stored).sort_values(["loaded_at", "row"], kind="stable")  # first loaded first
         files.update(zip(sp["record_id"][::-1], sp["file_sha256"][::-1]))
+        held = sp.groupby("record_id")["file_sha256"].agg(frozenset).to_dict()
     near = near.assign(file_sha256=near["record_id"].map(files))
+    near["files"] = [held.get(r) or frozenset([f]) for r, f in zip(near["record_id"], near["file_sha256"])]
     near["order"] = np.where(near["stored"], 0, near["file_sha256"].map(order).fillna(len(order) + 1)).astype("int64")
     ix = np.lexsort((near["order"].to_numpy(), near["t"].to_numpy(), near["pair"].to_numpy()))
     return near.iloc[ix].reset_index(drop=True)
@@ -126,7 +130,7 @@ def _match(both: pd.DataFrame, within: float) -> list[tuple[int, int]]:
     close[1:] = (pair[1:] == pair[:-1]) & (t[1:] - t[:-1] <= within)
     if not close.any():
         return []
-    d, files = both["d"].to_numpy(), both["file_sha256"].to_numpy()
+    d, files = both["d"].to_numpy(), both["files"].to_numpy()
     order, stored, end = both["order"].to_numpy(), both["stored"].to_numpy(), both["end"].to_numpy()
     out = []
     starts = np.flatnonzero(close & ~np.append(False, close[:-1]))  # each run's second row
@@ -136,15 +140,15 @@ def _match(both: pd.DataFrame, within: float) -> list[tuple[int, int]]:
             e += 1
         calls: list[list] = []  # [t, d, files, rows], in order of their first row
         for i in range(s - 1, e + 1):
-            fits = [c for c in calls if t[i] - c[0] <= within and files[i] not in c[2]
+            fits = [c for c in calls if t[i] - c[0] <= within and files[i].isdisjoint(c[2])
                     and (np.isnan(d[i]) or np.isnan(c[1]) or abs(d[i] - c[1]) <= within)]
             if fits:  # the call it fits best
                 best = min(fits, key=lambda c: t[i] - c[0] + (0 if np.isnan(d[i]) or np.isnan(c[1])
                                                                    else abs(d[i] - c[1])))
-                best[2].add(files[i])
+                best[2].update(files[i])
                 best[3].append(i)
             else:
-                calls.append([t[i], d[i], {files[i]}, [i]])
+                calls.append([t[i], d[i], set(files[i]), [i]])
         for c in calls:
             if len(c[3]) > 1:
                 # the workspace's call stays; else the row with the caller's cell or handset (an

@@ -388,6 +388,21 @@ def test_a_file_read_again_adds_nothing_once_its_rows_were_taken_for_other_calls
         pd.testing.assert_frame_equal(store.provenance()[["record_id", "file_sha256", "row"]], prov)
 
 
+def test_a_third_files_row_is_named_with_the_file_its_call_was_first_read_from(store, tmp_path):
+    # her file first (z_hers.csv), his next (a_his.csv, taken for her call), then a third file's
+    # row of that call: the note names the file the call was first read from, not the first name
+    head = "主叫号码,被叫号码,通话开始时间,通话时长,基站号,IMEI,呼叫类型\n"
+    pair = "13800138000,13900139000"
+    opts = {"profile": "cdr-cn", "incoming": {"呼叫类型": ("被叫",)}, "same_call_within": 2}
+    rows = (("z_hers", "14:03:23,76,B7,861000000000009,被叫"), ("a_his", "14:03:22,75,A1,860000000000001,主叫"),
+            ("m_third", "14:03:24,75,C3,862000000000001,主叫"))
+    for name, row in rows:
+        result, batch = load_files(store, "calls", [write_csv(tmp_path / f"{name}.csv",
+                                                              head + f"{pair},2024-03-05 {row}\n")], **opts)
+    assert (result.records_new, result.provenance_new, store.counts()["calls"]) == (0, 1, 1)
+    assert "1 call(s) are calls of z_hers.csv, in the workspace" in " ".join(batch.notes)
+
+
 def test_a_caller_file_read_again_completes_a_call_an_older_netinv_left_without_its_end(embedded, tmp_path):
     # netinv before 2026-12-05 kept a call read first from its callee's side without the caller's
     # cell and handset when his file came later (his row only in its provenance): that state,
