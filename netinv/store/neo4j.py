@@ -28,6 +28,8 @@ from typing import Any, Iterable
 from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import QueryError, StoreError, StoreUnavailable
 from ..normalize import handset_keys
@@ -311,14 +313,18 @@ class Neo4jStore(Neo4jWriting, GraphStore):
         return (df if len(df) else pd.DataFrame(columns=["imei", "phone"])).astype("string")
 
     def provenance(self, record_ids: Iterable[str] | None = None) -> pd.DataFrame:
-        df = self._df("read_provenance") if record_ids is None else \
-            self._df("read_provenance_of", ids=sorted(set(map(str, record_ids))))
+        if record_ids is None:
+            df = self._df("read_provenance")
+        else:
+            found = self._run("read_provenance_of", ids=sorted(set(map(str, record_ids)))).records[0]["records"]
+            df = pd.DataFrame(found, columns=["record_id", "type", "entry"]).explode("entry").dropna(subset=["entry"])
         cols = ["record_id", "kind", "path", "file_sha256", "row", "row_sha256", "loaded_at", "authority", "load_id"]
         if df.empty:
             return pd.DataFrame(columns=cols)
-        parts = df["entry"].str.split("|", expand=True)
+        split = pc.split_pattern(pa.array(df["entry"].to_numpy(), type=pa.string()), "|")  # file|row|row hash|load
+        parts = [pc.list_element(split, k).to_numpy(zero_copy_only=False) for k in range(4)]
         out = pd.DataFrame({
-            "record_id": df["record_id"], "kind": df["type"].map(_TYPE_KIND),
+            "record_id": df["record_id"].to_numpy(), "kind": df["type"].map(_TYPE_KIND).to_numpy(),
             "file_sha256": parts[0], "row": parts[1].astype("int64"), "row_sha256": parts[2], "load_id": parts[3],
         }).drop_duplicates(["record_id", "file_sha256", "row"])
         src = self.sources().drop_duplicates("file_sha256")[["file_sha256", "path"]]
