@@ -44,6 +44,9 @@ __all__ = ["match_calls", "CallMatches", "DETECT_WITHIN_S"]
 #: without --same-call-within, loads of calls still look for pairs this close and name them
 DETECT_WITHIN_S = 2
 
+#: how far from the load's first and last row a call that one of its rows was taken for may lie
+_HELD_WITHIN_S = 3600
+
 #: the fields of a call that its other row may give where the call read first has none
 _CALLEE_END = ["callee_cell_id", "callee_imei"]
 #: the caller's fields of a call (a callee-side row, read with ``--incoming``, has none)
@@ -166,7 +169,9 @@ def match_calls(store: GraphStore, batch: Batch, within: float, *, merge: bool) 
     empty = CallMatches(pd.DataFrame(columns=["record_id", "same_as", "file", "other_file"]))
     if batch.kind != "calls" or recs.empty:
         return empty
-    pad = pd.Timedelta(seconds=within + 1)
+    # the calls a row may be one with (within ``within``), or was taken for when its file was first
+    # read with a wider window (within an hour, at the edges of the load's span)
+    pad = pd.Timedelta(seconds=max(within, _HELD_WITHIN_S) + 1)
     existing = store.calls_between(recs[["caller", "callee"]],
                                    Window(since=recs["start"].min() - pad, until=recs["start"].max() + pad))
     # a record read again is the workspace's, as it is: never taken for another call

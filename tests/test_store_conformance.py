@@ -388,6 +388,22 @@ def test_a_file_read_again_adds_nothing_once_its_rows_were_taken_for_other_calls
         pd.testing.assert_frame_equal(store.provenance()[["record_id", "file_sha256", "row"]], prov)
 
 
+def test_a_row_taken_with_a_wide_window_is_found_again_with_a_narrow_one(store, tmp_path):
+    # his only row lies 8 s before her record of the call; taken for it with --same-call-within 10,
+    # it is that call again when his file is read with the default 2 s, though her call lies
+    # outside his file's span padded by 2 s
+    head = "主叫号码,被叫号码,通话开始时间,通话时长,基站号,IMEI,呼叫类型\n"
+    pair = "13800138000,13900139000"
+    opts = {"profile": "cdr-cn", "incoming": {"呼叫类型": ("被叫",)}}
+    hers = write_csv(tmp_path / "hers.csv", head + f"{pair},2024-03-05 14:03:30,76,B7,861000000000009,被叫\n")
+    his = write_csv(tmp_path / "his.csv", head + f"{pair},2024-03-05 14:03:22,75,A1,860000000000001,主叫\n")
+    load_files(store, "calls", [hers], **opts)
+    assert load_files(store, "calls", [his], same_call_within=10, **opts)[0].records_new == 0
+    again, batch = load_files(store, "calls", [his], **opts)
+    assert (again.records_new, again.provenance_new, store.counts()["calls"]) == (0, 0, 1)
+    assert any("1 row(s) were read before" in n for n in batch.notes)
+
+
 def test_a_third_files_row_is_named_with_the_file_its_call_was_first_read_from(store, tmp_path):
     # her file first (z_hers.csv), his next (a_his.csv, taken for her call), then a third file's
     # row of that call: the note names the file the call was first read from, not the first name
