@@ -16,8 +16,9 @@ holder and arrest records give him), in a time window:
 - ``money``: the accounts paid and paid by, each with counts, amounts per currency, first and last;
 - ``successors``: the phones that likely replaced its phones and those its phones likely replaced
   (a number changed, 换号), the rows of :func:`netinv.linkage.successors` over the window's calls
-  with either phone one of its own, with the evidence; high-volume numbers are left out as
-  ``netinv successors`` leaves them out, so that without a window the rows are that command's.
+  with either phone one of its own, with the evidence and each number's holders on record;
+  high-volume numbers are left out as ``netinv successors`` leaves them out, so that without a
+  window the rows are that command's.
 
 Every table is an evidence summary: its rows come from call and transfer records that
 ``netinv view`` and the provenance of the workspace lead back to.
@@ -143,11 +144,13 @@ def _money(t: pd.DataFrame, accounts: set[str], holders: dict[str, str]) -> pd.D
 
 
 _SUCCESSOR_COLUMNS = ["old", "candidate", "rank", "score", "how", "reasons", "shared_contacts", "same_imei",
-                      "shared_towers", "gap_days", "old_last", "candidate_first"]
+                      "shared_towers", "gap_days", "old_last", "candidate_first", "old_held_by", "candidate_held_by"]
 
 
-def _successors(store: GraphStore, net, own: set[str], window: Window, notes: list[str]) -> pd.DataFrame:
-    """The rows of the successor search over the window's calls with one of ``own`` at either end."""
+def _successors(store: GraphStore, net, own: set[str], window: Window, notes: list[str],
+                holders: dict[str, str]) -> pd.DataFrame:
+    """The rows of the successor search over the window's calls with one of ``own`` at either end,
+    with each number's holders on record (the same person on both: the search is borne out)."""
     from .analysis import hub_ids
     from .linkage import holder_arrests, quiet_on_arrest, successors
 
@@ -168,6 +171,7 @@ def _successors(store: GraphStore, net, own: set[str], window: Window, notes: li
     for old, (person, day) in gone.items():
         notes.append(f"{old} went quiet when its holder {person} was arrested ({pd.Timestamp(day).date()}): the "
                      "newer number is most likely someone else's")
+    found = found.assign(**{f"{end}_held_by": found[end].map(holders).astype("string") for end in ("old", "candidate")})
     return found[_SUCCESSOR_COLUMNS]
 
 
@@ -249,7 +253,7 @@ def dossier(store: GraphStore, ref: str, window: Window | None = None, *, net=No
         bounded = window.since is not None or window.until is not None
         notes.append(f"no calls of {', '.join(phones)}" + (f" in {window}" if bounded else " in the workspace"))
     if successors:
-        found = _successors(store, net, own if not calls.empty else set(), window, notes)
+        found = _successors(store, net, own if not calls.empty else set(), window, notes, holders)
     else:
         found = pd.DataFrame(columns=_SUCCESSOR_COLUMNS)
         if phones:

@@ -743,6 +743,7 @@ def test_dossier_of_an_arrested_dealer(tmp_path, small_case):
         top = found[found["old"] == change["old"]].iloc[0]
         assert (top["candidate"], top["rank"]) == (change["new"], "1"), found
         assert "contacts" in top["reasons"] and "successors: " in r.output
+        assert {"old_held_by", "candidate_held_by"} <= set(found.columns)
     r = run("dossier", change["old"], "--no-successors", "--store", ws)
     assert "successors: none" in r.output and "successors: not searched" in r.output
 

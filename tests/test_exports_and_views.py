@@ -339,7 +339,8 @@ def test_a_dossier_wheel_draws_its_strongest_counterparts(embedded, tmp_path):
     _wheel_case(embedded, tmp_path)
     d = dossier(embedded, "P1", successors=False)
     d.successors = pd.DataFrame({"old": ["A", "A"], "candidate": ["E", "F"], "rank": [1, 2], "score": [4.5, 1.0],
-                                 "how": ["quiet", "quiet"], "reasons": ["12 of its 14 contacts", "3 of its 14"]})
+                                 "how": ["quiet", "quiet"], "reasons": ["12 of its 14 contacts", "3 of its 14"],
+                                 "old_held_by": ["Ann (P1)", "Ann (P1)"], "candidate_held_by": ["Ann (P1)", None]})
     drawn, shown = spokes(d)
     assert [(s.kind, s.target, s.direction) for s in drawn] == [
         ("calls", "B", "out"), ("calls", "C", "both"), ("calls", "D", "in"),
@@ -348,6 +349,7 @@ def test_a_dossier_wheel_draws_its_strongest_counterparts(embedded, tmp_path):
         "3 calls (3 out, 0 in)", "3 calls (1 out, 2 in)", "1 calls (0 out, 1 in)", "2 transfers, paid 150 CNY",
         "2 transfers", "its replacement (quiet)"]  # two currencies: the tooltip and the table say which
     assert drawn[4].tip == "2 transfers: 0 paid, 2 received (20 CNY + 5 USD)"
+    assert drawn[5].held_by == "Ann (P1)"  # the replacement's holder on record: the same person
     assert shown == {"calls": (3, 3), "money": (2, 2), "successor": (1, 1)}
     svg, caption = contact_wheel(d)
     assert caption == ("The wheel draws all 3 contacts by calls; all 2 counterpart accounts by transfers; all 1 "

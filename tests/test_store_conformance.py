@@ -692,9 +692,12 @@ def test_dossier_names_the_phone_that_replaced_it_and_the_one_it_replaced(store,
     from netinv.projection import identifier_network
 
     load_files(store, "calls", [write_csv(tmp_path / "r.csv", REPLACED)], raw_ids=True, tz="UTC")
+    load_files(store, "holders", [write_csv(tmp_path / "h.csv", "person_id,name,phone\nP7,Rui,R2\n")], raw_ids=True)
     old, new = dossier(store, "R1"), dossier(store, "R2")
     cols = ["old", "candidate", "rank", "how", "shared_contacts", "same_imei"]
     assert old.successors[cols].values.tolist() == [["R1", "R2", 1, "quiet", 3, True]]
+    # each number's holder on record: R2's, none for R1
+    assert pd.isna(old.successors["old_held_by"].iloc[0]) and old.successors["candidate_held_by"].iloc[0] == "Rui (P7)"
     pd.testing.assert_frame_equal(old.successors, new.successors)
     assert "same handset (IMEI)" in old.successors["reasons"].iloc[0]
     # given a network without its edges, the search builds the calls network it needs

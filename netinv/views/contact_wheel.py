@@ -113,7 +113,8 @@ def spokes(d, *, calls: int = 16, money: int = 8) -> tuple[list[Spoke], dict[str
                                         (row.candidate, row.old, "the phone it replaced", "in")):
             if phone in own:
                 tip = f"{what} ({row.how}, score {row.score:.2f}): {_text(row.reasons)}"
-                out.append(Spoke("successor", _text(other), "", f"{what} ({row.how})", tip, float(row.score), way))
+                held = _text(getattr(row, "candidate_held_by" if way == "out" else "old_held_by", None))
+                out.append(Spoke("successor", _text(other), held, f"{what} ({row.how})", tip, float(row.score), way))
     n = sum(s.kind == "successor" for s in out)
     if n:
         shown["successor"] = (n, n)
