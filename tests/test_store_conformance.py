@@ -674,6 +674,7 @@ def test_phone_handsets_at_either_end(store, files, tmp_path):
     pd.testing.assert_frame_equal(values, GraphStore.imei_values(store))
     assert values.values.tolist() == [["000000000000000", 1], ["3569380356438001", 1], ["356938035643809", 1],
                                       ["i1", 3], ["i2", 2]]
+    assert store.counts(imeis=values) == store.counts()  # netinv status reads them once for both
 
 
 # R1 goes quiet on 10 January; R2, in the same handset, calls the same three contacts from the

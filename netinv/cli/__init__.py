@@ -76,10 +76,10 @@ def status(store: Optional[str] = STORE,
     from ..normalize import no_handset_note
 
     with open_case(store) as st:
-        counts = st.counts()
+        imeis = st.imei_values()  # read once: the devices count and the note on values that name none
+        counts = st.counts(imeis=imeis)
         sources = st.sources()
         uri = st.uri
-        imeis = st.imei_values() if counts["calls"] else None
         log = st.loads().sort_values("started_at", kind="stable").reset_index(drop=True) if loads else None
         tz = st.time_zone() if counts["calls"] or counts["transfers"] else None
         decided = (len(st.decisions()), len(st.number_decisions()))
@@ -90,7 +90,7 @@ def status(store: Optional[str] = STORE,
     if tz:
         out.print(f"times without an offset were read in {tz}; --since/--until days are days there", markup=False)
     out.print(frame_table(pd.DataFrame([counts]).T.reset_index().set_axis(["what", "count"], axis=1), title="counts"))
-    junk = no_handset_note(imeis["imei"], counts=imeis["ends"]) if imeis is not None else None
+    junk = no_handset_note(imeis["imei"], counts=imeis["ends"]) if len(imeis) else None
     if junk:  # devices counts handsets: one however its IMEI was written, none for these
         err.print(f"note: devices are handsets by their first 14 digits; {junk}", markup=False, soft_wrap=True)
     if len(sources) and (files or len(sources) <= STATUS_FILES):

@@ -271,9 +271,10 @@ class GraphStore(abc.ABC):
 
     # --- reading ---------------------------------------------------------------------------
     @abc.abstractmethod
-    def counts(self) -> dict[str, int]:
+    def counts(self, imeis: pd.DataFrame | None = None) -> dict[str, int]:
         """Record and node counts, keyed as :data:`COUNT_KEYS` lists them; ``devices``: the handsets
-        the calls' IMEIs name (at either end; :func:`count_handsets`)."""
+        the calls' IMEIs name (at either end; :func:`count_handsets`), from ``imeis`` (what
+        :meth:`imei_values` gives) where the caller has read them already."""
 
     @abc.abstractmethod
     def sources(self) -> pd.DataFrame:

@@ -258,7 +258,7 @@ class EmbeddedStore(GraphStore):
             raise StoreError(f"query on {self.path} failed: {e}") from e
         return table.to_pandas(types_mapper=_ARROW_STRINGS.get)
 
-    def counts(self) -> dict[str, int]:
+    def counts(self, imeis: pd.DataFrame | None = None) -> dict[str, int]:
         q = """
         SELECT
           (SELECT count(*) FROM calls) AS calls,
@@ -279,7 +279,7 @@ class EmbeddedStore(GraphStore):
           (SELECT count(*) FROM sources) AS files
         """
         out = {k: int(v) for k, v in self._df(q).iloc[0].items()}
-        out["devices"] = count_handsets(self.imei_values()["imei"])
+        out["devices"] = count_handsets((self.imei_values() if imeis is None else imeis)["imei"])
         return {k: out[k] for k in COUNT_KEYS}
 
     def imei_values(self) -> pd.DataFrame:

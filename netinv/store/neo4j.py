@@ -236,11 +236,11 @@ class Neo4jStore(Neo4jWriting, GraphStore):
         return number_decision_frame(self._df("read_number_decisions", active=active))
 
     # --- reading ---------------------------------------------------------------------------
-    def counts(self) -> dict[str, int]:
+    def counts(self, imeis: pd.DataFrame | None = None) -> dict[str, int]:
         a = self._run("count_records").records[0]
         b = self._run("count_nodes").records[0]
         out = {**dict(a), **dict(b)}
-        out["devices"] = count_handsets(self.imei_values()["imei"])
+        out["devices"] = count_handsets((self.imei_values() if imeis is None else imeis)["imei"])
         return {k: int(out[k] or 0) for k in COUNT_KEYS}
 
     def imei_values(self) -> pd.DataFrame:
