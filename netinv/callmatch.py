@@ -164,37 +164,50 @@ def _match(both: pd.DataFrame, within: float) -> list[tuple[int, int]]:
 def match_calls(store: GraphStore, batch: Batch, within: float, *, merge: bool) -> CallMatches:
     """The rows of ``batch`` (calls) that are calls of the workspace or of an earlier file of the
     load (see the module notes); with ``merge``, ``batch`` is changed so that each becomes a
-    provenance entry of that call."""
+    provenance entry of that call.  Rows read before as another call's are that call again, with
+    ``merge`` or without it."""
     recs = batch.records
-    empty = CallMatches(pd.DataFrame(columns=["record_id", "same_as", "file", "other_file"]))
+    columns = ["record_id", "same_as", "file", "other_file"]
     if batch.kind != "calls" or recs.empty:
-        return empty
+        return CallMatches(pd.DataFrame(columns=columns))
     # the calls a row may be one with (within ``within``), or was taken for when its file was first
     # read with a wider window (within an hour, at the edges of the load's span)
     pad = pd.Timedelta(seconds=max(within, _HELD_WITHIN_S) + 1)
     existing = store.calls_between(recs[["caller", "callee"]],
                                    Window(since=recs["start"].min() - pad, until=recs["start"].max() + pad))
-    # a record read again is the workspace's, as it is: never taken for another call
+    # a record read again is the workspace's, as it is: never taken for another call; nor is a row
+    # read before and taken for another call then: it is that call again
     known = _isin(recs["record_id"], existing["record_id"]) if len(existing) else np.zeros(len(recs), dtype=bool)
     held = _held(store, batch, existing, recs["record_id"][~known])
-    if held:  # rows read before and taken for other calls then: they are those calls, as they are
-        empty.notes.extend(_held_notes(batch, held))
-        _merge(batch, held, existing)  # which gives a call an end it lacks (read before netinv did so)
-        ends = batch.call_ends
+    notes = _held_notes(batch, held) if held else []
+    if held:
+        known |= _isin(recs["record_id"], held)
+    pairs, more = _pairs(store, batch, _near(recs[~known], existing, within), within, merge)
+    notes += more
+    to = {**held, **(dict(zip(pairs["record_id"], pairs["same_as"])) if merge else {})}
+    if to:
+        _merge(batch, to, existing)
+    if held and batch.call_ends is not None:  # a call read before netinv gave it an end it lacked
+        ends = batch.call_ends[_isin(batch.call_ends["record_id"], set(held.values()))]
         for end, cols in (("caller", _CALLER_END), ("callee", _CALLEE_END)):
-            n = 0 if ends is None else int(ends[cols].notna().any(axis=1).sum())
+            n = int(ends[cols].notna().any(axis=1).sum())
             if n:
-                empty.notes.append(f"{n:,} of the workspace's calls take the {end}'s cell and handset from the rows "
-                                   "read before (the calls lacked them)")
-        recs = batch.records
-        known = _isin(recs["record_id"], existing["record_id"])
-    near = _near(recs[~known], existing, within)
+                notes.append(f"{n:,} of the workspace's calls take the {end}'s cell and handset from the rows read "
+                             "before (the calls lacked them)")
+    return CallMatches(pairs[columns], notes)
+
+
+def _pairs(store: GraphStore, batch: Batch, near: pd.DataFrame, within: float,
+           merge: bool) -> tuple[pd.DataFrame, list[str]]:
+    """The new rows of ``near`` taken for another call (``record_id``, ``same_as``, ``file``,
+    ``other_file``), and the load's notes on them."""
+    columns = ["record_id", "same_as", "file", "other_file"]
     if near.empty:
-        return empty
+        return pd.DataFrame(columns=columns), []
     both = _with_files(near, batch, store)
     found = _match(both, within)
     if not found:
-        return empty
+        return pd.DataFrame(columns=columns), []
     rows, reps = (np.array(x) for x in zip(*found))
     pairs = pd.DataFrame({"record_id": both["record_id"].to_numpy()[rows],
                           "same_as": both["record_id"].to_numpy()[reps],
@@ -210,7 +223,7 @@ def match_calls(store: GraphStore, batch: Batch, within: float, *, merge: bool) 
     if pairs["stored"].any():
         src = store.sources()
         paths = {**dict(zip(src["file_sha256"], src["path"])), **paths}
-    notes = list(empty.notes)
+    notes = []
     for (f, other), g in pairs.groupby(["file", "other_file"], sort=False):
         where = Path(paths.get(other, other)).name + (", in the workspace" if g["stored"].iloc[0] else "")
         if merge:
@@ -224,9 +237,7 @@ def match_calls(store: GraphStore, batch: Batch, within: float, *, merge: bool) 
             notes.append(f"{paths.get(f, f)}: {len(g):,} call(s) lie within {within:g} s (start and duration) of a "
                          f"call of {where} between the same phones: probably one call in both phones' records, "
                          f"now counted twice; --same-call-within {within:g} loads each as one call")
-    if merge:
-        _merge(batch, dict(zip(pairs["record_id"], pairs["same_as"])), existing)
-    return CallMatches(pairs.drop(columns=["stored", "gives_callee", "gives_caller"]), notes)
+    return pairs[columns], notes
 
 
 def _held(store: GraphStore, batch: Batch, existing: pd.DataFrame, unknown: pd.Series) -> dict:

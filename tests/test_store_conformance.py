@@ -437,6 +437,17 @@ def test_a_caller_file_read_again_completes_a_call_an_older_netinv_left_without_
     assert "1 of the workspace's calls take the caller's cell and handset from the rows read before (the calls " \
            "lacked them)" in batch.notes
     pd.testing.assert_frame_equal(embedded.records("calls"), whole)
+    # again, together with a file whose row gives another call of the workspace its callee's end:
+    # both calls take the end they lack in the one load
+    embedded.con.execute("UPDATE calls SET cell_id = NULL, imei = NULL")
+    other = "13700137000,13900139000"
+    load_files(embedded, "calls", [write_csv(tmp_path / "c.csv", head + f"{other},2024-03-06 09:00:00,30,A2,"
+                                                                         "862000000000002,主叫\n")], **opts)
+    her_side = write_csv(tmp_path / "e.csv", head + f"{other},2024-03-06 09:00:01,30,B9,863000000000019,被叫\n")
+    again, batch = load_files(embedded, "calls", [his, her_side], **opts)
+    assert (again.records_new, again.provenance_new) == (0, 1)
+    calls = embedded.records("calls").sort_values("start")
+    assert calls[["cell_id", "callee_cell_id"]].values.tolist() == [["A1", "B7"], ["A2", "B9"]]
 
 
 def test_two_phones_call_sheets_make_each_call_once(store, tmp_path):
