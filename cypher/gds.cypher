@@ -25,3 +25,39 @@ RETURN graphName AS graph_name;
 
 // name: read_gds_version
 RETURN gds.version() AS version;
+
+// The calls as netinv's undirected measures and community splits see them: one undirected
+// relationship per pair of phones that called each other either way, weighted by their calls.
+// (The projection above keeps a -> b and b -> a apart: as undirected relationships they would be
+// two parallel ties, counted twice on every shortest path through them.)
+// name: project_gds_call_ties
+MATCH (a:Phone)-[c:CALLED]-(b:Phone)
+WHERE elementId(a) < elementId(b)
+WITH a, b, toFloat(count(c)) AS weight
+WITH gds.graph.project($graph_name, a, b, {relationshipProperties: {weight: weight}},
+                       {undirectedRelationshipTypes: ['*']}) AS g
+RETURN g.graphName AS graph_name, g.nodeCount AS nodes, g.relationshipCount AS relationships;
+
+// Exact shortest-path betweenness by hops (GDS halves it on undirected graphs: each pair counts once).
+// name: stream_gds_betweenness
+CALL gds.betweenness.stream($graph_name)
+YIELD nodeId, score
+RETURN gds.util.asNode(nodeId).number AS number, score;
+
+// Harmonic closeness by hops: the mean of 1 / distance over all other nodes.
+// name: stream_gds_harmonic
+CALL gds.closeness.harmonic.stream($graph_name)
+YIELD nodeId, score
+RETURN gds.util.asNode(nodeId).number AS number, score;
+
+// name: stream_gds_leiden
+CALL gds.leiden.stream($graph_name, {relationshipWeightProperty: 'weight', gamma: $resolution,
+                                     randomSeed: $seed, concurrency: 1})
+YIELD nodeId, communityId
+RETURN gds.util.asNode(nodeId).number AS number, communityId AS community;
+
+// Louvain takes no seed; with one thread it gives the same split every time.
+// name: stream_gds_louvain
+CALL gds.louvain.stream($graph_name, {relationshipWeightProperty: 'weight', concurrency: 1})
+YIELD nodeId, communityId
+RETURN gds.util.asNode(nodeId).number AS number, communityId AS community;

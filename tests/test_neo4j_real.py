@@ -8,8 +8,10 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 
 from netinv import analysis as an
+from netinv.analysis.graphs import adjacency
 from netinv.profiles import Profile
 from netinv.workflow import load_files, load_generated, push
 
@@ -117,6 +119,37 @@ def test_gds_pagerank_and_wcc_agree_with_igraph(neo, small_case):
     directed = neo.gds_call_scores(undirected=False).set_index("number")
     theirs_d = directed["score"].reindex(ours_d.index)
     assert ours_d.rank().corr(theirs_d.rank()) > 0.97
+
+
+def test_netinv_centrality_and_split_agree_with_gds(neo, small_case):
+    # netinv's own results (not igraph called by hand) against GDS's on the graph the server holds
+    load_generated(small_case.path, neo)
+    net = neo.network(layers=("calls",), level="phone")
+    ours = an.centrality(net, layers=("calls",), measures=("betweenness", "harmonic")).set_index("id")
+    assert ours.attrs["notes"][0].startswith("betweenness: exact")
+    gds = neo.gds_tie_scores(seed=3)
+    gds.index = "phone:" + gds["number"]
+    assert set(gds.index) == set(ours.index)
+    theirs = gds.reindex(ours.index)
+    assert ours["betweenness"].max() > 100  # paths run through people: the comparison is not of zeros
+    np.testing.assert_allclose(ours["betweenness"], theirs["betweenness"], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(ours["harmonic"], theirs["harmonic"], rtol=1e-9, atol=1e-12)
+    # the split: on the same ties (calls either way), netinv's Leiden finds one at least as
+    # modular as GDS's Leiden and Louvain do, measured on one graph by one formula
+    split = an.communities(net, layers=("calls",), ties="contacts").set_index("id")
+    a = adjacency(net, ("calls",), "count", False)
+    upper = sp.triu(a, k=1).tocoo()
+    g = ig.Graph(n=a.shape[0], edges=list(zip(upper.row.tolist(), upper.col.tolist())))
+    g.es["weight"] = upper.data.tolist()
+
+    def modularity(labels: pd.Series) -> float:
+        return g.modularity(pd.factorize(labels.reindex(net.nodes["id"]))[0].tolist(), weights="weight")
+
+    ours_q = modularity(split["community"])
+    assert ours_q == pytest.approx(split.attrs["modularity"], abs=1e-12)
+    for method in ("leiden", "louvain"):
+        theirs_q = modularity(theirs[method])
+        assert 0.3 < theirs_q <= ours_q + 1e-9, (method, theirs_q, ours_q)
 
 
 @pytest.mark.parametrize("first", ["caller", "callee"])

@@ -384,3 +384,27 @@ class Neo4jStore(Neo4jWriting, GraphStore):
         finally:
             self._run("drop_gds_graph", graph_name=name)
         return pr.merge(wcc, on="number")
+
+    def gds_tie_scores(self, *, resolution: float = 1.0, seed: int = 0) -> pd.DataFrame:
+        """GDS's own measures on the calls as netinv's undirected measures see them (one tie per pair
+        of phones that called each other, weighted by their calls), to cross-check netinv's results:
+        ``number``, ``betweenness`` (exact, hops), ``harmonic`` (hops), and the communities of
+        ``leiden`` (at ``resolution``, from ``seed``) and ``louvain``, one thread each.
+
+        GDS's eigenvector centrality is left out: with relationship weights it normalises each
+        node's weights to sum to one, which on an undirected graph makes it proportional to the
+        node's strength (calls), not the eigenvector of the weighted ties that netinv reports."""
+        name = f"netinv-ties-{new_load_id()}"
+        self._run("project_gds_call_ties", graph_name=name)
+        try:
+            frames = [self._df("stream_gds_betweenness", graph_name=name).rename(columns={"score": "betweenness"}),
+                      self._df("stream_gds_harmonic", graph_name=name).rename(columns={"score": "harmonic"}),
+                      self._df("stream_gds_leiden", graph_name=name, resolution=float(resolution), seed=int(seed))
+                      .rename(columns={"community": "leiden"}),
+                      self._df("stream_gds_louvain", graph_name=name).rename(columns={"community": "louvain"})]
+        finally:
+            self._run("drop_gds_graph", graph_name=name)
+        out = frames[0]
+        for f in frames[1:]:
+            out = out.merge(f, on="number")
+        return out.sort_values("number").reset_index(drop=True)
