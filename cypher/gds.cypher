@@ -56,7 +56,7 @@ CALL gds.leiden.stream($graph_name, {relationshipWeightProperty: 'weight', gamma
 YIELD nodeId, communityId
 RETURN gds.util.asNode(nodeId).number AS number, communityId AS community;
 
-// Louvain takes no seed; with one thread it gives the same split every time.
+// Louvain takes no seed: its split may differ a little from one run to the next.
 // name: stream_gds_louvain
 CALL gds.louvain.stream($graph_name, {relationshipWeightProperty: 'weight', concurrency: 1})
 YIELD nodeId, communityId

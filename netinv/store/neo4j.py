@@ -389,7 +389,7 @@ class Neo4jStore(Neo4jWriting, GraphStore):
         """GDS's own measures on the calls as netinv's undirected measures see them (one tie per pair
         of phones that called each other, weighted by their calls), to cross-check netinv's results:
         ``number``, ``betweenness`` (exact, hops), ``harmonic`` (hops), and the communities of
-        ``leiden`` (at ``resolution``, from ``seed``) and ``louvain``, one thread each.
+        ``leiden`` (at ``resolution``, from ``seed``) and ``louvain`` (which takes no seed), one thread each.
 
         GDS's eigenvector centrality is left out: with relationship weights it normalises each
         node's weights to sum to one, which on an undirected graph makes it proportional to the
