@@ -53,6 +53,13 @@ DELETE n;
 // name: delete_load_sources
 MATCH (s:Source {load_id: $load_id}) DELETE s;
 
+// A file the failed load read again gets back the profile and counts it had before.
+// name: restore_load_sources
+MATCH (s:Source {last_load_id: $load_id})
+WHERE s.load_id <> $load_id
+SET s.profile = s.before_profile, s.rows = s.before_rows, s.accepted = s.before_accepted,
+    s.rejected = s.before_rejected, s.last_load_id = s.before_last_load_id;
+
 // name: mark_load_undone
 MATCH (l:Load {load_id: $load_id}) SET l.status = 'undone', l.finished_at = datetime($finished_at);
 

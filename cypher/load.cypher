@@ -217,12 +217,35 @@ SET l.status = 'complete', l.finished_at = datetime($finished_at), l.files = $fi
     l.records_read = $records_read, l.records_new = $records_new, l.provenance_new = $provenance_new,
     l.rejected = $rejected;
 
+// A file read before keeps its path and first load, and takes this load's profile and the counts of
+// its rows now (netinv.store.neo4j_write); the values it had are kept beside them (before_*) for
+// undoing this load.  One row per file and kind.
 // name: merge_sources
 UNWIND $rows AS r
 MERGE (s:Source {source_key: r.file_sha256 + ':' + r.kind})
 ON CREATE SET s.file_sha256 = r.file_sha256, s.path = r.path, s.size = r.size, s.encoding = r.encoding,
-              s.kind = r.kind, s.profile = r.profile, s.rows = r.rows, s.accepted = r.accepted,
-              s.rejected = r.rejected, s.load_id = $load_id;
+              s.kind = r.kind, s.load_id = $load_id
+SET s.before_profile = s.profile, s.before_rows = s.rows, s.before_accepted = s.accepted,
+    s.before_rejected = s.rejected, s.before_last_load_id = s.last_load_id
+SET s.profile = r.profile, s.rows = r.rows, s.accepted = r.accepted, s.rejected = r.rejected,
+    s.last_load_id = $load_id;
+
+// Which of the files ($keys: file_sha256:kind) were read before.
+// name: read_source_keys
+MATCH (s:Source) WHERE s.source_key IN $keys
+RETURN collect(s.source_key) AS keys;
+
+// Per file read before ($shas), how many of its rows the records of the relationship types $types
+// hold now, and how many of those are among $rejected ("file_sha256|row": this load's rejected rows).
+// A scan of those relationships: it runs only when a load reads a file again.
+// name: count_file_rows
+MATCH ()-[r:CALLED|PAID|USES|HOLDS|ARRESTED_IN]->()
+WHERE type(r) IN $types AND r.provenance IS NOT NULL
+UNWIND r.provenance AS entry
+WITH split(entry, '|') AS e
+WHERE e[0] IN $shas
+WITH DISTINCT e[0] AS sha, e[1] AS row
+RETURN sha, count(*) AS held, sum(CASE WHEN sha + '|' + row IN $rejected THEN 1 ELSE 0 END) AS rejected_held;
 
 // netinv push: a load copied from another workspace keeps its id, times and authority.
 // name: merge_copied_loads
@@ -239,7 +262,7 @@ UNWIND $rows AS r
 MERGE (s:Source {source_key: r.file_sha256 + ':' + r.kind})
 ON CREATE SET s.file_sha256 = r.file_sha256, s.path = r.path, s.size = r.size, s.encoding = r.encoding,
               s.kind = r.kind, s.profile = r.profile, s.rows = r.rows, s.accepted = r.accepted,
-              s.rejected = r.rejected, s.load_id = r.load_id;
+              s.rejected = r.rejected, s.load_id = r.load_id, s.last_load_id = r.last_load_id;
 
 // Calls of the workspace without an end's cell and handset take them from a later load's row
 // ($rows = [[record_id, cell_id, imei, callee_cell_id, callee_imei], ...], an end's pair null where

@@ -154,9 +154,11 @@ RETURN collect([r.record_id, type(r), r.provenance]) AS records;
 // name: read_sources
 MATCH (s:Source)
 OPTIONAL MATCH (l:Load {load_id: s.load_id})
+OPTIONAL MATCH (ll:Load {load_id: coalesce(s.last_load_id, s.load_id)})
 RETURN s.path AS path, s.file_sha256 AS file_sha256, s.size AS size, s.encoding AS encoding, s.kind AS kind,
        s.profile AS profile, s.rows AS rows, s.accepted AS accepted, s.rejected AS rejected,
-       toString(l.finished_at) AS loaded_at, l.authority AS authority, s.load_id AS load_id;
+       toString(l.finished_at) AS loaded_at, l.authority AS authority, s.load_id AS load_id,
+       coalesce(s.last_load_id, s.load_id) AS last_load_id, toString(ll.finished_at) AS last_loaded_at;
 
 // name: read_loads
 MATCH (l:Load)

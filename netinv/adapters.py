@@ -58,6 +58,8 @@ class SourceFile:
     left_out: int = 0
     #: the path as the command named it, for messages (``path`` is the absolute one that is stored)
     given: str = ""
+    #: the row numbers of the rejected rows (a later load of the file may take them)
+    rejected_rows: tuple[int, ...] = ()
 
 
 @dataclass
@@ -580,6 +582,8 @@ def read_records(
             notes.append(f"{path}: {len(kept)} row(s) kept with invalid {', '.join(sorted(keep))} cleared "
                          f"(rows {', '.join(rows[:10])}{' ...' if len(rows) > 10 else ''})")
         problems.extend(raw.problems)
+        rejected_rows = tuple(sorted({int(raw.rows[pos]) for pos in np.flatnonzero(bad)} |
+                                     {p.row for p in raw.problems}))
         good = typed.loc[ok].reset_index(drop=True)
         row_hash = _row_hashes(raw.frame.loc[ok]) if ok.any() else np.array([], dtype=object)
         provs.append(pd.DataFrame({
@@ -602,7 +606,7 @@ def read_records(
             path=str(Path(path).resolve()), sha256=raw.sha256, size=raw.size, encoding=raw.encoding, kind=kind,
             profile=prof.name, rows=len(raw.frame) + len(raw.problems) + left_out, accepted=int(ok.sum()),
             rejected=int(bad.sum()) + len(raw.problems), blank_rows=raw.blank_rows, left_out=left_out,
-            given=str(path),
+            given=str(path), rejected_rows=rejected_rows,
         ))
     problems.sort(key=lambda p: (p.file, p.row))
     if problems and not quarantine:

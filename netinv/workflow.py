@@ -56,7 +56,7 @@ def load_files(
     params = {"kind": kind, "profile": getattr(profile, "name", profile) or "generic",
               "files": [str(f) for f in files], **{k: v for k, v in options.items() if v not in (None, (), [], {})}}
     # each file's content hash, in the order of "files": the load names what it read even where every
-    # record was in the workspace already (the sources table keeps a file's first load)
+    # record was in the workspace already (the sources table keeps one row per file)
     params["file_sha256"] = [s.sha256 for s in batch.sources]
     if batch.tz:  # the zone naive times were read in, also where it came from the profile
         params["tz"] = batch.tz

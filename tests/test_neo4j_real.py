@@ -190,6 +190,36 @@ def test_a_failed_load_that_completed_a_call_is_undone(neo, tmp_path, monkeypatc
     assert neo.counts()["devices"] == 2
 
 
+def test_a_failed_load_of_a_file_read_before_gives_back_its_counts(neo, tmp_path, monkeypatch):
+    # the file's Source takes a reload's counts just before the load is marked complete; a failure
+    # there undoes the load, and the Source is as it was (its rows, counts and latest load)
+    from netinv.errors import QueryError, StoreError
+
+    from .conftest import write_csv
+
+    f = write_csv(tmp_path / "d.csv", "caller,callee,start,duration_s\n"
+                                      "+8613800138000,+8613900139000,2024-03-01T10:00:00Z,60\n"
+                                      "13800138000,13900139000,2024-03-01T11:00:00Z,30\n")
+    load_files(neo, "calls", [f], quarantine=tmp_path / "q.csv")
+    before = neo.sources()
+    assert before[["accepted", "rejected"]].values.tolist() == [[1, 1]]
+    run = neo._run
+
+    def failing(name, **params):
+        if name == "finish_load":
+            raise QueryError("finish_load", "load.cypher", "injected failure")
+        return run(name, **params)
+
+    monkeypatch.setattr(neo, "_run", failing)
+    with pytest.raises(StoreError, match="failed and was undone"):
+        load_files(neo, "calls", [f], region="CN")
+    monkeypatch.setattr(neo, "_run", run)
+    pd.testing.assert_frame_equal(neo.sources(), before)
+    assert neo.counts()["calls"] == 1
+    load_files(neo, "calls", [f], region="CN")
+    assert neo.sources()[["accepted", "rejected", "load_id"]].values.tolist() == [[2, 0, before["load_id"][0]]]
+
+
 def test_devices_carry_their_handset_key_however_the_imei_was_written(neo, tmp_path):
     # one handset written as an IMEI and as an IMEISV, and a placeholder: Cypher joins the first two
     # by d.handset; a graph written before Devices had the key gets it when netinv next connects

@@ -77,8 +77,11 @@ def test_reload_changes_nothing(store, files):
     pd.testing.assert_frame_equal(store.layer_edges("calls"), edges_before)
     assert len(store.loads()) == 8  # the audit log records both attempts
     # each names the files it read by their content hash, the second as the first (the sources
-    # table keeps a file's first load only)
-    sha = dict(zip(store.sources()["kind"], store.sources()["file_sha256"]))
+    # table keeps one row per file: named by its first load, with its latest)
+    src = store.sources()
+    assert len(src) == 4 and (src["last_load_id"] != src["load_id"]).all()
+    assert (src["last_loaded_at"] >= src["loaded_at"]).all() and (src["rejected"] == 0).all()
+    sha = dict(zip(src["kind"], src["file_sha256"]))
     loads = store.loads().sort_values("started_at", kind="stable")
     assert [o["file_sha256"] for o in load_options(loads)] == [[sha[k]] for k in loads["kind"]]
     assert [o["files"] for o in load_options(loads)] == [[str(files[k])] for k in loads["kind"]]
@@ -252,6 +255,49 @@ def test_rows_left_out_by_where_are_counted_and_the_selection_kept(store):
     assert store.sources_by_folder()["left_out"].tolist() == [7_853]
     assert load_options(store.loads())[0]["where"] == {"tx_type": ["WIRE", "TRANSFER"]}
     assert set(store.records("transfers")["channel"]) == {"WIRE", "TRANSFER"}
+
+
+def test_a_file_read_again_is_counted_as_the_workspace_holds_it(store, tmp_path):
+    # read first with a national number it cannot place (no --region), then with the region: all
+    # three rows are in, and the file says so; read a third time without the region, the row
+    # rejected again is still in (a load took it); a write of it that fails changes nothing
+    f = write_csv(tmp_path / "d.csv", "caller,callee,start,duration_s\n"
+                                      "+8613800138000,+8613900139000,2024-03-01T10:00:00Z,60\n"
+                                      "13800138000,13900139000,2024-03-01T11:00:00Z,30\n"
+                                      "+8613800138000,+8613900139001,2024-03-01T12:00:00Z,30\n")
+
+    def described():
+        src = store.sources()
+        assert len(src) == 1 and src["file_sha256"].iloc[0] == sha
+        return src.iloc[0][["rows", "accepted", "rejected", "left_out", "load_id", "last_load_id"]].tolist()
+
+    first, batch = load_files(store, "calls", [f], quarantine=tmp_path / "q.csv")
+    sha = batch.sources[0].sha256
+    assert batch.sources[0].rejected_rows == (3,) and described() == [3, 2, 1, 0, first.load_id, first.load_id]
+    second, _ = load_files(store, "calls", [f], region="CN")
+    assert second.records_new == 1 and described() == [3, 3, 0, 0, first.load_id, second.load_id]
+    third, _ = load_files(store, "calls", [f], quarantine=tmp_path / "q.csv")
+    assert third.rejected == 1 and described() == [3, 3, 0, 0, first.load_id, third.load_id]
+    loaded = store.sources()[["loaded_at", "last_loaded_at"]].iloc[0]
+    finished = store.loads().set_index("load_id")["finished_at"]
+    assert (loaded["loaded_at"], loaded["last_loaded_at"]) == (finished[first.load_id], finished[third.load_id])
+    batch = read_records("calls", [f], region="CN")
+    batch.records["record_id"] = batch.records["record_id"] + "x"  # all new records
+    batch.records.loc[batch.records.index[-1], "caller"] = pd.NA  # the last one is broken
+    with pytest.raises(StoreError):
+        store.write(batch)
+    assert described() == [3, 3, 0, 0, first.load_id, third.load_id]
+
+
+def test_one_file_read_twice_with_two_selections_holds_both(store):
+    # the AMLSim export read for its wires, then for its transfers: the file's rows in the workspace
+    # are both selections, and only the rest is left out
+    f = dataset("amlsim_small_export", "transactions.csv")
+    for kept in ("WIRE", "TRANSFER"):
+        load_files(store, "transfers", [f], profile="examples/profiles/amlsim_export.toml", where={"tx_type": (kept,)})
+    src = store.sources()
+    assert len(src) == 1 and store.counts()["transfers"] == 2_480
+    assert src.iloc[0][["rows", "accepted", "rejected", "left_out"]].tolist() == [10_333, 2_480, 0, 7_853]
 
 
 def test_the_same_call_in_both_phones_records_is_one_call(store, tmp_path):
@@ -524,6 +570,24 @@ def test_workspace_from_before_memos_gains_the_column(tmp_path, files):
         assert len(r) == 4 and r["memo"].dropna().tolist() == ["还款"]
         pd.testing.assert_frame_equal(r[r["memo"].isna()].drop(columns="memo").reset_index(drop=True),
                                       old.drop(columns="memo"))
+
+
+def test_workspace_from_before_files_had_a_latest_load_reads_and_gains_it(tmp_path, files):
+    # a workspace written before the sources table had last_load_id: read-only, each file's
+    # latest load is its first; opened for writing and read again, the file names both
+    from netinv.store import EmbeddedStore
+
+    path = older_workspace(tmp_path / "old.duckdb", "calls", files["calls"],
+                           "ALTER TABLE sources DROP COLUMN last_load_id")
+    with EmbeddedStore(path, read_only=True) as st:
+        src = st.sources()
+        assert (src["last_load_id"] == src["load_id"]).all() and (src["last_loaded_at"] == src["loaded_at"]).all()
+        first = src["load_id"].iloc[0]
+    with EmbeddedStore(path) as st:
+        again, _ = load_files(st, "calls", [files["calls"]], raw_ids=True, tz="UTC")
+        src = st.sources()
+        assert src[["load_id", "last_load_id", "accepted", "rejected"]].values.tolist() == \
+            [[first, again.load_id, 5, 0]]
 
 
 def test_workspace_from_before_the_callees_end_reads_read_only(tmp_path, files):

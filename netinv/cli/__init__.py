@@ -59,7 +59,10 @@ def status(store: Optional[str] = STORE,
            out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Also write every file loaded to this "
                                                    "CSV file: path first, full SHA-256, size, encoding, kind, profile, "
                                                    "rows, accepted, rejected, left_out, loaded_at (UTC), authority, "
-                                                   "load_id (with --loads: every load instead)."),
+                                                   "load_id, last_loaded_at and last_load_id (a file read again: "
+                                                   "its counts are of its rows in the workspace now, the latest "
+                                                   "load's rejected rows that no load took as rejected) (with "
+                                                   "--loads: every load instead)."),
            loads: bool = typer.Option(False, "--loads", help="Also list every load, the audit log: when, under "
                                       "which authority, with which profile, what it read and added; --out writes "
                                       "it with each load's options (its files as named, and their SHA-256).")):
@@ -96,10 +99,14 @@ def status(store: Optional[str] = STORE,
     if len(sources) and (files or len(sources) <= STATUS_FILES):
         src = sources.copy()
         src["sha256"] = src["file_sha256"].str.slice(0, 12)
-        src["loaded_at"] = pd.to_datetime(src["loaded_at"], utc=True).dt.strftime("%Y-%m-%d %H:%M")
+        again = src["last_load_id"] != src["load_id"]  # read again: the counts are of its rows now
+        for c in ("loaded_at", "last_loaded_at"):
+            src[c] = pd.to_datetime(src[c], utc=True).dt.strftime("%Y-%m-%d %H:%M")
+        src["last_loaded_at"] = src["last_loaded_at"].where(again, "")
         cols = ["path", "kind", "profile", "rows", "accepted", "rejected", "left_out", "sha256", "loaded_at",
-                "authority"]
-        out.print(frame_table(src[[c for c in cols if c != "left_out" or src[c].any()]], title="files loaded"))
+                "last_loaded_at", "authority"]
+        shown = [c for c in cols if (c != "left_out" or src[c].any()) and (c != "last_loaded_at" or again.any())]
+        out.print(frame_table(src[shown], title="files loaded"))
     elif len(sources):
         folders = files_by_folder(sources)
         if not folders["left_out"].any():
@@ -125,7 +132,7 @@ def status(store: Optional[str] = STORE,
         out.print(f"wrote {len(log):,} loads to {out_file}", markup=False)
     elif out_file is not None:
         cols = ["path", "file_sha256", "size", "encoding", "kind", "profile", "rows", "accepted", "rejected",
-                "left_out", "loaded_at", "authority", "load_id"]
+                "left_out", "loaded_at", "authority", "load_id", "last_loaded_at", "last_load_id"]
         write_csv(sources[[c for c in cols if c in sources.columns]], out_file)
         out.print(f"wrote {len(sources):,} files to {out_file}", markup=False)
 

@@ -278,8 +278,12 @@ class GraphStore(abc.ABC):
 
     @abc.abstractmethod
     def sources(self) -> pd.DataFrame:
-        """Every file loaded: path, sha256, size, encoding, kind, profile, rows, accepted, rejected, left_out
-        (rows a ``--where`` did not select: ``rows - accepted - rejected``), loaded_at and authority."""
+        """Every file loaded, once per record kind: path, sha256, size, encoding, kind, profile, rows,
+        accepted, rejected, left_out (rows a ``--where`` did not select: ``rows - accepted -
+        rejected``), loaded_at, authority and load_id of its first load, and last_load_id and
+        last_loaded_at of its latest.  The path and first load name the file; a file read again
+        takes the latest load's profile, and its counts describe the workspace: ``accepted``, the
+        rows some load took, ``rejected``, those of the latest load's rejected rows that none took."""
 
     def sources_by_folder(self) -> pd.DataFrame:
         """:meth:`sources` summed up per folder, kind, profile and authority (a case with one bank
@@ -529,13 +533,15 @@ def files_by_folder(sources: pd.DataFrame) -> pd.DataFrame:
             "first_loaded", "last_loaded"]
     if sources.empty:
         return pd.DataFrame(columns=cols)
+    last = sources["last_loaded_at"] if "last_loaded_at" in sources else sources["loaded_at"]
     src = sources.assign(folder=[str(PurePath(str(p)).parent) for p in sources["path"]],
-                         loaded_at=pd.to_datetime(sources["loaded_at"], utc=True))
+                         loaded_at=pd.to_datetime(sources["loaded_at"], utc=True),
+                         last_loaded_at=pd.to_datetime(last, utc=True))
     keys = ["folder", "kind", "profile", "authority"]
     out = (src.groupby(keys, dropna=False, sort=False)
            .agg(files=("path", "size"), rows=("rows", "sum"), accepted=("accepted", "sum"),
                 rejected=("rejected", "sum"), left_out=("left_out", "sum"), first_loaded=("loaded_at", "min"),
-                last_loaded=("loaded_at", "max"))
+                last_loaded=("last_loaded_at", "max"))
            .reset_index())
     for c in ("files", "rows", "accepted", "rejected", "left_out"):
         out[c] = out[c].astype(np.int64)

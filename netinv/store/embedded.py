@@ -46,7 +46,7 @@ def _ddl() -> list[str]:
             files BIGINT, records_read BIGINT, records_new BIGINT, provenance_new BIGINT, rejected BIGINT)""",
         """CREATE TABLE IF NOT EXISTS sources (
             file_sha256 VARCHAR, path VARCHAR, size BIGINT, encoding VARCHAR, kind VARCHAR, profile VARCHAR,
-            rows BIGINT, accepted BIGINT, rejected BIGINT, load_id VARCHAR)""",
+            rows BIGINT, accepted BIGINT, rejected BIGINT, load_id VARCHAR, last_load_id VARCHAR)""",
         """CREATE TABLE IF NOT EXISTS decisions (
             decision_id VARCHAR, a VARCHAR, b VARCHAR, same BOOLEAN, "by" VARCHAR, note VARCHAR,
             decided_at TIMESTAMPTZ, undone_at TIMESTAMPTZ)""",
@@ -66,6 +66,9 @@ def _ddl() -> list[str]:
         stmts.append(f"CREATE TABLE IF NOT EXISTS {kind} ({', '.join(cols)})")
     return stmts
 
+
+#: columns of the audit tables that a workspace made by an earlier netinv lacks
+_OPTIONAL_AUDIT_COLUMNS = {"sources": [("last_load_id", "VARCHAR")]}
 
 #: Arrow string columns read as the canonical string dtype
 _ARROW_STRINGS = {pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype()}
@@ -137,21 +140,25 @@ class EmbeddedStore(GraphStore):
 
     def _add_optional_columns(self) -> None:
         """Add the optional fields a workspace made by an earlier netinv lacks (such as a transfer's
-        memo), empty on the records it holds; every other column and record stays as it was.  Opened
-        read-only, the workspace is not changed: a temporary view of each such table adds them."""
+        memo, or the last load of a file), empty on the rows it holds; every other column and row
+        stays as it was.  Opened read-only, the workspace is not changed: a temporary view of each
+        such table adds them."""
         have = set(map(tuple, self.con.execute(
             "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main'").fetchall()))
-        for kind, rk in RECORD_KINDS.items():
-            missing = [f for f in rk.fields if f.name not in rk.core and (kind, f.name) not in have]
+        wanted = {kind: [(f.name, _SQL_TYPES[f.type]) for f in rk.fields if f.name not in rk.core]
+                  for kind, rk in RECORD_KINDS.items()}
+        wanted.update(_OPTIONAL_AUDIT_COLUMNS)
+        for table, columns in wanted.items():
+            missing = [(name, sql_type) for name, sql_type in columns if (table, name) not in have]
             if not missing:
                 continue
             if self.read_only:  # the names are the schema's, never data
                 db = self.con.execute("SELECT current_database()").fetchone()[0].replace('"', '""')
-                extra = ", ".join(f"NULL::{_SQL_TYPES[f.type]} AS {f.name}" for f in missing)
-                self.con.execute(f'CREATE TEMP VIEW {kind} AS SELECT *, {extra} FROM "{db}".main.{kind}')
+                extra = ", ".join(f"NULL::{sql_type} AS {name}" for name, sql_type in missing)
+                self.con.execute(f'CREATE TEMP VIEW {table} AS SELECT *, {extra} FROM "{db}".main.{table}')
                 continue
-            for f in missing:
-                self.con.execute(f"ALTER TABLE {kind} ADD COLUMN {f.name} {_SQL_TYPES[f.type]}")
+            for name, sql_type in missing:
+                self.con.execute(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}")
 
     # --- writing ---------------------------------------------------------------------------
     def write(self, batch: Batch, *, authority: str | None = None, options: dict | None = None) -> LoadResult:
@@ -169,7 +176,7 @@ class EmbeddedStore(GraphStore):
             [
                 {"file_sha256": s.sha256, "path": s.path, "size": s.size, "encoding": s.encoding, "kind": s.kind,
                  "profile": s.profile, "rows": s.rows, "accepted": s.accepted, "rejected": s.rejected,
-                 "load_id": load_id}
+                 "load_id": load_id, "last_load_id": load_id}
                 for s in batch.sources
             ]
         )
@@ -196,10 +203,7 @@ class EmbeddedStore(GraphStore):
                 "FROM _batch_prov b ANTI JOIN provenance p "
                 "ON p.record_id = b.record_id AND p.file_sha256 = b.file_sha256 AND p.row = b.row"
             )
-            con.execute(
-                "INSERT INTO sources SELECT b.* FROM _batch_sources b "
-                "ANTI JOIN sources s ON s.file_sha256 = b.file_sha256 AND s.kind = b.kind"
-            )
+            self._merge_sources(kind, batch.sources)
             if batch.call_ends is not None and len(batch.call_ends):
                 # calls of the workspace without an end (cell and handset) take it from a row of this load
                 with self._given("_batch_ends", batch.call_ends):
@@ -237,6 +241,43 @@ class EmbeddedStore(GraphStore):
                 except duckdb.Error:
                     pass
         return result
+
+    def _merge_sources(self, kind: str, files: list) -> None:
+        """The load's files (registered as ``_batch_sources``) in ``sources``, inside the load's
+        transaction.  A file read before keeps where and when it was first read and takes this
+        load's profile and the counts of its rows now: ``accepted``, the rows that some load took
+        (its rows in the provenance); ``rejected``, those of this load's rejected rows that no load
+        took.  A file read again with other options (a time zone, a region, another ``--where``)
+        is so described as the workspace holds it, not as its first load left it."""
+        rejected = pd.DataFrame([(f.sha256, r) for f in files for r in f.rejected_rows],
+                                columns=["file_sha256", "row"]).drop_duplicates()
+        con = self.con
+        with self._given("_batch_rejected", rejected.astype({"file_sha256": "string", "row": "int64"})):
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _batch_counts AS "
+                "WITH held AS (SELECT file_sha256, row FROM provenance WHERE kind = ? AND file_sha256 IN "
+                "  (SELECT file_sha256 FROM _batch_sources)) "
+                "SELECT f.file_sha256, "
+                "  (SELECT count(DISTINCT h.row) FROM held h WHERE h.file_sha256 = f.file_sha256) AS accepted, "
+                "  (SELECT count(*) FROM _batch_rejected r ANTI JOIN held h "
+                "     ON h.file_sha256 = r.file_sha256 AND h.row = r.row "
+                "   WHERE r.file_sha256 = f.file_sha256) AS rejected "
+                "FROM (SELECT DISTINCT file_sha256 FROM _batch_sources) f", [kind])
+        try:
+            con.execute(
+                "UPDATE sources SET profile = b.profile, rows = b.rows, accepted = c.accepted, rejected = c.rejected, "
+                "last_load_id = b.last_load_id "
+                "FROM (SELECT DISTINCT ON (file_sha256, kind) * FROM _batch_sources) b JOIN _batch_counts c "
+                "USING (file_sha256) "
+                "WHERE sources.file_sha256 = b.file_sha256 AND sources.kind = b.kind")
+            con.execute(
+                "INSERT INTO sources (file_sha256, path, size, encoding, kind, profile, rows, accepted, rejected, "
+                "load_id, last_load_id) "
+                "SELECT b.file_sha256, b.path, b.size, b.encoding, b.kind, b.profile, b.rows, c.accepted, c.rejected, "
+                "b.load_id, b.last_load_id FROM _batch_sources b JOIN _batch_counts c USING (file_sha256) "
+                "ANTI JOIN sources s ON s.file_sha256 = b.file_sha256 AND s.kind = b.kind")
+        finally:
+            con.execute("DROP TABLE IF EXISTS _batch_counts")
 
     # --- reading ---------------------------------------------------------------------------
     def _df(self, sql: str, params: list | None = None) -> pd.DataFrame:
@@ -293,8 +334,10 @@ class EmbeddedStore(GraphStore):
     def sources(self) -> pd.DataFrame:
         return self._df(
             "SELECT s.path, s.file_sha256, s.size, s.encoding, s.kind, s.profile, s.rows, s.accepted, s.rejected, "
-            "s.rows - s.accepted - s.rejected AS left_out, l.finished_at AS loaded_at, l.authority, s.load_id "
-            "FROM sources s LEFT JOIN loads l USING (load_id) "
+            "s.rows - s.accepted - s.rejected AS left_out, l.finished_at AS loaded_at, l.authority, s.load_id, "
+            "coalesce(s.last_load_id, s.load_id) AS last_load_id, "
+            "coalesce(ll.finished_at, l.finished_at) AS last_loaded_at "
+            "FROM sources s LEFT JOIN loads l USING (load_id) LEFT JOIN loads ll ON ll.load_id = s.last_load_id "
             "ORDER BY loaded_at, s.path"
         )
 

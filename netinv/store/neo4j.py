@@ -250,7 +250,8 @@ class Neo4jStore(Neo4jWriting, GraphStore):
     def sources(self) -> pd.DataFrame:
         df = self._df("read_sources")
         df.insert(df.columns.get_loc("rejected") + 1, "left_out", df["rows"] - df["accepted"] - df["rejected"])
-        df["loaded_at"] = pd.to_datetime(df["loaded_at"], utc=True, format="ISO8601")
+        for c in ("loaded_at", "last_loaded_at"):
+            df[c] = pd.to_datetime(df[c], utc=True, format="ISO8601")
         return df.sort_values(["loaded_at", "path"]).reset_index(drop=True)
 
     def loads(self) -> pd.DataFrame:

@@ -167,7 +167,7 @@ def write_import_files(source: GraphStore, folder: str | Path,
             "path": _text(src["path"]), "size:long": pa.array(src["size"].astype("int64")),
             "encoding": _text(src["encoding"]), "kind": _text(src["kind"]), "profile": _text(src["profile"]),
             **{f"{c}:long": pa.array(src[c].astype("int64")) for c in ("rows", "accepted", "rejected")},
-            "load_id": _text(src["load_id"]),
+            "load_id": _text(src["load_id"]), "last_load_id": _text(src["last_load_id"]),
         }))
 
     _write_decisions(w, source)

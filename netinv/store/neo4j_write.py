@@ -30,6 +30,8 @@ _PAIRED = {
                   ("record_id", "amount", "currency", "time", "channel", "payer_name", "payee_name", "reference",
                    "memo")),
 }
+#: the relationship types that hold each record kind
+_KIND_TYPES = {"calls": ["CALLED"], "transfers": ["PAID"], "holders": ["USES", "HOLDS"], "arrests": ["ARRESTED_IN"]}
 _UNDO_QUERIES = ["delete_load_calls", "delete_load_transfers", "delete_load_uses", "delete_load_holds",
                  "delete_load_arrests", "delete_load_derived", "clear_load_call_ends"]
 
@@ -292,10 +294,7 @@ class Neo4jWriting:
             new, prov_new = self._write_kind(kind, batch.records, batch.provenance, load_id)
             if batch.call_ends is not None and len(batch.call_ends):
                 self._fill_call_ends(batch.call_ends, load_id)
-            srcs = [{"file_sha256": s.sha256, "path": s.path, "size": s.size, "encoding": s.encoding, "kind": s.kind,
-                     "profile": s.profile, "rows": s.rows, "accepted": s.accepted, "rejected": s.rejected}
-                    for s in batch.sources]
-            self._run("merge_sources", rows=srcs, load_id=load_id)
+            self._run("merge_sources", rows=self._source_rows(kind, batch.sources), load_id=load_id)
             result = LoadResult(
                 load_id=load_id, kind=kind, files=len(batch.sources), records_read=len(batch.records),
                 records_new=new, records_existing=len(batch.records) - new, provenance_new=prov_new,
@@ -313,6 +312,31 @@ class Neo4jWriting:
                 raise StoreError(f"writing {kind} to {self.uri} failed and was undone: {e}") from e
             raise
 
+    def _source_rows(self, kind: str, files: list) -> list[dict]:
+        """The load's files as ``merge_sources`` takes them, one per file, after its records are
+        written.  A file read before is counted as the workspace holds it (as in the embedded
+        store): ``accepted``, its rows that some load took; ``rejected``, those of this load's
+        rejected rows that none took."""
+        files = list({f.sha256: f for f in files}.values())  # one file in two places: one Source
+        known = set(self._run("read_source_keys", keys=[f"{f.sha256}:{kind}" for f in files]).records[0]["keys"])
+        again = [f for f in files if f"{f.sha256}:{kind}" in known]
+        counts: dict[str, tuple[int, int]] = {}
+        if again:
+            rejected = sorted({f"{f.sha256}|{r}" for f in again for r in f.rejected_rows})
+            res = self._run("count_file_rows", types=_KIND_TYPES[kind], shas=[f.sha256 for f in again],
+                            rejected=rejected)
+            counts = {r["sha"]: (int(r["held"]), int(r["rejected_held"])) for r in res.records}
+        rows = []
+        for f in files:
+            accepted, rejected = f.accepted, f.rejected
+            if f.sha256 in counts or f"{f.sha256}:{kind}" in known:
+                held, rejected_held = counts.get(f.sha256, (0, 0))
+                accepted, rejected = held, len(set(f.rejected_rows)) - rejected_held
+            rows.append({"file_sha256": f.sha256, "path": f.path, "size": f.size, "encoding": f.encoding,
+                         "kind": f.kind, "profile": f.profile, "rows": f.rows, "accepted": accepted,
+                         "rejected": rejected})
+        return rows
+
     def undo_load(self, load_id: str) -> None:
         """Remove what a load wrote (records it created, its provenance entries, nodes it left bare)."""
         for name in _UNDO_QUERIES:
@@ -320,6 +344,7 @@ class Neo4jWriting:
         self._run("remove_load_provenance", suffix=f"|{load_id}")
         self._run("delete_load_orphans", load_id=load_id)
         self._run("delete_load_sources", load_id=load_id)
+        self._run("restore_load_sources", load_id=load_id)
         self._run("mark_load_undone", load_id=load_id, finished_at=datetime.now(timezone.utc).isoformat())
 
     def copy_from(self, other: GraphStore, progress=None) -> dict[str, int]:
@@ -339,7 +364,7 @@ class Neo4jWriting:
         src = other.sources()
         srows = [{k: (None if pd.isna(v) else (int(v) if isinstance(v, (np.integer,)) else v)) for k, v in r.items()
                   if k in ("file_sha256", "path", "size", "encoding", "kind", "profile", "rows", "accepted",
-                           "rejected", "load_id")} for r in src.to_dict("records")]
+                           "rejected", "load_id", "last_load_id")} for r in src.to_dict("records")]
         self._run("merge_copied_sources", rows=srows)
         copied = {}
         push_id = "push-" + new_load_id()

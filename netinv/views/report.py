@@ -93,7 +93,11 @@ def render_report(
     cards = [(k.replace("_", " "), f"{v:,}") for k, v in counts.items() if k not in ("provenance",)]
     src = sources.copy()
     if "loaded_at" in src:
-        src["loaded_at"] = pd.to_datetime(src["loaded_at"], utc=True).dt.strftime("%Y-%m-%d %H:%M UTC")
+        first = pd.to_datetime(src["loaded_at"], utc=True).dt.strftime("%Y-%m-%d %H:%M UTC")
+        if "last_load_id" in src:  # a file read again: its counts are of its rows now (GraphStore.sources)
+            last = pd.to_datetime(src["last_loaded_at"], utc=True).dt.strftime("%Y-%m-%d %H:%M UTC")
+            first = first.where(src["last_load_id"] == src["load_id"], first + "; again " + last)
+        src["loaded_at"] = first
     left_out = bool("left_out" in src and (src["left_out"] > 0).any())  # rows a --where did not select
     src = src.astype(object).where(src.notna(), "")
     body = Markup(env().get_template("report.html").render(
