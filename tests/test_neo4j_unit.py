@@ -27,7 +27,8 @@ class FakeDriver:
 
     def __init__(self, handlers=None, verify_error=None):
         self.calls: list[tuple[str, dict]] = []
-        self.handlers = handlers or {}
+        # a collect() query answers one row on a server, also where it found nothing
+        self.handlers = {"read_source_keys": lambda params: Result([{"keys": []}]), **(handlers or {})}
         self.verify_error = verify_error
         from netinv.store.cypher import default_book
 
@@ -251,3 +252,28 @@ def test_holders_rows_as_maps(tmp_path):
     assert {r["person_id"] for r in phones} == {"P1", "P2"}
     assert res.records_new == 2  # P1's account rides on the same record as its phone
     assert pd.Series([r["prov_keys"][0].count("|") for r in phones]).eq(2).all()
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_provenance_lists_give_each_record_its_entries_in_order(seed):
+    # a record read from two files carries two entries; some records have none, some entries name
+    # records not written: each record gets its own entries, in the frame's order (as a loop gives)
+    import numpy as np
+
+    from netinv.store.neo4j_write import Neo4jWriting, provenance_entries
+
+    rng = np.random.default_rng(seed)
+    records = pd.Series([f"r{i}" for i in range(300)], dtype="string")
+    ids = rng.choice(330, 500)
+    prov = pd.DataFrame({"record_id": pd.Series([f"r{i}" for i in ids], dtype="string"),
+                         "file_sha256": [f"f{i % 3}" for i in range(500)], "row": np.arange(500),
+                         "row_sha256": "h", "load_id": "L1"})
+    prefix, entries = provenance_entries(prov)
+    by_id: dict = {}
+    for rid, entry, key in zip(prov["record_id"], entries, prefix):
+        by_id.setdefault(rid, ([], []))
+        by_id[rid][0].append(entry)
+        by_id[rid][1].append(key)
+    got = Neo4jWriting._provenance_lists(records, prov, None)
+    assert got == ([by_id.get(r, ([], []))[0] for r in records], [by_id.get(r, ([], []))[1] for r in records])
+    assert max(map(len, got[0])) > 1 and min(map(len, got[0])) == 0

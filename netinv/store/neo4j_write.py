@@ -12,6 +12,7 @@ from typing import Iterator
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .. import __version__
 from ..adapters import Batch
@@ -208,6 +209,19 @@ class Neo4jWriting:
             k = pd.Series(prefix.to_numpy(), index=ids.to_numpy()).reindex(record_ids.to_numpy())
             return ([[v] if isinstance(v, str) else [] for v in e.tolist()],
                     [[v] if isinstance(v, str) else [] for v in k.tolist()])
+        if record_ids.is_unique:  # a record in two files: its entries in the order of the frame, by Arrow
+            # (a loop over 423,863 entries of 300,000 calls took 5.9 s)
+            pos = pd.Index(record_ids.to_numpy()).get_indexer(ids.to_numpy())
+            keep = pos >= 0
+            order = np.argsort(pos[keep], kind="stable")
+            offsets = pa.array(np.concatenate([[0], np.cumsum(np.bincount(pos[keep], minlength=len(record_ids)))]),
+                               pa.int64())
+
+            def lists(values: pd.Series) -> list[list]:
+                flat = pa.array(values.to_numpy(dtype=object)[keep][order], pa.string())
+                return pa.LargeListArray.from_arrays(offsets, flat).to_pylist()
+
+            return lists(entries), lists(prefix)
         by_id: dict[str, tuple[list, list]] = {}
         for rid, en, k in zip(ids.tolist(), entries.tolist(), prefix.tolist()):
             if rid in by_id:
