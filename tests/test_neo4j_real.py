@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 import igraph as ig
 import numpy as np
@@ -152,11 +153,30 @@ def test_netinv_centrality_and_split_agree_with_gds(neo, small_case):
         assert 0.3 < theirs_q <= ours_q + 1e-9, (method, theirs_q, ours_q)
 
 
+@contextmanager
+def failing_at(neo, monkeypatch, query: str):
+    """Inside the block, ``neo`` fails at the named query (an injected error, as a server's would)."""
+    from netinv.errors import QueryError
+
+    run = neo._run
+
+    def failing(name, **params):
+        if name == query:
+            raise QueryError(query, "load.cypher", "injected failure")
+        return run(name, **params)
+
+    monkeypatch.setattr(neo, "_run", failing)
+    try:
+        yield
+    finally:
+        monkeypatch.setattr(neo, "_run", run)
+
+
 @pytest.mark.parametrize("first", ["caller", "callee"])
 def test_a_failed_load_that_completed_a_call_is_undone(neo, tmp_path, monkeypatch, first):
     # one side of a call is in the workspace; a later load of the other side gives the call that
     # end's cell and handset, then fails: undone, the call is as before and so are the links
-    from netinv.errors import QueryError, StoreError
+    from netinv.errors import StoreError
 
     from .conftest import write_csv
 
@@ -167,17 +187,8 @@ def test_a_failed_load_that_completed_a_call_is_undone(neo, tmp_path, monkeypatc
     opts = {"profile": "cdr-cn", "same_call_within": 2, "incoming": {"呼叫类型": ("被叫",)}}
     load_files(neo, "calls", [earlier], **opts)
     before, handsets = neo.records("calls"), neo.phone_handsets()
-    run = neo._run
-
-    def failing(name, **params):
-        if name == "merge_sources":
-            raise QueryError("merge_sources", "load.cypher", "injected failure")
-        return run(name, **params)
-
-    monkeypatch.setattr(neo, "_run", failing)
-    with pytest.raises(StoreError, match="failed and was undone"):
+    with failing_at(neo, monkeypatch, "merge_sources"), pytest.raises(StoreError, match="failed and was undone"):
         load_files(neo, "calls", [later], **opts)
-    monkeypatch.setattr(neo, "_run", run)
     pd.testing.assert_frame_equal(neo.records("calls"), before)
     pd.testing.assert_frame_equal(neo.phone_handsets(), handsets)
     assert len(handsets) == 1 and neo.counts()["devices"] == 1
@@ -193,7 +204,7 @@ def test_a_failed_load_that_completed_a_call_is_undone(neo, tmp_path, monkeypatc
 def test_a_failed_load_of_a_file_read_before_gives_back_its_counts(neo, tmp_path, monkeypatch):
     # the file's Source takes a reload's counts just before the load is marked complete; a failure
     # there undoes the load, and the Source is as it was (its rows, counts and latest load)
-    from netinv.errors import QueryError, StoreError
+    from netinv.errors import StoreError
 
     from .conftest import write_csv
 
@@ -203,17 +214,8 @@ def test_a_failed_load_of_a_file_read_before_gives_back_its_counts(neo, tmp_path
     load_files(neo, "calls", [f], quarantine=tmp_path / "q.csv")
     before = neo.sources()
     assert before[["accepted", "rejected"]].values.tolist() == [[1, 1]]
-    run = neo._run
-
-    def failing(name, **params):
-        if name == "finish_load":
-            raise QueryError("finish_load", "load.cypher", "injected failure")
-        return run(name, **params)
-
-    monkeypatch.setattr(neo, "_run", failing)
-    with pytest.raises(StoreError, match="failed and was undone"):
+    with failing_at(neo, monkeypatch, "finish_load"), pytest.raises(StoreError, match="failed and was undone"):
         load_files(neo, "calls", [f], region="CN")
-    monkeypatch.setattr(neo, "_run", run)
     pd.testing.assert_frame_equal(neo.sources(), before)
     assert neo.counts()["calls"] == 1
     load_files(neo, "calls", [f], region="CN")
