@@ -257,12 +257,20 @@ ON CREATE SET l.kind = r.kind, l.started_at = datetime(r.started_at), l.finished
               l.records_read = r.records_read, l.records_new = r.records_new,
               l.provenance_new = r.provenance_new, l.rejected = r.rejected, l.copied_from = $origin;
 
+// A file pushed again takes the workspace's profile and counts where the workspace read it later
+// than this graph last did (its loads are copied first: merge_copied_loads).
 // name: merge_copied_sources
 UNWIND $rows AS r
 MERGE (s:Source {source_key: r.file_sha256 + ':' + r.kind})
 ON CREATE SET s.file_sha256 = r.file_sha256, s.path = r.path, s.size = r.size, s.encoding = r.encoding,
               s.kind = r.kind, s.profile = r.profile, s.rows = r.rows, s.accepted = r.accepted,
-              s.rejected = r.rejected, s.load_id = r.load_id, s.last_load_id = r.last_load_id;
+              s.rejected = r.rejected, s.load_id = r.load_id, s.last_load_id = r.last_load_id
+WITH s, r
+OPTIONAL MATCH (mine:Load {load_id: coalesce(s.last_load_id, s.load_id)})
+OPTIONAL MATCH (theirs:Load {load_id: r.last_load_id})
+WITH s, r WHERE theirs.finished_at > mine.finished_at
+SET s.profile = r.profile, s.rows = r.rows, s.accepted = r.accepted, s.rejected = r.rejected,
+    s.last_load_id = r.last_load_id;
 
 // Calls of the workspace without an end's cell and handset take them from a later load's row
 // ($rows = [[record_id, cell_id, imei, callee_cell_id, callee_imei], ...], an end's pair null where

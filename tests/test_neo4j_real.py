@@ -72,6 +72,28 @@ def test_push_copies_records_provenance_and_audit_log(neo, embedded, small_case)
     assert sum(again.values()) == 0 and neo.counts() == embedded.counts()
 
 
+def test_a_file_read_again_in_the_workspace_is_pushed_with_its_counts(neo, embedded, tmp_path):
+    # pushed with a row rejected, read again with the region and pushed again: the graph's Source
+    # says what the workspace says (all three rows in, the later load named)
+    from .conftest import write_csv
+
+    f = write_csv(tmp_path / "d.csv", "caller,callee,start,duration_s\n"
+                                      "+8613800138000,+8613900139000,2024-03-01T10:00:00Z,60\n"
+                                      "13800138000,13900139000,2024-03-01T11:00:00Z,30\n"
+                                      "+8613800138000,+8613900139001,2024-03-01T12:00:00Z,30\n")
+    cols = ["file_sha256", "rows", "accepted", "rejected", "load_id", "last_load_id"]
+    load_files(embedded, "calls", [f], quarantine=tmp_path / "q.csv")
+    push(embedded, neo)
+    assert neo.sources()[cols].values.tolist() == embedded.sources()[cols].values.tolist()
+    assert embedded.sources()["accepted"].tolist() == [2]
+    load_files(embedded, "calls", [f], region="CN")
+    push(embedded, neo)
+    assert neo.sources()[cols].values.tolist() == embedded.sources()[cols].values.tolist()
+    assert neo.sources()[["accepted", "rejected"]].values.tolist() == [[3, 0]] and neo.counts()["calls"] == 3
+    push(embedded, neo)  # again: nothing changes
+    assert neo.sources()[cols].values.tolist() == embedded.sources()[cols].values.tolist()
+
+
 def test_push_copies_the_analysts_decisions(neo, embedded, small_case):
     load_generated(small_case.path, embedded)
     persons = embedded.persons()["person_id"].tolist()
