@@ -151,6 +151,13 @@ WITH DISTINCT r
 WHERE r.provenance IS NOT NULL
 RETURN collect([r.record_id, type(r), r.provenance]) AS records;
 
+// The same for calls only ($ids of calls: a load's call matching), through the CALLED constraint alone.
+// name: read_call_provenance_of
+UNWIND $ids AS id
+MATCH ()-[r:CALLED {record_id: id}]->()
+WHERE r.provenance IS NOT NULL
+RETURN collect([r.record_id, type(r), r.provenance]) AS records;
+
 // name: read_sources
 MATCH (s:Source)
 OPTIONAL MATCH (l:Load {load_id: s.load_id})

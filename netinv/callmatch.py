@@ -127,7 +127,8 @@ def _with_files(near: pd.DataFrame, batch: Batch, store: GraphStore) -> pd.DataF
     stored = near.loc[near["stored"], "record_id"]
     held: dict = {}
     if len(stored):
-        sp = store.provenance(stored).sort_values(["loaded_at", "row"], kind="stable")  # first loaded first
+        sp = store.provenance(stored, kind="calls")
+        sp = sp.sort_values(["loaded_at", "row"], kind="stable")  # first loaded first
         files = pd.concat([files, sp[["record_id", "file_sha256"]].drop_duplicates("record_id")])
         files = files.drop_duplicates("record_id", keep="last")
         # the calls that hold rows of two files or more (most hold one: a set each in Python took 6.5 s
@@ -281,7 +282,7 @@ def _held(store: GraphStore, batch: Batch, existing: pd.DataFrame, unknown: pd.S
     between = existing.merge(pairs, on=["caller", "callee"])["record_id"]
     if between.empty:
         return {}
-    theirs = store.provenance(between)
+    theirs = store.provenance(between, kind="calls")
     theirs = theirs[_isin(theirs["file_sha256"], seen)]
     key = ["file_sha256", "row"]
     same = mine[["record_id", *key]].astype({"row": "int64"}).merge(

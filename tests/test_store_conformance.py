@@ -145,6 +145,15 @@ def test_provenance_traces_every_record(store, files):
     assert p["row_sha256"].str.len().eq(64).all() and p["file_sha256"].str.len().eq(64).all()
     one = store.provenance([calls["record_id"].iloc[0]])
     assert len(one) == 1
+    # of one kind: the same rows as the frame's, asked by ids of every kind or by none
+    every = prov["record_id"].tolist()
+    for kind in ("calls", "transfers", "holders", "arrests"):
+        mine = prov[prov["kind"] == kind].reset_index(drop=True)
+        assert len(mine) and set(mine["kind"]) == {kind}
+        pd.testing.assert_frame_equal(store.provenance(every, kind=kind), mine)
+        pd.testing.assert_frame_equal(store.provenance(kind=kind), mine)
+    with pytest.raises(StoreError, match="unknown record kind"):
+        store.provenance(kind="call")
 
 
 def test_layer_edges_and_windows(store, files):

@@ -312,8 +312,10 @@ class GraphStore(abc.ABC):
         """Canonical records of ``kind`` (with ``record_id``), in ``window`` if given."""
 
     @abc.abstractmethod
-    def provenance(self, record_ids: Iterable[str] | None = None) -> pd.DataFrame:
-        """Where records came from: record_id, kind, path, file_sha256, row, row_sha256, loaded_at, authority."""
+    def provenance(self, record_ids: Iterable[str] | None = None, *, kind: str | None = None) -> pd.DataFrame:
+        """Where records came from: record_id, kind, path, file_sha256, row, row_sha256, loaded_at, authority.
+        ``kind``: of the records of that kind only (a load's call matching asks for calls: a store
+        need not look for them among the other kinds)."""
 
     def record_files(self) -> pd.DataFrame:
         """``record_id, file_sha256``: the file contents each record was read from, each pair once

@@ -391,18 +391,21 @@ class EmbeddedStore(GraphStore):
     def record_files(self) -> pd.DataFrame:
         return self._df("SELECT DISTINCT record_id, file_sha256 FROM provenance")
 
-    def provenance(self, record_ids: Iterable[str] | None = None) -> pd.DataFrame:
+    def provenance(self, record_ids: Iterable[str] | None = None, *, kind: str | None = None) -> pd.DataFrame:
+        if kind is not None and kind not in RECORD_KINDS:
+            raise StoreError(f"unknown record kind {kind!r}")
         sql = (
             "SELECT p.record_id, p.kind, s.path, p.file_sha256, p.row, p.row_sha256, l.finished_at AS loaded_at, "
             "l.authority, p.load_id FROM provenance p "
             "LEFT JOIN (SELECT DISTINCT ON (file_sha256) file_sha256, path FROM sources) s USING (file_sha256) "
             "LEFT JOIN loads l ON l.load_id = p.load_id"
         )
+        where, params = (" WHERE p.kind = ?", [kind]) if kind else ("", [])
+        order = " ORDER BY p.record_id, s.path, p.row"
         if record_ids is None:
-            return self._df(sql + " ORDER BY p.record_id, s.path, p.row")
+            return self._df(sql + where + order, params)
         with self._given("_want_ids", pd.DataFrame({"record_id": pd.Series(list(record_ids), dtype="string")})):
-            return self._df(sql + " SEMI JOIN _want_ids w ON w.record_id = p.record_id"
-                            " ORDER BY p.record_id, s.path, p.row")
+            return self._df(sql + " SEMI JOIN _want_ids w ON w.record_id = p.record_id" + where + order, params)
 
     def layer_edges(self, layer: str, window: Window | None = None) -> pd.DataFrame:
         lo, hi = (window or Window()).bounds

@@ -313,12 +313,18 @@ class Neo4jStore(Neo4jWriting, GraphStore):
         df = self._df("read_handset_phones", keys=sorted(set(map(str, handsets))))
         return (df if len(df) else pd.DataFrame(columns=["imei", "phone"])).astype("string")
 
-    def provenance(self, record_ids: Iterable[str] | None = None) -> pd.DataFrame:
+    def provenance(self, record_ids: Iterable[str] | None = None, *, kind: str | None = None) -> pd.DataFrame:
+        if kind is not None and kind not in RECORD_KINDS:
+            raise StoreError(f"unknown record kind {kind!r}")
         if record_ids is None:
             df = self._df("read_provenance")
         else:
-            found = self._run("read_provenance_of", ids=sorted(set(map(str, record_ids)))).records[0]["records"]
+            # calls: found by the CALLED record_id constraint alone (not by every kind's: 20-25% of the time)
+            query = "read_call_provenance_of" if kind == "calls" else "read_provenance_of"
+            found = self._run(query, ids=sorted(set(map(str, record_ids)))).records[0]["records"]
             df = pd.DataFrame(found, columns=["record_id", "type", "entry"]).explode("entry").dropna(subset=["entry"])
+        if kind is not None:
+            df = df[df["type"].map(_TYPE_KIND) == kind]
         cols = ["record_id", "kind", "path", "file_sha256", "row", "row_sha256", "loaded_at", "authority", "load_id"]
         if df.empty:
             return pd.DataFrame(columns=cols)
