@@ -44,6 +44,9 @@ __all__ = ["match_calls", "CallMatches", "DETECT_WITHIN_S"]
 #: without --same-call-within, loads of calls still look for pairs this close and name them
 DETECT_WITHIN_S = 2
 
+#: the columns of :attr:`CallMatches.pairs`
+_PAIR_COLUMNS = ["record_id", "same_as", "file", "other_file"]
+
 #: how far from the load's first and last row a call that one of its rows was taken for may lie
 _HELD_WITHIN_S = 3600
 
@@ -187,9 +190,8 @@ def match_calls(store: GraphStore, batch: Batch, within: float, *, merge: bool) 
     provenance entry of that call.  Rows read before as another call's are that call again, with
     ``merge`` or without it."""
     recs = batch.records
-    columns = ["record_id", "same_as", "file", "other_file"]
     if batch.kind != "calls" or recs.empty:
-        return CallMatches(pd.DataFrame(columns=columns))
+        return CallMatches(pd.DataFrame(columns=_PAIR_COLUMNS))
     # the calls a row may be one with (within ``within``), or was taken for when its file was first
     # read with a wider window (within an hour, at the edges of the load's span)
     pad = pd.Timedelta(seconds=max(within, _HELD_WITHIN_S) + 1)
@@ -214,20 +216,19 @@ def match_calls(store: GraphStore, batch: Batch, within: float, *, merge: bool) 
             if n:
                 notes.append(f"{n:,} of the workspace's calls take the {end}'s cell and handset from the rows read "
                              "before (the calls lacked them)")
-    return CallMatches(pairs[columns], notes)
+    return CallMatches(pairs[_PAIR_COLUMNS], notes)
 
 
 def _pairs(store: GraphStore, batch: Batch, near: pd.DataFrame, within: float,
            merge: bool) -> tuple[pd.DataFrame, list[str]]:
     """The new rows of ``near`` taken for another call (``record_id``, ``same_as``, ``file``,
     ``other_file``), and the load's notes on them."""
-    columns = ["record_id", "same_as", "file", "other_file"]
     if near.empty:
-        return pd.DataFrame(columns=columns), []
+        return pd.DataFrame(columns=_PAIR_COLUMNS), []
     both = _with_files(near, batch, store)
     found = _match(both, within)
     if not found:
-        return pd.DataFrame(columns=columns), []
+        return pd.DataFrame(columns=_PAIR_COLUMNS), []
     rows, reps = (np.array(x) for x in zip(*found))
     pairs = pd.DataFrame({"record_id": both["record_id"].to_numpy()[rows],
                           "same_as": both["record_id"].to_numpy()[reps],
@@ -257,7 +258,7 @@ def _pairs(store: GraphStore, batch: Batch, near: pd.DataFrame, within: float,
             notes.append(f"{paths.get(f, f)}: {len(g):,} call(s) lie within {within:g} s (start and duration) of a "
                          f"call of {where} between the same phones: probably one call in both phones' records, "
                          f"now counted twice; --same-call-within {within:g} loads each as one call")
-    return pairs[columns], notes
+    return pairs[_PAIR_COLUMNS], notes
 
 
 def _held(store: GraphStore, batch: Batch, existing: pd.DataFrame, unknown: pd.Series) -> dict:

@@ -37,7 +37,7 @@ from ..schema import RECORD_KINDS
 from .base import (COUNT_KEYS, DECISION_COLUMNS, GraphStore, Window, count_handsets, edge_frame, new_decision_id,
                    new_load_id, number_decision_frame, typed_records)
 from .cypher import QueryBook, default_book
-from .neo4j_write import Neo4jWriting
+from .neo4j_write import TYPE_KIND, Neo4jWriting
 
 __all__ = ["Neo4jStore"]
 
@@ -56,8 +56,6 @@ _SCHEMA_QUERIES = [
     "create_uses_key", "create_holds_key", "create_arrested_in_key", "create_decision_key",
     "create_number_decision_key", "create_uses_load_index", "create_holds_load_index", "create_arrested_in_load_index",
 ]
-_TYPE_KIND = {"CALLED": "calls", "PAID": "transfers", "USES": "holders", "HOLDS": "holders",
-              "ARRESTED_IN": "arrests"}
 _FAR_PAST = datetime(1, 1, 2, tzinfo=timezone.utc)
 _FAR_FUTURE = datetime(9999, 12, 30, tzinfo=timezone.utc)
 
@@ -324,14 +322,14 @@ class Neo4jStore(Neo4jWriting, GraphStore):
             found = self._run(query, ids=sorted(set(map(str, record_ids)))).records[0]["records"]
             df = pd.DataFrame(found, columns=["record_id", "type", "entry"]).explode("entry").dropna(subset=["entry"])
         if kind is not None:
-            df = df[df["type"].map(_TYPE_KIND) == kind]
+            df = df[df["type"].map(TYPE_KIND) == kind]
         cols = ["record_id", "kind", "path", "file_sha256", "row", "row_sha256", "loaded_at", "authority", "load_id"]
         if df.empty:
             return pd.DataFrame(columns=cols)
         split = pc.split_pattern(pa.array(df["entry"].to_numpy(), type=pa.string()), "|")  # file|row|row hash|load
         parts = [pc.list_element(split, k).to_numpy(zero_copy_only=False) for k in range(4)]
         out = pd.DataFrame({
-            "record_id": df["record_id"].to_numpy(), "kind": df["type"].map(_TYPE_KIND).to_numpy(),
+            "record_id": df["record_id"].to_numpy(), "kind": df["type"].map(TYPE_KIND).to_numpy(),
             "file_sha256": parts[0], "row": parts[1].astype("int64"), "row_sha256": parts[2], "load_id": parts[3],
         }).drop_duplicates(["record_id", "file_sha256", "row"])
         src = self.sources().drop_duplicates("file_sha256")[["file_sha256", "path"]]

@@ -21,7 +21,7 @@ from ..normalize import handset_keys
 from ..schema import RECORD_KINDS
 from .base import GraphStore, LoadResult, call_sightings, new_load_id
 
-__all__ = ["Neo4jWriting", "provenance_entries"]
+__all__ = ["Neo4jWriting", "provenance_entries", "TYPE_KIND"]
 
 #: per record kind with pair-grouped writes: the endpoint columns and the payload columns, in order
 _PAIRED = {
@@ -31,8 +31,9 @@ _PAIRED = {
                   ("record_id", "amount", "currency", "time", "channel", "payer_name", "payee_name", "reference",
                    "memo")),
 }
-#: the relationship types that hold each record kind
-_KIND_TYPES = {"calls": ["CALLED"], "transfers": ["PAID"], "holders": ["USES", "HOLDS"], "arrests": ["ARRESTED_IN"]}
+#: the record kind that each relationship type holds, and the types of each kind
+TYPE_KIND = {"CALLED": "calls", "PAID": "transfers", "USES": "holders", "HOLDS": "holders", "ARRESTED_IN": "arrests"}
+_KIND_TYPES = {k: [t for t, kind in TYPE_KIND.items() if kind == k] for k in set(TYPE_KIND.values())}
 _UNDO_QUERIES = ["delete_load_calls", "delete_load_transfers", "delete_load_uses", "delete_load_holds",
                  "delete_load_arrests", "delete_load_derived", "clear_load_call_ends"]
 
@@ -201,37 +202,22 @@ class Neo4jWriting:
     @staticmethod
     def _provenance_lists(record_ids: pd.Series, provenance: pd.DataFrame, load_id: str | None):
         """Per record (in the order of ``record_ids``): its provenance entries and their keys."""
-        p = provenance
-        prefix, entries = provenance_entries(p, load_id)
-        ids = p["record_id"].astype("string")
-        if ids.is_unique:  # the usual case: one entry per record
-            e = pd.Series(entries.to_numpy(), index=ids.to_numpy()).reindex(record_ids.to_numpy())
-            k = pd.Series(prefix.to_numpy(), index=ids.to_numpy()).reindex(record_ids.to_numpy())
-            return ([[v] if isinstance(v, str) else [] for v in e.tolist()],
-                    [[v] if isinstance(v, str) else [] for v in k.tolist()])
-        if record_ids.is_unique:  # a record in two files: its entries in the order of the frame, by Arrow
-            # (a loop over 423,863 entries of 300,000 calls took 5.9 s)
-            pos = pd.Index(record_ids.to_numpy()).get_indexer(ids.to_numpy())
-            keep = pos >= 0
-            order = np.argsort(pos[keep], kind="stable")
-            offsets = pa.array(np.concatenate([[0], np.cumsum(np.bincount(pos[keep], minlength=len(record_ids)))]),
-                               pa.int64())
+        prefix, entries = provenance_entries(provenance, load_id)
+        # each record's entries in the order of the frame, by Arrow (a loop over the 423,863 entries
+        # of 300,000 calls took 5.9 s); a record id given twice gets its lists twice
+        wanted = pd.Index(record_ids.to_numpy()).unique()
+        pos = wanted.get_indexer(provenance["record_id"].astype("string").to_numpy())
+        keep = pos >= 0
+        order = np.argsort(pos[keep], kind="stable")
+        offsets = pa.array(np.concatenate([[0], np.cumsum(np.bincount(pos[keep], minlength=len(wanted)))]), pa.int64())
+        back = None if len(wanted) == len(record_ids) else wanted.get_indexer(record_ids.to_numpy())
 
-            def lists(values: pd.Series) -> list[list]:
-                flat = pa.array(values.to_numpy(dtype=object)[keep][order], pa.string())
-                return pa.LargeListArray.from_arrays(offsets, flat).to_pylist()
+        def lists(values: pd.Series) -> list[list]:
+            flat = pa.array(values.to_numpy(dtype=object)[keep][order], pa.string())
+            out = pa.LargeListArray.from_arrays(offsets, flat).to_pylist()
+            return out if back is None else [out[i] for i in back]
 
-            return lists(entries), lists(prefix)
-        by_id: dict[str, tuple[list, list]] = {}
-        for rid, en, k in zip(ids.tolist(), entries.tolist(), prefix.tolist()):
-            if rid in by_id:
-                by_id[rid][0].append(en)
-                by_id[rid][1].append(k)
-            else:
-                by_id[rid] = ([en], [k])
-        empty = ([], [])
-        got = [by_id.get(r, empty) for r in record_ids.tolist()]
-        return [g[0] for g in got], [g[1] for g in got]
+        return lists(entries), lists(prefix)
 
     def _write_kind(self, kind: str, records: pd.DataFrame, provenance: pd.DataFrame, load_id: str) -> tuple[int, int]:
         if kind == "calls":
@@ -334,17 +320,16 @@ class Neo4jWriting:
         files = list({f.sha256: f for f in files}.values())  # one file in two places: one Source
         known = set(self._run("read_source_keys", keys=[f"{f.sha256}:{kind}" for f in files]).records[0]["keys"])
         again = [f for f in files if f"{f.sha256}:{kind}" in known]
-        counts: dict[str, tuple[int, int]] = {}
+        counts: dict[str, tuple[int, int]] = {f.sha256: (0, 0) for f in again}  # (held, of them rejected now)
         if again:
             rejected = sorted({f"{f.sha256}|{r}" for f in again for r in f.rejected_rows})
-            res = self._run("count_file_rows", types=_KIND_TYPES[kind], shas=[f.sha256 for f in again],
-                            rejected=rejected)
-            counts = {r["sha"]: (int(r["held"]), int(r["rejected_held"])) for r in res.records}
+            res = self._run("count_file_rows", types=_KIND_TYPES[kind], shas=list(counts), rejected=rejected)
+            counts.update({r["sha"]: (int(r["held"]), int(r["rejected_held"])) for r in res.records})
         rows = []
         for f in files:
             accepted, rejected = f.accepted, f.rejected
-            if f.sha256 in counts or f"{f.sha256}:{kind}" in known:
-                held, rejected_held = counts.get(f.sha256, (0, 0))
+            if f.sha256 in counts:
+                held, rejected_held = counts[f.sha256]
                 accepted, rejected = held, len(set(f.rejected_rows)) - rejected_held
             rows.append({"file_sha256": f.sha256, "path": f.path, "size": f.size, "encoding": f.encoding,
                          "kind": f.kind, "profile": f.profile, "rows": f.rows, "accepted": accepted,
