@@ -272,6 +272,15 @@ WITH s, r WHERE theirs.finished_at > mine.finished_at
 SET s.profile = r.profile, s.rows = r.rows, s.accepted = r.accepted, s.rejected = r.rejected,
     s.last_load_id = r.last_load_id;
 
+// After a push, a file that both this graph and the workspace had read is counted as the graph now
+// holds it ($rows = [{key, accepted}], accepted from count_file_rows): its rows some load took;
+// of the later load's rejected rows, no more than the rows that no load took.
+// name: recount_copied_sources
+UNWIND $rows AS r
+MATCH (s:Source {source_key: r.key})
+SET s.accepted = r.accepted, s.rejected = CASE WHEN s.rejected > s.rows - r.accepted
+                                               THEN s.rows - r.accepted ELSE s.rejected END;
+
 // Calls of the workspace without an end's cell and handset take them from a later load's row
 // ($rows = [[record_id, cell_id, imei, callee_cell_id, callee_imei], ...], an end's pair null where
 // the call keeps its own); the load is noted on the call (per end) so that undoing it clears them.

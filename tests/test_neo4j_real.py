@@ -94,6 +94,24 @@ def test_a_file_read_again_in_the_workspace_is_pushed_with_its_counts(neo, embed
     assert neo.sources()[cols].values.tolist() == embedded.sources()[cols].values.tolist()
 
 
+def test_a_file_both_sides_read_is_counted_as_the_graph_holds_it_after_a_push(neo, embedded, tmp_path):
+    # the graph took all three rows (with the region); the workspace read the file later without it
+    # and rejected the national number: pushed, the graph still holds that row, so it is accepted
+    from .conftest import write_csv
+
+    f = write_csv(tmp_path / "d.csv", "caller,callee,start,duration_s\n"
+                                      "+8613800138000,+8613900139000,2024-03-01T10:00:00Z,60\n"
+                                      "13800138000,13900139000,2024-03-01T11:00:00Z,30\n"
+                                      "+8613800138000,+8613900139001,2024-03-01T12:00:00Z,30\n")
+    load_files(neo, "calls", [f], region="CN")
+    load_files(embedded, "calls", [f], quarantine=tmp_path / "q.csv")
+    assert embedded.sources()[["accepted", "rejected"]].values.tolist() == [[2, 1]]
+    push(embedded, neo)
+    src = neo.sources()
+    assert src[["accepted", "rejected"]].values.tolist() == [[3, 0]] and neo.counts()["calls"] == 3
+    assert src["last_load_id"].tolist() == embedded.sources()["last_load_id"].tolist()  # the later load
+
+
 def test_push_copies_the_analysts_decisions(neo, embedded, small_case):
     load_generated(small_case.path, embedded)
     persons = embedded.persons()["person_id"].tolist()

@@ -364,6 +364,8 @@ class Neo4jWriting:
         srows = [{k: (None if pd.isna(v) else (int(v) if isinstance(v, (np.integer,)) else v)) for k, v in r.items()
                   if k in ("file_sha256", "path", "size", "encoding", "kind", "profile", "rows", "accepted",
                            "rejected", "load_id", "last_load_id")} for r in src.to_dict("records")]
+        keys = [f"{r['file_sha256']}:{r['kind']}" for r in srows]
+        known = set(self._run("read_source_keys", keys=keys).records[0]["keys"])
         self._run("merge_copied_sources", rows=srows)
         copied = {}
         push_id = "push-" + new_load_id()
@@ -374,12 +376,25 @@ class Neo4jWriting:
             prov = prov_all[prov_all["kind"] == kind]
             new, _ = self._write_kind(kind, recs, prov, push_id)
             copied[kind] = new
+            self._recount_copied_sources(kind, [r["file_sha256"] for r in srows
+                                                if r["kind"] == kind and f"{r['file_sha256']}:{kind}" in known])
         say("copying the analysts' decisions")
         before = len(self.decisions(active=False)) + len(self.number_decisions(active=False))
         self._run("merge_copied_decisions", rows=_decision_rows(other.decisions(active=False)))
         self._run("merge_copied_number_decisions", rows=_decision_rows(other.number_decisions(active=False)))
         copied["decisions"] = len(self.decisions(active=False)) + len(self.number_decisions(active=False)) - before
         return copied
+
+    def _recount_copied_sources(self, kind: str, shas: list[str]) -> None:
+        """Files of ``kind`` that this graph had read before a push: count their rows as the graph
+        now holds them, its own loads' rows and the workspace's together (``merge_copied_sources``
+        took one side's counts)."""
+        if not shas:
+            return
+        res = self._run("count_file_rows", types=_KIND_TYPES[kind], shas=shas, rejected=[])
+        held = {r["sha"]: int(r["held"]) for r in res.records}
+        self._run("recount_copied_sources", rows=[{"key": f"{sha}:{kind}", "accepted": held.get(sha, 0)}
+                                                  for sha in shas])
 
 
 def _decision_rows(df: pd.DataFrame) -> list[dict]:
