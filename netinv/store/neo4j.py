@@ -76,8 +76,11 @@ class Neo4jStore(Neo4jWriting, GraphStore):
     ``NETINV_NEO4J_WRITERS`` environment variable, else 2): the server creates relationships on more
     than one core while the next batches are prepared; ``writers=1`` writes batch after batch.
 
-    ``driver`` replaces the official driver (unit tests pass a recording fake; everything else,
-    the conformance suite included, runs against a real server).
+    ``driver`` replaces the official driver's own: the tests pass one that records each query on
+    its way to the real server (and can drop the connection at a named query).
+
+    A user name or password inside the URI is refused: they come from ``NETINV_NEO4J_USER`` and
+    ``NETINV_NEO4J_PASSWORD`` (a URI is shown in messages, shell history and process lists).
     """
 
     def __init__(self, uri: str, *, user: str | None = None, password: str | None = None,
@@ -87,6 +90,9 @@ class Neo4jStore(Neo4jWriting, GraphStore):
 
         self._neo4j = neo4j
         self.uri = _redact(uri)
+        if urlsplit(uri).username is not None or urlsplit(uri).password is not None:
+            raise StoreUnavailable(f"the URI of Neo4j at {self.uri} carries a user name or password: give them in "
+                                   "NETINV_NEO4J_USER and NETINV_NEO4J_PASSWORD, not in the URI")
         self.database = database or os.environ.get("NETINV_NEO4J_DATABASE") or None
         self.batch_size = batch_size
         if writers is None:
