@@ -216,6 +216,33 @@ def test_a_node_deleted_during_a_load_undoes_the_load(clean, calls_batch):
 
 
 @pytest.mark.neo4j
+def test_transactions_the_driver_ran_again_are_noted_not_printed(clean, calls_batch, caplog):
+    # the driver's warning, as it logs it when the server fails a transaction with a transient error
+    # (two concurrent writers locking the same nodes) and it runs the transaction again: the load
+    # counts it into its notes instead of printing it across the progress
+    import logging
+
+    def retried(name, params, n):
+        if name == "create_calls_new" and n < 2:
+            error = neo4j.exceptions.TransientError._hydrate_neo4j(
+                code="Neo.TransientError.Transaction.DeadlockDetected", message="deadlock detected")
+            logging.getLogger("neo4j.session").warning("Transaction failed and will be retried in %ss (%s)", 0.9,
+                                                       error)
+
+    st, d = recorded(retried, writers=2)
+    res = st.write(calls_batch)
+    assert res.notes == ["2 write transaction(s) failed on a transient server error and were run again "
+                         "(Neo.TransientError.Transaction.DeadlockDetected ×2); nothing is lost or written twice "
+                         "(NETINV_NEO4J_WRITERS=1 writes without concurrent transactions)"]
+    assert not any("will be retried" in r.getMessage() for r in caplog.records)
+    logging.getLogger("neo4j.session").warning("another warning of the driver")  # others still show
+    assert [r.getMessage() for r in caplog.records] == ["another warning of the driver"]
+    st.write(calls_batch)  # a later load notes only its own
+    assert st.write(calls_batch).notes == [] and st.counts()["calls"] == 25
+    st.close()
+
+
+@pytest.mark.neo4j
 def test_a_query_the_server_refuses_names_the_query_and_its_file(clean):
     book = QueryBook(default_book())
     book["count_records"] = dataclasses.replace(book["count_records"], text="MATCH (n RETURN n")

@@ -115,7 +115,7 @@ def _make(kind: str):
         if batch.left_out:
             out.print(f"{batch.left_out:,} row(s) left out by --where (each file's values in the notes below)",
                       markup=False)
-        for note in batch.notes:
+        for note in result.notes:  # the reading's and call matching's notes, and the store's
             err.print(f"note: {note}", markup=False, soft_wrap=True)
 
     command.__doc__ = (

@@ -7,6 +7,9 @@ exists already only gains the provenance entries it lacks, so every write is ide
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections import Counter
 from datetime import datetime, timezone
 from typing import Iterator
 
@@ -36,6 +39,47 @@ TYPE_KIND = {"CALLED": "calls", "PAID": "transfers", "USES": "holders", "HOLDS":
 _KIND_TYPES = {k: [t for t, kind in TYPE_KIND.items() if kind == k] for k in set(TYPE_KIND.values())}
 _UNDO_QUERIES = ["delete_load_calls", "delete_load_transfers", "delete_load_uses", "delete_load_holds",
                  "delete_load_arrests", "delete_load_derived", "clear_load_call_ends"]
+
+
+class _Retries(logging.Filter):
+    """The driver's warnings that a transaction failed and will be retried (mostly two of the
+    concurrent writers locking the same nodes: the server undoes one, the driver runs it again),
+    counted by the server's code for the load's notes instead of printed across its progress."""
+
+    def __init__(self):
+        super().__init__()
+        self._lock = threading.Lock()
+        self.codes: Counter = Counter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "will be retried" not in str(record.msg):
+            return True
+        error = record.args[-1] if isinstance(record.args, tuple) and record.args else None
+        with self._lock:
+            self.codes[getattr(error, "code", None) or type(error).__name__] += 1
+        return False
+
+    def since(self, before: Counter) -> Counter:
+        with self._lock:
+            return self.codes - before
+
+    def now(self) -> Counter:
+        with self._lock:
+            return Counter(self.codes)
+
+
+_RETRIES = _Retries()
+logging.getLogger("neo4j.session").addFilter(_RETRIES)
+
+
+def retry_note(codes: Counter) -> str | None:
+    """The load's note on the transactions the driver ran again, or None."""
+    if not codes:
+        return None
+    what = ", ".join(f"{code} ×{n}" for code, n in codes.most_common())
+    return (f"{sum(codes.values())} write transaction(s) failed on a transient server error and were run again "
+            f"({what}); nothing is lost or written twice (NETINV_NEO4J_WRITERS=1 writes without concurrent "
+            "transactions)")
 
 
 def _column(s: pd.Series) -> list:
@@ -290,15 +334,18 @@ class Neo4jWriting:
         profile = ",".join(sorted({s.profile for s in batch.sources}))
         self._run("create_load", load_id=load_id, kind=kind, started_at=started.isoformat(), profile=profile,
                   authority=authority, version=__version__, options=self._options_json(options))
+        retried = _RETRIES.now()
         try:
             new, prov_new = self._write_kind(kind, batch.records, batch.provenance, load_id)
             if batch.call_ends is not None and len(batch.call_ends):
                 self._fill_call_ends(batch.call_ends, load_id)
             self._run("merge_sources", rows=self._source_rows(kind, batch.sources), load_id=load_id)
+            note = retry_note(_RETRIES.since(retried))
             result = LoadResult(
                 load_id=load_id, kind=kind, files=len(batch.sources), records_read=len(batch.records),
                 records_new=new, records_existing=len(batch.records) - new, provenance_new=prov_new,
-                rejected=len(batch.problems), reasons=dict(batch.reasons), notes=list(batch.notes),
+                rejected=len(batch.problems), reasons=dict(batch.reasons),
+                notes=[*batch.notes, *([note] if note else [])],
             )
             self._run("finish_load", load_id=load_id, finished_at=datetime.now(timezone.utc).isoformat(),
                       files=result.files, records_read=result.records_read, records_new=result.records_new,
