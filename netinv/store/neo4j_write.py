@@ -50,6 +50,23 @@ class _Retries(logging.Filter):
         super().__init__()
         self._lock = threading.Lock()
         self.codes: Counter = Counter()
+        self._users = 0
+
+    def __enter__(self) -> Counter:
+        """While a load writes (loads at once share it), the driver's retry warnings are counted,
+        not printed; outside, another program's use of the driver logs as it would.  Gives the
+        counts so far."""
+        with self._lock:
+            if not self._users:
+                logging.getLogger("neo4j.session").addFilter(self)
+            self._users += 1
+            return Counter(self.codes)
+
+    def __exit__(self, *exc) -> None:
+        with self._lock:
+            self._users -= 1
+            if not self._users:
+                logging.getLogger("neo4j.session").removeFilter(self)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if "will be retried" not in str(record.msg):
@@ -63,13 +80,8 @@ class _Retries(logging.Filter):
         with self._lock:
             return self.codes - before
 
-    def now(self) -> Counter:
-        with self._lock:
-            return Counter(self.codes)
-
 
 _RETRIES = _Retries()
-logging.getLogger("neo4j.session").addFilter(_RETRIES)
 
 
 def retry_note(codes: Counter) -> str | None:
@@ -334,13 +346,13 @@ class Neo4jWriting:
         profile = ",".join(sorted({s.profile for s in batch.sources}))
         self._run("create_load", load_id=load_id, kind=kind, started_at=started.isoformat(), profile=profile,
                   authority=authority, version=__version__, options=self._options_json(options))
-        retried = _RETRIES.now()
         try:
-            new, prov_new = self._write_kind(kind, batch.records, batch.provenance, load_id)
-            if batch.call_ends is not None and len(batch.call_ends):
-                self._fill_call_ends(batch.call_ends, load_id)
-            self._run("merge_sources", rows=self._source_rows(kind, batch.sources), load_id=load_id)
-            note = retry_note(_RETRIES.since(retried))
+            with _RETRIES as retried:
+                new, prov_new = self._write_kind(kind, batch.records, batch.provenance, load_id)
+                if batch.call_ends is not None and len(batch.call_ends):
+                    self._fill_call_ends(batch.call_ends, load_id)
+                self._run("merge_sources", rows=self._source_rows(kind, batch.sources), load_id=load_id)
+                note = retry_note(_RETRIES.since(retried))
             result = LoadResult(
                 load_id=load_id, kind=kind, files=len(batch.sources), records_read=len(batch.records),
                 records_new=new, records_existing=len(batch.records) - new, provenance_new=prov_new,
