@@ -130,18 +130,20 @@ def run_demo(out: str | Path, *, seed: int = 7, people: int = 60, store: str | N
     return DemoResult(out, case_dir, uri, report, loads)
 
 
-def push(source: GraphStore, target: GraphStore, progress: Progress | None = None) -> dict[str, int]:
+def push(source: GraphStore, target: GraphStore, progress: Progress | None = None,
+         notes: list[str] | None = None) -> dict[str, int]:
     """Copy a workspace into another store (Neo4j): records, provenance, sources, the audit log and the
     analysts' decisions (on identity and on numbers; one undone since is marked undone there too).
 
-    Idempotent like every load: pushing twice adds nothing the second time.
+    Idempotent like every load: pushing twice adds nothing the second time.  ``notes``, where
+    given, gains the push's notes (write transactions the driver ran again).
     """
     copy = getattr(target, "copy_from", None)
     if copy is None:
         from .errors import StoreError
 
         raise StoreError(f"{target.uri} cannot receive a push (only Neo4j stores can)")
-    return copy(source, progress=progress)
+    return copy(source, progress=progress, notes=notes)
 
 
 def replacement_pairs(store: GraphStore, ranked: pd.DataFrame, exclude: Sequence[str] = (),

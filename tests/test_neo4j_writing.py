@@ -244,6 +244,33 @@ def test_transactions_the_driver_ran_again_are_noted_not_printed(clean, calls_ba
 
 
 @pytest.mark.neo4j
+def test_a_push_notes_the_transactions_the_driver_ran_again(clean, calls_batch, tmp_path, caplog):
+    import logging
+
+    from netinv.store import EmbeddedStore
+    from netinv.workflow import push
+
+    def retried(name, params, n):
+        if name == "create_calls_new" and n == 0:
+            logging.getLogger("neo4j.session").warning("Transaction failed and will be retried in %ss (%s)", 0.9,
+                                                       neo4j.exceptions.TransientError._hydrate_neo4j(
+                                                           code="Neo.TransientError.Transaction.DeadlockDetected",
+                                                           message="deadlock detected"))
+
+    ws = EmbeddedStore(tmp_path / "ws.duckdb")
+    ws.write(calls_batch)
+    st, d = recorded(retried)
+    notes: list[str] = []
+    assert push(ws, st, notes=notes)["calls"] == 25 and st.counts()["calls"] == 25
+    assert notes == ["1 write transaction(s) failed on a transient server error and were run again "
+                     "(Neo.TransientError.Transaction.DeadlockDetected ×1); nothing is lost or written twice "
+                     "(NETINV_NEO4J_WRITERS=1 writes without concurrent transactions)"]
+    assert not caplog.records
+    ws.close()
+    st.close()
+
+
+@pytest.mark.neo4j
 def test_a_query_the_server_refuses_names_the_query_and_its_file(clean):
     book = QueryBook(default_book())
     book["count_records"] = dataclasses.replace(book["count_records"], text="MATCH (n RETURN n")

@@ -393,13 +393,16 @@ def push(
     """
     from ..workflow import push as push_store
 
+    notes: list[str] = []
     with open_case(store) as src, open_store(to) as dst, progress("pushing") as step:
-        copied = push_store(src, dst, progress=step)
+        copied = push_store(src, dst, progress=step, notes=notes)
         counts = dst.counts()
         uri = dst.uri
     out.print(f"pushed to {uri}: " + ", ".join(f"{n:,} new {k}" for k, n in copied.items()), markup=False)
     out.print(f"{uri} now holds {counts['calls']:,} calls, {counts['transfers']:,} transfers, "
               f"{counts['holders']:,} holder records, {counts['arrests']:,} arrest records", markup=False)
+    for note in notes:
+        err.print(f"note: {note}", markup=False, soft_wrap=True)
 
 
 @app.command("import-files")

@@ -405,8 +405,10 @@ class Neo4jWriting:
         self._run("restore_load_sources", load_id=load_id)
         self._run("mark_load_undone", load_id=load_id, finished_at=datetime.now(timezone.utc).isoformat())
 
-    def copy_from(self, other: GraphStore, progress=None) -> dict[str, int]:
-        """Copy another store's records, provenance, sources, audit log and decisions into this one (netinv push)."""
+    def copy_from(self, other: GraphStore, progress=None, notes: list[str] | None = None) -> dict[str, int]:
+        """Copy another store's records, provenance, sources, audit log and decisions into this one
+        (netinv push).  ``notes``, where given, gains what the push has to say (transactions the
+        driver ran again, as a load notes them)."""
         say = progress or (lambda m: None)
         loads = other.loads()
         rows = []
@@ -429,14 +431,18 @@ class Neo4jWriting:
         copied = {}
         push_id = "push-" + new_load_id()
         prov_all = other.provenance()
-        for kind in ("holders", "arrests", "calls", "transfers"):
-            say(f"copying {kind}")
-            recs = other.records(kind)
-            prov = prov_all[prov_all["kind"] == kind]
-            new, _ = self._write_kind(kind, recs, prov, push_id)
-            copied[kind] = new
-            self._recount_copied_sources(kind, [r["file_sha256"] for r in srows
-                                                if r["kind"] == kind and f"{r['file_sha256']}:{kind}" in known])
+        with _RETRIES as retried:
+            for kind in ("holders", "arrests", "calls", "transfers"):
+                say(f"copying {kind}")
+                recs = other.records(kind)
+                prov = prov_all[prov_all["kind"] == kind]
+                new, _ = self._write_kind(kind, recs, prov, push_id)
+                copied[kind] = new
+                self._recount_copied_sources(kind, [r["file_sha256"] for r in srows
+                                                    if r["kind"] == kind and f"{r['file_sha256']}:{kind}" in known])
+            note = retry_note(_RETRIES.since(retried))
+        if note and notes is not None:
+            notes.append(note)
         say("copying the analysts' decisions")
         before = len(self.decisions(active=False)) + len(self.number_decisions(active=False))
         self._run("merge_copied_decisions", rows=_decision_rows(other.decisions(active=False)))
