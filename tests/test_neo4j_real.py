@@ -194,26 +194,24 @@ def test_netinv_centrality_and_split_agree_with_gds(neo, small_case):
 
 
 @contextmanager
-def failing_at(neo, monkeypatch, query: str):
-    """Inside the block, ``neo`` fails at the named query (an injected error, as a server's would)."""
-    from netinv.errors import QueryError
+def failing_at(neo, query: str):
+    """Inside the block, ``neo`` sends the server, in place of the named query (with the same
+    parameters), a statement that the server fails as it runs it: a division by zero."""
+    import dataclasses
 
-    run = neo._run
+    from netinv.store.cypher import QueryBook
 
-    def failing(name, **params):
-        if name == query:
-            raise QueryError(query, "load.cypher", "injected failure")
-        return run(name, **params)
-
-    monkeypatch.setattr(neo, "_run", failing)
+    book = QueryBook(neo.q)
+    book[query] = dataclasses.replace(neo.q[query], text="UNWIND [0] AS zero RETURN 1 / zero AS failed")
+    original, neo.q = neo.q, book
     try:
         yield
     finally:
-        monkeypatch.setattr(neo, "_run", run)
+        neo.q = original
 
 
 @pytest.mark.parametrize("first", ["caller", "callee"])
-def test_a_failed_load_that_completed_a_call_is_undone(neo, tmp_path, monkeypatch, first):
+def test_a_failed_load_that_completed_a_call_is_undone(neo, tmp_path, first):
     # one side of a call is in the workspace; a later load of the other side gives the call that
     # end's cell and handset, then fails: undone, the call is as before and so are the links
     from netinv.errors import StoreError
@@ -227,7 +225,7 @@ def test_a_failed_load_that_completed_a_call_is_undone(neo, tmp_path, monkeypatc
     opts = {"profile": "cdr-cn", "same_call_within": 2, "incoming": {"呼叫类型": ("被叫",)}}
     load_files(neo, "calls", [earlier], **opts)
     before, handsets = neo.records("calls"), neo.phone_handsets()
-    with failing_at(neo, monkeypatch, "merge_sources"), pytest.raises(StoreError, match="failed and was undone"):
+    with failing_at(neo, "merge_sources"), pytest.raises(StoreError, match="failed and was undone: .*by zero"):
         load_files(neo, "calls", [later], **opts)
     pd.testing.assert_frame_equal(neo.records("calls"), before)
     pd.testing.assert_frame_equal(neo.phone_handsets(), handsets)
@@ -241,7 +239,7 @@ def test_a_failed_load_that_completed_a_call_is_undone(neo, tmp_path, monkeypatc
     assert neo.counts()["devices"] == 2
 
 
-def test_a_failed_load_of_a_file_read_before_gives_back_its_counts(neo, tmp_path, monkeypatch):
+def test_a_failed_load_of_a_file_read_before_gives_back_its_counts(neo, tmp_path):
     # the file's Source takes a reload's counts just before the load is marked complete; a failure
     # there undoes the load, and the Source is as it was (its rows, counts and latest load)
     from netinv.errors import StoreError
@@ -254,7 +252,7 @@ def test_a_failed_load_of_a_file_read_before_gives_back_its_counts(neo, tmp_path
     load_files(neo, "calls", [f], quarantine=tmp_path / "q.csv")
     before = neo.sources()
     assert before[["accepted", "rejected"]].values.tolist() == [[1, 1]]
-    with failing_at(neo, monkeypatch, "finish_load"), pytest.raises(StoreError, match="failed and was undone"):
+    with failing_at(neo, "finish_load"), pytest.raises(StoreError, match="failed and was undone: .*by zero"):
         load_files(neo, "calls", [f], region="CN")
     pd.testing.assert_frame_equal(neo.sources(), before)
     assert neo.counts()["calls"] == 1
