@@ -215,28 +215,35 @@ def test_a_node_deleted_during_a_load_undoes_the_load(clean, calls_batch):
     st.close()
 
 
-@pytest.mark.neo4j
-def test_transactions_the_driver_ran_again_are_noted_not_printed(clean, calls_batch, caplog):
-    # the driver's warning, as it logs it when the server fails a transaction with a transient error
-    # (two concurrent writers locking the same nodes) and it runs the transaction again: the load
-    # counts it into its notes instead of printing it across the progress
+def warn_retried(error=None):
+    """The driver's warning, as it logs it when the server fails a transaction with a transient error
+    (two concurrent writers locking the same nodes) and it runs the transaction again."""
     import logging
 
-    def retried(name, params, n):
-        if name == "create_calls_new" and n < 2:
-            error = neo4j.exceptions.TransientError._hydrate_neo4j(
-                code="Neo.TransientError.Transaction.DeadlockDetected", message="deadlock detected")
-            logging.getLogger("neo4j.session").warning("Transaction failed and will be retried in %ss (%s)", 0.9,
-                                                       error)
+    error = error or neo4j.exceptions.TransientError._hydrate_neo4j(
+        code="Neo.TransientError.Transaction.DeadlockDetected", message="deadlock detected")
+    logging.getLogger("neo4j.session").warning("Transaction failed and will be retried in %ss (%s)", 0.9, error)
 
-    st, d = recorded(retried, writers=2)
+
+def retried_at(times: int):
+    """A ``before`` hook: the driver's retry warning at each of the first ``times`` create_calls_new."""
+    def before(name, params, n):
+        if name == "create_calls_new" and n < times:
+            warn_retried()
+    return before
+
+
+@pytest.mark.neo4j
+def test_transactions_the_driver_ran_again_are_noted_not_printed(clean, calls_batch, caplog):
+    # a load counts the driver's retry warnings into its notes instead of printing them across the progress
+    st, d = recorded(retried_at(2), writers=2)
     res = st.write(calls_batch)
     assert res.notes == ["2 write transaction(s) failed on a transient server error and were run again "
                          "(Neo.TransientError.Transaction.DeadlockDetected ×2); nothing is lost or written twice "
                          "(NETINV_NEO4J_WRITERS=1 writes without concurrent transactions)"]
     assert not any("will be retried" in r.getMessage() for r in caplog.records)
     # outside a load, the driver logs as it would (another program's use of it in the same process)
-    logging.getLogger("neo4j.session").warning("Transaction failed and will be retried in %ss (%s)", 0.9, "x")
+    warn_retried("x")
     assert [r.getMessage() for r in caplog.records] == ["Transaction failed and will be retried in 0.9s (x)"]
     st.write(calls_batch)  # a later load notes only its own
     assert st.write(calls_batch).notes == [] and st.counts()["calls"] == 25
@@ -245,21 +252,12 @@ def test_transactions_the_driver_ran_again_are_noted_not_printed(clean, calls_ba
 
 @pytest.mark.neo4j
 def test_a_push_notes_the_transactions_the_driver_ran_again(clean, calls_batch, tmp_path, caplog):
-    import logging
-
     from netinv.store import EmbeddedStore
     from netinv.workflow import push
 
-    def retried(name, params, n):
-        if name == "create_calls_new" and n == 0:
-            logging.getLogger("neo4j.session").warning("Transaction failed and will be retried in %ss (%s)", 0.9,
-                                                       neo4j.exceptions.TransientError._hydrate_neo4j(
-                                                           code="Neo.TransientError.Transaction.DeadlockDetected",
-                                                           message="deadlock detected"))
-
     ws = EmbeddedStore(tmp_path / "ws.duckdb")
     ws.write(calls_batch)
-    st, d = recorded(retried)
+    st, d = recorded(retried_at(1))
     notes: list[str] = []
     assert push(ws, st, notes=notes)["calls"] == 25 and st.counts()["calls"] == 25
     assert notes == ["1 write transaction(s) failed on a transient server error and were run again "

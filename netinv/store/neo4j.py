@@ -90,7 +90,7 @@ class Neo4jStore(Neo4jWriting, GraphStore):
 
         self._neo4j = neo4j
         self.uri = _redact(uri)
-        if urlsplit(uri).username is not None or urlsplit(uri).password is not None:
+        if urlsplit(uri).username is not None:  # "user@host" and "user:password@host" alike
             raise StoreUnavailable(f"the URI of Neo4j at {self.uri} carries a user name or password: give them in "
                                    "NETINV_NEO4J_USER and NETINV_NEO4J_PASSWORD, not in the URI")
         self.database = database or os.environ.get("NETINV_NEO4J_DATABASE") or None

@@ -76,22 +76,19 @@ class _Retries(logging.Filter):
             self.codes[getattr(error, "code", None) or type(error).__name__] += 1
         return False
 
-    def since(self, before: Counter) -> Counter:
+    def note(self, before: Counter) -> str | None:
+        """The note on the transactions the driver ran again since the counts ``before``, or None."""
         with self._lock:
-            return self.codes - before
+            codes = self.codes - before
+        if not codes:
+            return None
+        what = ", ".join(f"{code} ×{n}" for code, n in codes.most_common())
+        return (f"{sum(codes.values())} write transaction(s) failed on a transient server error and were run "
+                f"again ({what}); nothing is lost or written twice (NETINV_NEO4J_WRITERS=1 writes without "
+                "concurrent transactions)")
 
 
 _RETRIES = _Retries()
-
-
-def retry_note(codes: Counter) -> str | None:
-    """The load's note on the transactions the driver ran again, or None."""
-    if not codes:
-        return None
-    what = ", ".join(f"{code} ×{n}" for code, n in codes.most_common())
-    return (f"{sum(codes.values())} write transaction(s) failed on a transient server error and were run again "
-            f"({what}); nothing is lost or written twice (NETINV_NEO4J_WRITERS=1 writes without concurrent "
-            "transactions)")
 
 
 def _column(s: pd.Series) -> list:
@@ -352,7 +349,7 @@ class Neo4jWriting:
                 if batch.call_ends is not None and len(batch.call_ends):
                     self._fill_call_ends(batch.call_ends, load_id)
                 self._run("merge_sources", rows=self._source_rows(kind, batch.sources), load_id=load_id)
-                note = retry_note(_RETRIES.since(retried))
+                note = _RETRIES.note(retried)
             result = LoadResult(
                 load_id=load_id, kind=kind, files=len(batch.sources), records_read=len(batch.records),
                 records_new=new, records_existing=len(batch.records) - new, provenance_new=prov_new,
@@ -440,7 +437,7 @@ class Neo4jWriting:
                 copied[kind] = new
                 self._recount_copied_sources(kind, [r["file_sha256"] for r in srows
                                                     if r["kind"] == kind and f"{r['file_sha256']}:{kind}" in known])
-            note = retry_note(_RETRIES.since(retried))
+            note = _RETRIES.note(retried)
         if note and notes is not None:
             notes.append(note)
         say("copying the analysts' decisions")
